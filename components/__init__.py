@@ -1,0 +1,1 @@
+"""finplatform's layer components, one module per architecture layer."""

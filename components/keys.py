@@ -1,0 +1,139 @@
+"""Keys layer: one customer-managed KMS key per data domain, with rotation, an alias and a tight key policy."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from finplatform.blueprints import Blueprint
+
+KeyDomain = Literal["data", "logs", "secrets", "backups"]
+KEY_DOMAINS: tuple[KeyDomain, ...] = ("data", "logs", "secrets", "backups")
+
+# Services that use each key on a caller's behalf (kms:ViaService). Calls made directly, outside
+# these services, are refused, so a leaked role cannot decrypt a snapshot or a secret by hand.
+VIA_SERVICES: dict[KeyDomain, tuple[str, ...]] = {
+    "data": ("rds", "elasticache", "s3", "ec2", "ecr", "sqs", "sns", "lambda", "timestream-influxdb"),
+    "logs": (),
+    "secrets": ("secretsmanager", "ssm"),
+    "backups": ("backup", "rds", "elasticache", "s3"),
+}
+
+# Key administration only; no cryptographic use outside the services above.
+ADMIN_ACTIONS = [
+    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
+    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+]
+USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+
+
+def key_domains(blueprint: Blueprint) -> list[KeyDomain]:
+    """The domains a workload needs keys for. Logs always: the network's flow logs use it."""
+    stateful = bool(blueprint.postgres or blueprint.redis or blueprint.buckets)
+    wanted = {
+        "data": stateful or bool(blueprint.services or blueprint.functions),
+        "logs": True,
+        "secrets": bool(blueprint.secrets or blueprint.postgres or blueprint.redis),
+        "backups": stateful,
+    }
+    return [domain for domain in KEY_DOMAINS if wanted[domain]]
+
+
+def key_policy(domain: KeyDomain, account_id: str, region: str, partition: str) -> dict[str, Any]:
+    """The key policy: the account root administers the key; only the domain's AWS services use it."""
+    root = f"arn:{partition}:iam::{account_id}:root"
+    # In a key policy "Resource": "*" means "this key"; a key policy cannot name its own ARN.
+    statements: list[dict[str, Any]] = [{
+        "Sid": "AccountRootAdministersKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": root},
+        "Action": ADMIN_ACTIONS,
+        "Resource": "*",
+    }]
+    services = [f"{service}.{region}.amazonaws.com" for service in VIA_SERVICES[domain]]
+    if services:
+        via = {"kms:ViaService": services, "kms:CallerAccount": account_id}
+        statements.append({
+            "Sid": "UseThroughDomainServices",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": USE_ACTIONS,
+            "Resource": "*",
+            "Condition": {"StringEquals": via},
+        })
+        statements.append({
+            "Sid": "GrantsForAwsResourcesOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": GRANT_ACTIONS,
+            "Resource": "*",
+            "Condition": {"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        })
+    if domain == "logs":
+        statements.append({
+            "Sid": "CloudWatchLogsEncryptsAccountLogGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": {"ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
+            }},
+        })
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+@dataclass(frozen=True)
+class KeysArgs:
+    """Inputs of the keys layer."""
+
+    domains: Sequence[KeyDomain]
+    account_id: pulumi.Input[str]
+    region: str
+    partition: str
+    alias_prefix: str
+    deletion_window_days: int
+    protect: bool
+
+
+class Keys(pulumi.ComponentResource):
+    """Customer-managed KMS keys, one per data domain, each with rotation on and an alias."""
+
+    keys: dict[KeyDomain, aws.kms.Key]
+    arns: dict[KeyDomain, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:keys:Keys", name, None, opts)
+        self.keys = {}
+        for domain in args.domains:
+            policy = pulumi.Output.from_input(args.account_id).apply(
+                lambda account, d=domain: json.dumps(key_policy(d, account, args.region, args.partition))
+            )
+            key = aws.kms.Key(
+                f"{name}-{domain}",
+                aws.kms.KeyArgs(
+                    description=f"{args.alias_prefix} {domain} encryption key",
+                    enable_key_rotation=True,
+                    rotation_period_in_days=365,
+                    deletion_window_in_days=args.deletion_window_days,
+                    policy=policy,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            aws.kms.Alias(
+                f"{name}-{domain}-alias",
+                aws.kms.AliasArgs(name=f"alias/{args.alias_prefix}-{domain}", target_key_id=key.key_id),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.keys[domain] = key
+        self.arns = {domain: key.arn for domain, key in self.keys.items()}
+        self.register_outputs({f"{domain}KeyArn": arn for domain, arn in self.arns.items()})
+
+    def arn(self, domain: KeyDomain) -> pulumi.Output[str]:
+        """ARN of the key for ``domain``; KeyError if the workload needs no such key."""
+        return self.arns[domain]

@@ -1,0 +1,193 @@
+"""Network layer: a three-tier VPC (public, private, isolated) with NAT per profile, flow logs to an
+encrypted log group, an S3 gateway endpoint, a rule-less default security group and data-store subnet groups.
+
+The VPC itself is an awsx ``Vpc`` (a remote component); everything around it is plain pulumi_aws so that
+policies and cost see each part.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_awsx as awsx
+
+from finplatform.network_layout import TIERS, NetworkPlan, Tier
+from finplatform.profiles import NatStrategy
+
+NAT_STRATEGIES: dict[NatStrategy, awsx.ec2.NatGatewayStrategy] = {
+    "none": awsx.ec2.NatGatewayStrategy.NONE,
+    "single": awsx.ec2.NatGatewayStrategy.SINGLE,
+    "one-per-az": awsx.ec2.NatGatewayStrategy.ONE_PER_AZ,
+}
+SUBNET_TYPES: dict[Tier, awsx.ec2.SubnetType] = {
+    "public": awsx.ec2.SubnetType.PUBLIC,
+    "private": awsx.ec2.SubnetType.PRIVATE,
+    "isolated": awsx.ec2.SubnetType.ISOLATED,
+}
+
+
+def nat_gateway_count(strategy: NatStrategy, az_count: int) -> int:
+    """NAT gateways a strategy creates."""
+    return {"none": 0, "single": 1, "one-per-az": az_count}[strategy]
+
+
+def subnet_specs(plan: NetworkPlan) -> list[awsx.ec2.SubnetSpecArgs]:
+    """One awsx subnet spec per tier with explicit CIDRs, one per AZ."""
+    return [
+        awsx.ec2.SubnetSpecArgs(type=SUBNET_TYPES[tier], name=tier, cidr_blocks=plan.cidrs(tier), tags={"tier": tier})
+        for tier in TIERS
+    ]
+
+
+def flow_logs_trust_policy(account_id: str, region: str, partition: str) -> dict[str, Any]:
+    """Only the VPC Flow Logs service, acting for this account's flow logs, may assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"},
+            },
+        }],
+    }
+
+
+def flow_logs_delivery_policy(log_group_arn: str) -> dict[str, Any]:
+    """Write access to the one flow-log group and its streams."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DeliverToFlowLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+        }],
+    }
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    """Inputs of the network layer."""
+
+    plan: NetworkPlan
+    nat_strategy: NatStrategy
+    region: str
+    partition: str
+    account_id: pulumi.Input[str]
+    flow_log_retention_days: int
+    logs_key_arn: pulumi.Input[str]
+    protect_logs: bool
+
+
+class Network(pulumi.ComponentResource):
+    """The VPC and what every later layer places resources into."""
+
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    isolated_subnet_ids: pulumi.Output[list[str]]
+    db_subnet_group_name: pulumi.Output[str]
+    cache_subnet_group_name: pulumi.Output[str]
+    flow_log_group_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:network:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        vpc = awsx.ec2.Vpc(
+            f"{name}-vpc",
+            awsx.ec2.VpcArgs(
+                cidr_block=args.plan.vpc_cidr,
+                availability_zone_names=list(args.plan.availability_zones),
+                subnet_strategy=awsx.ec2.SubnetAllocationStrategy.AUTO,
+                subnet_specs=subnet_specs(args.plan),
+                nat_gateways=awsx.ec2.NatGatewayConfigurationArgs(strategy=NAT_STRATEGIES[args.nat_strategy]),
+                enable_dns_hostnames=True,
+                enable_dns_support=True,
+                # Auto fills the gateway endpoint's route tables with every route table the VPC creates.
+                vpc_endpoint_strategy=awsx.ec2.VpcEndpointStrategy.AUTO,
+                vpc_endpoint_specs=[awsx.ec2.VpcEndpointSpecArgs(
+                    service_name=f"com.amazonaws.{args.region}.s3", vpc_endpoint_type="Gateway",
+                )],
+            ),
+            opts=child,
+        )
+        self.vpc_id = vpc.vpc_id
+        self.public_subnet_ids = vpc.public_subnet_ids
+        self.private_subnet_ids = vpc.private_subnet_ids
+        self.isolated_subnet_ids = vpc.isolated_subnet_ids
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            aws.cloudwatch.LogGroupArgs(
+                retention_in_days=args.flow_log_retention_days,
+                kms_key_id=args.logs_key_arn,
+                deletion_protection_enabled=args.protect_logs,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_logs),
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            aws.iam.RoleArgs(
+                description="Lets VPC Flow Logs deliver to the stack's flow-log group.",
+                assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
+                    lambda account: json.dumps(flow_logs_trust_policy(account, args.region, args.partition))
+                ),
+            ),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-flow-logs-delivery",
+            aws.iam.RolePolicyArgs(
+                role=role.id,
+                policy=log_group.arn.apply(lambda arn: json.dumps(flow_logs_delivery_policy(arn))),
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            aws.ec2.FlowLogArgs(
+                vpc_id=vpc.vpc_id,
+                traffic_type="ALL",
+                log_destination_type="cloud-watch-logs",
+                log_destination=log_group.arn,
+                iam_role_arn=role.arn,
+                max_aggregation_interval=60,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        # Adopting the default security group with no rules leaves nothing that uses it any access.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            aws.ec2.DefaultSecurityGroupArgs(vpc_id=vpc.vpc_id, ingress=[], egress=[]),
+            opts=child,
+        )
+        db_subnets = aws.rds.SubnetGroup(
+            f"{name}-db-subnets",
+            aws.rds.SubnetGroupArgs(subnet_ids=vpc.isolated_subnet_ids, description="Isolated tier for RDS."),
+            opts=child,
+        )
+        cache_subnets = aws.elasticache.SubnetGroup(
+            f"{name}-cache-subnets",
+            aws.elasticache.SubnetGroupArgs(
+                subnet_ids=vpc.isolated_subnet_ids, description="Isolated tier for ElastiCache."
+            ),
+            opts=child,
+        )
+        self.db_subnet_group_name = db_subnets.name
+        self.cache_subnet_group_name = cache_subnets.name
+        self.flow_log_group_arn = log_group.arn
+        self.register_outputs({
+            "vpcId": self.vpc_id,
+            "publicSubnetIds": self.public_subnet_ids,
+            "privateSubnetIds": self.private_subnet_ids,
+            "isolatedSubnetIds": self.isolated_subnet_ids,
+            "dbSubnetGroupName": self.db_subnet_group_name,
+            "cacheSubnetGroupName": self.cache_subnet_group_name,
+            "flowLogGroupArn": self.flow_log_group_arn,
+        })

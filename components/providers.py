@@ -1,0 +1,42 @@
+"""The stack's explicit AWS providers: the primary region and, where the profile has one, the DR region.
+
+Every AWS resource takes one of these, so the region is never implicit and the standard tags reach every
+taggable resource through the providers' default tags.
+"""
+
+from dataclasses import dataclass
+
+import pulumi_aws as aws
+
+from finplatform.config import ResolvedStack
+
+
+@dataclass(frozen=True)
+class RegionalProviders:
+    """The providers a stack declares."""
+
+    primary: aws.Provider
+    dr: aws.Provider | None
+
+
+def partition_for(region: str) -> str:
+    """The ARN partition of a region."""
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws"
+
+
+def _provider(name: str, region: str, tags: dict[str, str]) -> aws.Provider:
+    return aws.Provider(
+        name,
+        aws.ProviderArgs(region=region, default_tags=aws.ProviderDefaultTagsArgs(tags=tags)),
+    )
+
+
+def declare_providers(stack: ResolvedStack) -> RegionalProviders:
+    """Declare the primary provider, and the DR provider when the profile enables DR."""
+    primary = _provider("aws-primary", stack.region, stack.tags)
+    dr = _provider("aws-dr", stack.dr_region, stack.tags) if stack.dr_region else None
+    return RegionalProviders(primary=primary, dr=dr)

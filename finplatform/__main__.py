@@ -1,0 +1,61 @@
+"""Command line: ``python -m finplatform plan --stack NAME [--json FILE]``."""
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from finplatform.config import ConfigError
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from finplatform.plan import render_tree, run_program
+
+    started = time.perf_counter()
+    plan = run_program(args.stack)
+    elapsed = time.perf_counter() - started
+    print(render_tree(plan))
+    print(f"\nPlanned stack {args.stack!r} offline in {elapsed:.2f} s (program under mocks).")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(plan.to_json(), handle, indent=2, sort_keys=False, default=str)
+            handle.write("\n")
+        print(f"Wrote {args.json}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from finplatform.project_file import render_project_file
+
+    text = render_project_file()
+    if args.write:
+        with open("Pulumi.yaml", "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print("Wrote Pulumi.yaml")
+    else:
+        print(text, end="")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m finplatform", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser("plan", help="Run a stack's program under mocks and show what it declares.")
+    plan.add_argument("--stack", "-s", default="dev", help="Stack name: reads Pulumi.<stack>.yaml (default: dev).")
+    plan.add_argument("--json", metavar="FILE", help="Also write the planned graph as JSON.")
+    plan.set_defaults(run=_plan)
+    schema = commands.add_parser("project-file", help="Print Pulumi.yaml as generated from the config model.")
+    schema.add_argument("--write", action="store_true", help="Overwrite Pulumi.yaml.")
+    schema.set_defaults(run=_schema)
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Blueprints: data files in ``blueprints/`` that describe a workload and its sizes per environment.
+
+Adding a workload is adding a YAML file; the models below are its schema. Sizes are checked against the
+AWS catalogue, and scaling bounds against each other, when the file is loaded.
+"""
+
+from pathlib import Path
+from typing import Annotated, Generic, Literal, Self, TypeVar
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from finplatform import BLUEPRINTS_DIR
+from finplatform.catalog import (
+    EC2_INSTANCE_TYPES,
+    ELASTICACHE_NODE_TYPES,
+    RDS_INSTANCE_CLASSES,
+    check_fargate,
+    check_size,
+)
+from finplatform.profiles import Environment
+
+T = TypeVar("T")
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class PerEnvironment(_Model, Generic[T]):
+    """One value for each environment."""
+
+    dev: T = Field(description="Value for dev stacks.")
+    staging: T = Field(description="Value for staging stacks.")
+    prod: T = Field(description="Value for prod stacks.")
+
+    def for_env(self, environment: Environment) -> T:
+        value: T = getattr(self, environment)
+        return value
+
+
+class Scaling(_Model):
+    """Task or instance counts; desired must lie within min..max."""
+
+    desired: int = Field(1, ge=0, description="Count at deployment.")
+    min: int = Field(1, ge=0, description="Autoscaling floor.")
+    max: int = Field(1, ge=1, description="Autoscaling ceiling; bounds the bill.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.min > self.max:
+            raise ValueError(f"min capacity {self.min} is greater than max capacity {self.max}")
+        if not self.min <= self.desired <= self.max:
+            raise ValueError(f"desired count {self.desired} is outside min..max ({self.min}..{self.max})")
+        return self
+
+
+class ServiceSize(Scaling):
+    """Size of one service in one environment: Fargate cpu/memory, or an instance type for EC2 and EKS."""
+
+    cpu: int | None = Field(None, description="Fargate CPU units (1024 = 1 vCPU).")
+    memory: int | None = Field(None, description="Fargate memory in MiB.")
+    instance_type: Annotated[str, AfterValidator(lambda v: check_size("EC2 instance type", v, EC2_INSTANCE_TYPES))] | None = (
+        Field(None, description="EC2 instance type for ec2-autoscaling and eks targets.")
+    )
+
+
+ComputeTarget = Literal["ecs-fargate", "ec2-autoscaling", "eks"]
+
+
+class Service(_Model):
+    """A long-running containerised service."""
+
+    name: Name = Field(description="Service name; prefixes its resources.")
+    description: str = Field("", description="What the service does.")
+    target: ComputeTarget = Field("ecs-fargate", description="Where it runs.")
+    image: str = Field(description="Container image repository and tag or digest, e.g. web-ui:1.4.2.")
+    port: int = Field(8080, ge=1, le=65535, description="Container port.")
+    health_check_path: str = Field("/health", description="HTTP path the load balancer and container probe.")
+    public: bool = Field(True, description="Routed from the internet-facing load balancer.")
+    path_patterns: list[str] = Field(default_factory=lambda: ["/*"], description="ALB paths routed to it.")
+    sticky_sessions: bool = Field(False, description="Pin a user's session to one task (Streamlit needs it).")
+    interruptible: bool = Field(False, description="Tolerates interruption, so it may run on Spot capacity.")
+    sizes: PerEnvironment[ServiceSize] = Field(description="Size and scaling per environment.")
+
+    @model_validator(mode="after")
+    def _sizes_fit_target(self) -> Self:
+        for env in ("dev", "staging", "prod"):
+            size = self.sizes.for_env(env)  # type: ignore[arg-type]
+            if self.target == "ecs-fargate":
+                if size.cpu is None or size.memory is None:
+                    raise ValueError(f"sizes.{env}: ecs-fargate services need cpu and memory")
+                try:
+                    check_fargate(size.cpu, size.memory)
+                except ValueError as exc:
+                    raise ValueError(f"sizes.{env}: {exc}") from None
+            elif size.instance_type is None:
+                raise ValueError(f"sizes.{env}: {self.target} services need instanceType")
+        return self
+
+
+class Function(_Model):
+    """A Lambda function and its triggers."""
+
+    name: Name = Field(description="Function name.")
+    description: str = Field("", description="What the function does.")
+    runtime: Literal["python3.11", "python3.12", "python3.13", "nodejs20.x", "nodejs22.x"] = Field(
+        "python3.12", description="Lambda runtime."
+    )
+    handler: str = Field("app.handler", description="Entry point.")
+    memory_mb: int = Field(256, ge=128, le=10240, description="Memory in MB.")
+    timeout_seconds: int = Field(30, ge=1, le=900, description="Timeout in seconds.")
+    vpc_access: bool = Field(True, description="Attach to the private subnets to reach the data stores.")
+    triggers: list[Literal["http", "queue", "schedule"]] = Field(
+        default_factory=list, description="API Gateway route, SQS queue and/or EventBridge schedule."
+    )
+    reserved_concurrency: PerEnvironment[int] = Field(description="Reserved concurrency per environment.")
+
+
+class PostgresSize(_Model):
+    """RDS size in one environment."""
+
+    instance_class: Annotated[str, AfterValidator(lambda v: check_size("RDS instance class", v, RDS_INSTANCE_CLASSES))] = (
+        Field(description="RDS instance class, e.g. db.t3.medium.")
+    )
+    allocated_storage_gb: int = Field(20, ge=20, le=65536, description="Initial gp3 storage in GiB.")
+    max_allocated_storage_gb: int = Field(100, ge=20, le=65536, description="Storage autoscaling ceiling in GiB.")
+    read_replicas: int = Field(0, ge=0, le=15, description="In-region read replicas.")
+
+    @model_validator(mode="after")
+    def _storage(self) -> Self:
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            raise ValueError("maxAllocatedStorageGb is smaller than allocatedStorageGb")
+        return self
+
+
+class Postgres(_Model):
+    """PostgreSQL on RDS."""
+
+    engine_version: str = Field("16", description="PostgreSQL major or major.minor version.")
+    database_name: str = Field("app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Initial database.")
+    cross_region_replica: bool = Field(False, description="Keep a replica in the DR region when DR is on.")
+    sizes: PerEnvironment[PostgresSize] = Field(description="Size per environment.")
+
+
+class RedisSize(_Model):
+    """ElastiCache size in one environment."""
+
+    node_type: Annotated[str, AfterValidator(lambda v: check_size("ElastiCache node type", v, ELASTICACHE_NODE_TYPES))] = (
+        Field(description="ElastiCache node type, e.g. cache.t3.micro.")
+    )
+    shards: int = Field(1, ge=1, le=500, description="Node groups; more than one turns cluster mode on.")
+    replicas_per_shard: int = Field(0, ge=0, le=5, description="Replicas in each shard.")
+
+
+class Redis(_Model):
+    """Redis on ElastiCache."""
+
+    engine_version: str = Field("7.1", description="Redis engine version.")
+    sizes: PerEnvironment[RedisSize] = Field(description="Size per environment.")
+
+
+class Bucket(_Model):
+    """An S3 bucket the workload needs."""
+
+    name: Name = Field(description="Bucket purpose name; the physical name is generated.")
+    purpose: Literal["data", "audit", "assets", "backups", "artifacts"] = Field(description="Which defaults apply.")
+
+
+class Secret(_Model):
+    """An application secret held in Secrets Manager."""
+
+    name: Name = Field(description="Secret name within the stack.")
+    description: str = Field("", description="What the secret is for.")
+    source: Literal["generated", "operator"] = Field(
+        "operator", description="generated: random value made at deploy; operator: set by hand after deploy."
+    )
+
+
+class Recovery(_Model):
+    """Recovery objectives; they decide cross-region replication."""
+
+    rto_minutes: int = Field(240, ge=1, description="Recovery time objective.")
+    rpo_minutes: int = Field(60, ge=1, description="Recovery point objective.")
+    availability_target: float = Field(99.9, ge=90, le=100, description="Availability target in percent.")
+
+
+class Blueprint(_Model):
+    """A workload: services, functions, data stores and their sizes per environment."""
+
+    name: Name = Field(description="Blueprint name; equals the file name without .yaml.")
+    description: str = Field("", description="What the workload is.")
+    seed: str = Field("", description="The architecture document it follows.")
+    recovery: Recovery = Field(default_factory=Recovery, description="Recovery objectives.")
+    settings: PerEnvironment[dict[str, str]] | None = Field(None, description="Plain settings per environment.")
+    services: list[Service] = Field(default_factory=list, description="Long-running services.")
+    functions: list[Function] = Field(default_factory=list, description="Lambda functions.")
+    postgres: Postgres | None = Field(None, description="PostgreSQL database, if any.")
+    redis: Redis | None = Field(None, description="Redis cache, if any.")
+    buckets: list[Bucket] = Field(default_factory=list, description="S3 buckets by purpose.")
+    secrets: list[Secret] = Field(default_factory=list, description="Application secrets.")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        for kind, items in (("service", self.services), ("function", self.functions),
+                            ("bucket", self.buckets), ("secret", self.secrets)):
+            names = [i.name for i in items]
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"duplicate {kind} name(s): {', '.join(duplicates)}")
+        return self
+
+
+def available_blueprints(directory: Path = BLUEPRINTS_DIR) -> list[str]:
+    """Names of the blueprint files present."""
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def read_blueprint_document(name: str, directory: Path = BLUEPRINTS_DIR) -> dict[str, object]:
+    """The raw YAML mapping of a blueprint; raises FileNotFoundError for an unknown name."""
+    path = directory / f"{name}.yaml"
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    if not isinstance(document, dict):
+        raise ValueError(f"{path.name} must hold a mapping")
+    return document

@@ -1,0 +1,71 @@
+"""The instance sizes AWS offers, so that config naming a size that does not exist fails at load time.
+
+The lists cover the families the seeds and the environment profiles use, plus their common neighbours.
+A size missing here is rejected with the list of allowed ones; add it here when AWS launches it.
+"""
+
+from collections.abc import Iterable
+
+_BURSTABLE = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge")
+_GENERAL = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+
+
+def _expand(prefix: str, families: Iterable[str], sizes: Iterable[str]) -> frozenset[str]:
+    sizes = tuple(sizes)
+    return frozenset(f"{prefix}{family}.{size}" for family in families for size in sizes)
+
+
+EC2_INSTANCE_TYPES = (
+    _expand("", ("t3", "t3a", "t4g"), _BURSTABLE)
+    | _expand("", ("m5", "m6i", "m7i", "m6g", "m7g", "c5", "c6i", "c7i", "c6g", "c7g"), _GENERAL)
+    | _expand("", ("r5", "r6i", "r7i", "r6g", "r7g"), _GENERAL)
+)
+
+RDS_INSTANCE_CLASSES = (
+    _expand("db.", ("t3", "t4g"), ("micro", "small", "medium", "large", "xlarge", "2xlarge"))
+    | _expand("db.", ("m5", "m6i", "m7i", "m6g", "m7g"), _GENERAL)
+    | _expand("db.", ("r5", "r6i", "r7i", "r6g", "r7g"), _GENERAL)
+)
+
+ELASTICACHE_NODE_TYPES = (
+    _expand("cache.", ("t3", "t4g"), ("micro", "small", "medium"))
+    | _expand("cache.", ("m5", "m6g", "m7g"), ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge"))
+    | _expand("cache.", ("r5", "r6g", "r7g"), ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge"))
+)
+
+# Fargate accepts only these CPU units, each with its own memory range (MiB) and step.
+FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, int, int]] = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+
+# Values CloudWatch Logs accepts for retentionInDays.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+
+
+def check_size(kind: str, value: str, allowed: frozenset[str]) -> str:
+    """Return ``value`` if it names a real size, else raise ValueError listing what the family offers."""
+    if value in allowed:
+        return value
+    family = value.rsplit(".", 1)[0]
+    same_family = sorted(v for v in allowed if v.rsplit(".", 1)[0] == family)
+    hint = f"; {family} offers {', '.join(same_family)}" if same_family else ""
+    raise ValueError(f"{value!r} is not a known {kind}{hint}")
+
+
+def check_fargate(cpu: int, memory: int) -> None:
+    """Raise ValueError unless (cpu, memory) is a combination Fargate accepts."""
+    if cpu not in FARGATE_MEMORY_BY_CPU:
+        raise ValueError(f"Fargate cpu {cpu} is not valid; allowed: {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}")
+    low, high, step = FARGATE_MEMORY_BY_CPU[cpu]
+    if not (low <= memory <= high and (memory - low) % step == 0):
+        raise ValueError(
+            f"Fargate memory {memory} MiB does not fit cpu {cpu}; allowed: {low} to {high} MiB in steps of {step}"
+        )

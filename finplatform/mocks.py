@@ -1,0 +1,156 @@
+"""Pulumi mocks for the offline plan and the tests, and a monitor that records what the engine receives.
+
+Custom resources echo their inputs back with the attributes AWS would compute (id, arn, name, tagsAll).
+Remote components get the outputs their real provider would return, derived from their inputs.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf.json_format import MessageToDict
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+from finplatform.remote_components import OUTPUTS, physical_id
+
+ACCOUNT_ID = "111122223333"
+SECRET_PLACEHOLDER = "[secret]"
+_ARN_KINDS = {"aws:iam/role:Role": "role", "aws:iam/policy:Policy": "policy"}
+
+
+def _redact(value: Any) -> Any:
+    """Inputs as plain JSON-able values, with secret values replaced by a marker."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_PLACEHOLDER
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    if value is rpc.UNKNOWN or isinstance(value, pulumi.Resource):
+        return "[unknown]"
+    return value
+
+
+@dataclass
+class PlannedResource:
+    """One RegisterResource request: what the engine receives for a resource."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    remote: bool
+    inputs: dict[str, Any]
+    dependencies: list[str]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def protect(self) -> bool:
+        return bool(self.options.get("protect"))
+
+
+def _provider_object(value: Any) -> dict[str, Any]:
+    """Provider inputs of object type reach the engine JSON-encoded."""
+    if isinstance(value, str):
+        decoded = json.loads(value)
+        return decoded if isinstance(decoded, dict) else {}
+    return value if isinstance(value, dict) else {}
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Fills in what AWS and the remote-component providers would return."""
+
+    def __init__(self) -> None:
+        self.providers: dict[str, dict[str, Any]] = {}
+
+    def _provider_state(self, reference: str | None) -> dict[str, Any]:
+        if not reference:
+            return {}
+        return self.providers.get(reference.rsplit("::", 1)[-1], {})
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ.startswith("pulumi:providers:"):
+            provider_id = physical_id("provider", args.name)
+            self.providers[provider_id] = args.inputs
+            return provider_id, dict(args.inputs)
+        if not args.custom:
+            derive = OUTPUTS.get(args.typ)
+            return "", derive(args.name, args.inputs) if derive else {}
+        provider = self._provider_state(args.provider)
+        region = str(args.inputs.get("region") or provider.get("region") or "us-east-1")
+        return self._custom(args, region, provider)
+
+    def _custom(self, args: MockResourceArgs, region: str, provider: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        module, _, kind = args.typ.partition(":")[2].partition("/")
+        kind = kind.split(":")[0]
+        state = dict(args.inputs)
+        suffix = hashlib.sha1(args.name.encode(), usedforsecurity=False).hexdigest()[:7]
+        name = str(state.get("name") or f"{args.name}-{suffix}")
+        if args.typ == "aws:kms/key:Key":
+            resource_id = str(physical_id("key", args.name)).removeprefix("key-")
+            state.update(keyId=resource_id, arn=f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{resource_id}")
+        elif module == "iam":
+            resource_id = name
+            state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:{_ARN_KINDS.get(args.typ, kind)}/{name}")
+        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            resource_id = name
+            state.update(name=name, arn=f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{name}")
+        else:
+            resource_id = physical_id(kind.lower(), args.name)
+            state.setdefault("name", name)
+            state.setdefault("arn", f"arn:aws:{module}:{region}:{ACCOUNT_ID}:{kind}/{resource_id}")
+        default_tags = _provider_object(provider.get("defaultTags")).get("tags") or {}
+        state["tagsAll"] = {**default_tags, **(args.inputs.get("tags") or {})}
+        return resource_id, state
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            arn = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/plan/offline"
+            return {"accountId": ACCOUNT_ID, "arn": arn, "userId": "AROAPLAN:offline", "id": ACCOUNT_ID}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        return {}
+
+
+class CapturingMonitor(MockMonitor):
+    """A mock monitor that records every RegisterResource request in the order the engine gets them."""
+
+    def __init__(self, mocks: PlanMocks) -> None:
+        super().__init__(mocks)
+        self.planned: list[PlannedResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.planned.append(_planned(request, response.urn))
+        return response
+
+
+def _planned(request: Any, urn: str) -> PlannedResource:
+    inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+    options: dict[str, Any] = {
+        "protect": request.protect if request.HasField("protect") else False,
+        "provider": request.provider,
+        "aliases": [MessageToDict(alias) for alias in request.aliases] + list(request.aliasURNs),
+        "retainOnDelete": request.retainOnDelete if request.HasField("retainOnDelete") else False,
+        "deleteBeforeReplace": request.deleteBeforeReplace,
+    }
+    if request.providers:
+        options["providers"] = dict(request.providers)
+    if request.ignoreChanges:
+        options["ignoreChanges"] = list(request.ignoreChanges)
+    return PlannedResource(
+        urn=urn,
+        type=request.type,
+        name=request.name,
+        parent=request.parent,
+        custom=request.custom,
+        remote=request.remote,
+        inputs=_redact(inputs),
+        dependencies=list(request.dependencies),
+        options=options,
+    )

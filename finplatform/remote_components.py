@@ -1,0 +1,118 @@
+"""What remote components (awsx, pulumi-eks) create, derived from the arguments the program gives them.
+
+Under mocks a remote component registers as one resource with no children, because its provider does the
+construction. The functions here reproduce that construction for the parts that cost money or that policies
+judge, so the plan can count and price them, and give the mocks the outputs the real component would return.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+AWSX_VPC = "awsx:ec2:Vpc"
+TIER_ORDER = {"Public": 0, "Private": 1, "Isolated": 2, "Unused": 3}
+
+
+@dataclass(frozen=True)
+class DerivedResource:
+    """A resource a remote component's provider creates, with the inputs it will pass."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+def physical_id(prefix: str, *parts: str) -> str:
+    """A stable fake AWS id, e.g. ``subnet-0f3a...``, the same for the same name in every run."""
+    digest = hashlib.sha1("/".join(parts).encode(), usedforsecurity=False).hexdigest()
+    return f"{prefix}-0{digest[:16]}"
+
+
+def _subnet_rows(name: str, inputs: dict[str, Any]) -> list[tuple[int, str, str, str, str]]:
+    """(az index, az, awsx type, subnet name, cidr) in the order awsx creates subnets."""
+    azs: list[str] = inputs.get("availabilityZoneNames") or []
+    specs: list[dict[str, Any]] = inputs.get("subnetSpecs") or []
+    if not azs or any(not spec.get("cidrBlocks") for spec in specs) or not specs:
+        raise ValueError(
+            f"{AWSX_VPC} {name!r}: the plan derives subnets only from explicit availabilityZoneNames "
+            "and subnetSpecs with cidrBlocks"
+        )
+    rows = []
+    for index, az in enumerate(azs):
+        ordered = sorted((s for s in specs if s["type"] != "Unused"), key=lambda s: TIER_ORDER[s["type"]])
+        for spec in ordered:
+            spec_name = spec.get("name") or spec["type"].lower()
+            rows.append((index, az, spec["type"], f"{name}-{spec_name}-{index + 1}", spec["cidrBlocks"][index]))
+    return rows
+
+
+def _nat_strategy(inputs: dict[str, Any]) -> str:
+    return str((inputs.get("natGateways") or {}).get("strategy") or "OnePerAz")
+
+
+def expand_awsx_vpc(name: str, inputs: dict[str, Any]) -> list[DerivedResource]:
+    """The resources awsx's Vpc creates (awsx 3.x: subnets, route tables, routes, IGW, EIPs, NATs, endpoints)."""
+    strategy = _nat_strategy(inputs)
+    resources = [
+        DerivedResource("aws:ec2/vpc:Vpc", name, {
+            "cidrBlock": inputs.get("cidrBlock", "10.0.0.0/16"),
+            "enableDnsHostnames": inputs.get("enableDnsHostnames"),
+            "enableDnsSupport": inputs.get("enableDnsSupport"),
+        }),
+        DerivedResource("aws:ec2/internetGateway:InternetGateway", name),
+    ]
+    for spec in inputs.get("vpcEndpointSpecs") or []:
+        resources.append(DerivedResource("aws:ec2/vpcEndpoint:VpcEndpoint", spec["serviceName"], {
+            "serviceName": spec["serviceName"],
+            "vpcEndpointType": spec.get("vpcEndpointType", "Gateway"),
+        }))
+    nat_count = 0
+    for index, az, subnet_type, subnet_name, cidr in _subnet_rows(name, inputs):
+        public = subnet_type == "Public"
+        resources += [
+            DerivedResource("aws:ec2/subnet:Subnet", subnet_name, {
+                "availabilityZone": az, "cidrBlock": cidr, "mapPublicIpOnLaunch": public,
+                "tags": {"SubnetType": subnet_type},
+            }),
+            DerivedResource("aws:ec2/routeTable:RouteTable", subnet_name),
+            DerivedResource("aws:ec2/routeTableAssociation:RouteTableAssociation", subnet_name),
+        ]
+        wants_nat = strategy == "OnePerAz" or (strategy == "Single" and nat_count == 0)
+        if public and wants_nat:
+            nat_count += 1
+            resources += [
+                DerivedResource("aws:ec2/eip:Eip", f"{name}-{index + 1}", {"domain": "vpc"}),
+                DerivedResource("aws:ec2/natGateway:NatGateway", f"{name}-{index + 1}", {
+                    "connectivityType": "public", "availabilityZone": az,
+                }),
+            ]
+        if public:
+            resources.append(DerivedResource("aws:ec2/route:Route", subnet_name, {
+                "destinationCidrBlock": "0.0.0.0/0", "target": "internet-gateway",
+            }))
+        elif subnet_type == "Private" and strategy != "None":
+            resources.append(DerivedResource("aws:ec2/route:Route", subnet_name, {
+                "destinationCidrBlock": "0.0.0.0/0", "target": "nat-gateway",
+            }))
+    return resources
+
+
+def awsx_vpc_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs awsx's Vpc returns, with ids that match the derived subnets."""
+    ids: dict[str, list[str]] = {"Public": [], "Private": [], "Isolated": []}
+    layout = []
+    for _index, az, subnet_type, subnet_name, cidr in _subnet_rows(name, inputs):
+        ids[subnet_type].append(physical_id("subnet", subnet_name))
+        layout.append({"type": subnet_type, "name": subnet_name, "availabilityZone": az, "cidrBlock": cidr})
+    return {
+        "vpcId": physical_id("vpc", name),
+        "publicSubnetIds": ids["Public"],
+        "privateSubnetIds": ids["Private"],
+        "isolatedSubnetIds": ids["Isolated"],
+        "subnetLayout": layout,
+    }
+
+
+EXPANDERS: dict[str, Callable[[str, dict[str, Any]], list[DerivedResource]]] = {AWSX_VPC: expand_awsx_vpc}
+OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {AWSX_VPC: awsx_vpc_outputs}
