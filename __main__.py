@@ -21,38 +21,50 @@ account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(prov
 partition = partition_for(stack.region)
 alias_prefix = f"{PROJECT}-{stack.stack}"
 
-keys = Keys("keys", KeysArgs(
-    domains=key_domains(stack.blueprint),
-    account_id=account_id,
-    region=stack.region,
-    partition=partition,
-    alias_prefix=alias_prefix,
-    deletion_window_days=stack.profile.key_deletion_window_days,
-    protect=stack.profile.protect_stateful_resources,
-), opts=primary)
+keys = Keys(
+    "keys",
+    KeysArgs(
+        domains=key_domains(stack.blueprint),
+        account_id=account_id,
+        region=stack.region,
+        partition=partition,
+        alias_prefix=alias_prefix,
+        deletion_window_days=stack.profile.key_deletion_window_days,
+        protect=stack.profile.protect_stateful_resources,
+    ),
+    opts=primary,
+)
 
 if providers.dr and stack.dr_region:
     # DR-region keys for the replicas and backup copies that the data and recovery layers place there.
-    Keys("dr-keys", KeysArgs(
-        domains=[d for d in key_domains(stack.blueprint) if d != "logs"],
-        account_id=account_id,
-        region=stack.dr_region,
-        partition=partition_for(stack.dr_region),
-        alias_prefix=f"{alias_prefix}-dr",
-        deletion_window_days=stack.profile.key_deletion_window_days,
-        protect=stack.profile.protect_stateful_resources,
-    ), opts=pulumi.ResourceOptions(provider=providers.dr))
+    Keys(
+        "dr-keys",
+        KeysArgs(
+            domains=[d for d in key_domains(stack.blueprint) if d != "logs"],
+            account_id=account_id,
+            region=stack.dr_region,
+            partition=partition_for(stack.dr_region),
+            alias_prefix=f"{alias_prefix}-dr",
+            deletion_window_days=stack.profile.key_deletion_window_days,
+            protect=stack.profile.protect_stateful_resources,
+        ),
+        opts=pulumi.ResourceOptions(provider=providers.dr),
+    )
 
-network = Network("network", NetworkArgs(
-    plan=stack.network,
-    nat_strategy=stack.profile.nat_strategy,
-    region=stack.region,
-    partition=partition,
-    account_id=account_id,
-    flow_log_retention_days=stack.profile.log_retention_days,
-    logs_key_arn=keys.arn("logs"),
-    protect_logs=stack.profile.protect_stateful_resources,
-), opts=primary)
+network = Network(
+    "network",
+    NetworkArgs(
+        plan=stack.network,
+        nat_strategy=stack.profile.nat_strategy,
+        region=stack.region,
+        partition=partition,
+        account_id=account_id,
+        flow_log_retention_days=stack.profile.log_retention_days,
+        logs_key_arn=keys.arn("logs"),
+        protect_logs=stack.profile.protect_stateful_resources,
+    ),
+    opts=primary,
+)
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)

@@ -1,7 +1,7 @@
 """Keys layer: one customer-managed KMS key per data domain, with rotation, an alias and a tight key policy."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,9 +24,20 @@ VIA_SERVICES: dict[KeyDomain, tuple[str, ...]] = {
 
 # Key administration only; no cryptographic use outside the services above.
 ADMIN_ACTIONS = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
-    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
 ]
 USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
@@ -48,44 +59,61 @@ def key_policy(domain: KeyDomain, account_id: str, region: str, partition: str) 
     """The key policy: the account root administers the key; only the domain's AWS services use it."""
     root = f"arn:{partition}:iam::{account_id}:root"
     # In a key policy "Resource": "*" means "this key"; a key policy cannot name its own ARN.
-    statements: list[dict[str, Any]] = [{
-        "Sid": "AccountRootAdministersKey",
-        "Effect": "Allow",
-        "Principal": {"AWS": root},
-        "Action": ADMIN_ACTIONS,
-        "Resource": "*",
-    }]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountRootAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ADMIN_ACTIONS,
+            "Resource": "*",
+        }
+    ]
     services = [f"{service}.{region}.amazonaws.com" for service in VIA_SERVICES[domain]]
     if services:
         via = {"kms:ViaService": services, "kms:CallerAccount": account_id}
-        statements.append({
-            "Sid": "UseThroughDomainServices",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": USE_ACTIONS,
-            "Resource": "*",
-            "Condition": {"StringEquals": via},
-        })
-        statements.append({
-            "Sid": "GrantsForAwsResourcesOnly",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": GRANT_ACTIONS,
-            "Resource": "*",
-            "Condition": {"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}},
-        })
+        statements.append(
+            {
+                "Sid": "UseThroughDomainServices",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": USE_ACTIONS,
+                "Resource": "*",
+                "Condition": {"StringEquals": via},
+            }
+        )
+        statements.append(
+            {
+                "Sid": "GrantsForAwsResourcesOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": GRANT_ACTIONS,
+                "Resource": "*",
+                "Condition": {"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            }
+        )
     if domain == "logs":
-        statements.append({
-            "Sid": "CloudWatchLogsEncryptsAccountLogGroups",
-            "Effect": "Allow",
-            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-            "Resource": "*",
-            "Condition": {"ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
-            }},
-        })
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsEncryptsAccountLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
+                    }
+                },
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _policy_renderer(domain: KeyDomain, args: "KeysArgs") -> Callable[[str], str]:
+    def render(account_id: str) -> str:
+        return json.dumps(key_policy(domain, account_id, args.region, args.partition))
+
+    return render
 
 
 @dataclass(frozen=True)
@@ -111,9 +139,7 @@ class Keys(pulumi.ComponentResource):
         super().__init__("finplatform:keys:Keys", name, None, opts)
         self.keys = {}
         for domain in args.domains:
-            policy = pulumi.Output.from_input(args.account_id).apply(
-                lambda account, d=domain: json.dumps(key_policy(d, account, args.region, args.partition))
-            )
+            policy = pulumi.Output.from_input(args.account_id).apply(_policy_renderer(domain, args))
             key = aws.kms.Key(
                 f"{name}-{domain}",
                 aws.kms.KeyArgs(

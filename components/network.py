@@ -6,6 +6,7 @@ policies and cost see each part.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,15 +46,17 @@ def flow_logs_trust_policy(account_id: str, region: str, partition: str) -> dict
     """Only the VPC Flow Logs service, acting for this account's flow logs, may assume the role."""
     return {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"},
-            },
-        }],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"},
+                },
+            }
+        ],
     }
 
 
@@ -61,12 +64,14 @@ def flow_logs_delivery_policy(log_group_arn: str) -> dict[str, Any]:
     """Write access to the one flow-log group and its streams."""
     return {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "DeliverToFlowLogGroup",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
-        }],
+        "Statement": [
+            {
+                "Sid": "DeliverToFlowLogGroup",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+            }
+        ],
     }
 
 
@@ -88,9 +93,9 @@ class Network(pulumi.ComponentResource):
     """The VPC and what every later layer places resources into."""
 
     vpc_id: pulumi.Output[str]
-    public_subnet_ids: pulumi.Output[list[str]]
-    private_subnet_ids: pulumi.Output[list[str]]
-    isolated_subnet_ids: pulumi.Output[list[str]]
+    public_subnet_ids: pulumi.Output[Sequence[str]]
+    private_subnet_ids: pulumi.Output[Sequence[str]]
+    isolated_subnet_ids: pulumi.Output[Sequence[str]]
     db_subnet_group_name: pulumi.Output[str]
     cache_subnet_group_name: pulumi.Output[str]
     flow_log_group_arn: pulumi.Output[str]
@@ -111,9 +116,12 @@ class Network(pulumi.ComponentResource):
                 enable_dns_support=True,
                 # Auto fills the gateway endpoint's route tables with every route table the VPC creates.
                 vpc_endpoint_strategy=awsx.ec2.VpcEndpointStrategy.AUTO,
-                vpc_endpoint_specs=[awsx.ec2.VpcEndpointSpecArgs(
-                    service_name=f"com.amazonaws.{args.region}.s3", vpc_endpoint_type="Gateway",
-                )],
+                vpc_endpoint_specs=[
+                    awsx.ec2.VpcEndpointSpecArgs(
+                        service_name=f"com.amazonaws.{args.region}.s3",
+                        vpc_endpoint_type="Gateway",
+                    )
+                ],
             ),
             opts=child,
         )
@@ -182,12 +190,14 @@ class Network(pulumi.ComponentResource):
         self.db_subnet_group_name = db_subnets.name
         self.cache_subnet_group_name = cache_subnets.name
         self.flow_log_group_arn = log_group.arn
-        self.register_outputs({
-            "vpcId": self.vpc_id,
-            "publicSubnetIds": self.public_subnet_ids,
-            "privateSubnetIds": self.private_subnet_ids,
-            "isolatedSubnetIds": self.isolated_subnet_ids,
-            "dbSubnetGroupName": self.db_subnet_group_name,
-            "cacheSubnetGroupName": self.cache_subnet_group_name,
-            "flowLogGroupArn": self.flow_log_group_arn,
-        })
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "isolatedSubnetIds": self.isolated_subnet_ids,
+                "dbSubnetGroupName": self.db_subnet_group_name,
+                "cacheSubnetGroupName": self.cache_subnet_group_name,
+                "flowLogGroupArn": self.flow_log_group_arn,
+            }
+        )

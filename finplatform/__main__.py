@@ -2,10 +2,13 @@
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from finplatform import ROOT
 from finplatform.config import ConfigError
 
 
@@ -13,7 +16,7 @@ def _plan(args: argparse.Namespace) -> int:
     from finplatform.plan import render_tree, run_program
 
     started = time.perf_counter()
-    plan = run_program(args.stack)
+    plan = run_program(args.stack, root=Path(args.project_dir).resolve())
     elapsed = time.perf_counter() - started
     print(render_tree(plan))
     print(f"\nPlanned stack {args.stack!r} offline in {elapsed:.2f} s (program under mocks).")
@@ -44,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = commands.add_parser("plan", help="Run a stack's program under mocks and show what it declares.")
     plan.add_argument("--stack", "-s", default="dev", help="Stack name: reads Pulumi.<stack>.yaml (default: dev).")
     plan.add_argument("--json", metavar="FILE", help="Also write the planned graph as JSON.")
+    plan.add_argument(
+        "--project-dir", default=str(ROOT), metavar="DIR", help="Folder holding Pulumi.yaml (default: this project)."
+    )
     plan.set_defaults(run=_plan)
     schema = commands.add_parser("project-file", help="Print Pulumi.yaml as generated from the config model.")
     schema.add_argument("--write", action="store_true", help="Overwrite Pulumi.yaml.")
@@ -58,4 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The SDK leaves per-thread asyncio loops behind whose finalisers print spurious errors at teardown;
+    # everything is written and flushed, so skip the teardown.
+    os._exit(code)

@@ -62,9 +62,9 @@ class ServiceSize(Scaling):
 
     cpu: int | None = Field(None, description="Fargate CPU units (1024 = 1 vCPU).")
     memory: int | None = Field(None, description="Fargate memory in MiB.")
-    instance_type: Annotated[str, AfterValidator(lambda v: check_size("EC2 instance type", v, EC2_INSTANCE_TYPES))] | None = (
-        Field(None, description="EC2 instance type for ec2-autoscaling and eks targets.")
-    )
+    instance_type: (
+        Annotated[str, AfterValidator(lambda v: check_size("EC2 instance type", v, EC2_INSTANCE_TYPES))] | None
+    ) = Field(None, description="EC2 instance type for ec2-autoscaling and eks targets.")
 
 
 ComputeTarget = Literal["ecs-fargate", "ec2-autoscaling", "eks"]
@@ -88,7 +88,7 @@ class Service(_Model):
     @model_validator(mode="after")
     def _sizes_fit_target(self) -> Self:
         for env in ("dev", "staging", "prod"):
-            size = self.sizes.for_env(env)  # type: ignore[arg-type]
+            size = self.sizes.for_env(env)
             if self.target == "ecs-fargate":
                 if size.cpu is None or size.memory is None:
                     raise ValueError(f"sizes.{env}: ecs-fargate services need cpu and memory")
@@ -122,9 +122,9 @@ class Function(_Model):
 class PostgresSize(_Model):
     """RDS size in one environment."""
 
-    instance_class: Annotated[str, AfterValidator(lambda v: check_size("RDS instance class", v, RDS_INSTANCE_CLASSES))] = (
-        Field(description="RDS instance class, e.g. db.t3.medium.")
-    )
+    instance_class: Annotated[
+        str, AfterValidator(lambda v: check_size("RDS instance class", v, RDS_INSTANCE_CLASSES))
+    ] = Field(description="RDS instance class, e.g. db.t3.medium.")
     allocated_storage_gb: int = Field(20, ge=20, le=65536, description="Initial gp3 storage in GiB.")
     max_allocated_storage_gb: int = Field(100, ge=20, le=65536, description="Storage autoscaling ceiling in GiB.")
     read_replicas: int = Field(0, ge=0, le=15, description="In-region read replicas.")
@@ -148,9 +148,9 @@ class Postgres(_Model):
 class RedisSize(_Model):
     """ElastiCache size in one environment."""
 
-    node_type: Annotated[str, AfterValidator(lambda v: check_size("ElastiCache node type", v, ELASTICACHE_NODE_TYPES))] = (
-        Field(description="ElastiCache node type, e.g. cache.t3.micro.")
-    )
+    node_type: Annotated[
+        str, AfterValidator(lambda v: check_size("ElastiCache node type", v, ELASTICACHE_NODE_TYPES))
+    ] = Field(description="ElastiCache node type, e.g. cache.t3.micro.")
     shards: int = Field(1, ge=1, le=500, description="Node groups; more than one turns cluster mode on.")
     replicas_per_shard: int = Field(0, ge=0, le=5, description="Replicas in each shard.")
 
@@ -204,8 +204,12 @@ class Blueprint(_Model):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
-        for kind, items in (("service", self.services), ("function", self.functions),
-                            ("bucket", self.buckets), ("secret", self.secrets)):
+        for kind, items in (
+            ("service", self.services),
+            ("function", self.functions),
+            ("bucket", self.buckets),
+            ("secret", self.secrets),
+        ):
             names = [i.name for i in items]
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:

@@ -28,13 +28,39 @@ from finplatform.network_layout import (
 )
 from finplatform.profiles import PROFILES, Environment, NatStrategy, Profile
 
-AWS_REGIONS = frozenset({
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "sa-east-1",
-    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
-    "eu-south-2", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-    "ap-southeast-4", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-east-1", "me-south-1",
-    "me-central-1", "il-central-1", "af-south-1",
-})
+AWS_REGIONS = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "ca-west-1",
+        "sa-east-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-east-1",
+        "me-south-1",
+        "me-central-1",
+        "il-central-1",
+        "af-south-1",
+    }
+)
 # Namespaces a stack file may use besides the project's own: the engine's settings
 # (for example pulumi:disable-default-providers).
 FOREIGN_NAMESPACES_ALLOWED = ("pulumi",)
@@ -59,13 +85,17 @@ def _check_vpc_cidr(value: str) -> str:
     if not 16 <= network.prefixlen <= 28:
         raise ValueError(f"VPC CIDR {network} must be between /16 and /28, the sizes AWS allows")
     if not network.is_private:
-        raise ValueError(f"VPC CIDR {network} is not a private range; allowed: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16")
+        raise ValueError(
+            f"VPC CIDR {network} is not a private range; allowed: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16"
+        )
     return str(network)
 
 
 def _check_retention(value: int | None) -> int | None:
     if value is not None and value not in LOG_RETENTION_DAYS:
-        raise ValueError(f"{value} is not a retention CloudWatch accepts; allowed: {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        raise ValueError(
+            f"{value} is not a retention CloudWatch accepts; allowed: {', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
     return value
 
 
@@ -84,11 +114,15 @@ class StackConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False)
 
-    environment: Environment = Field("dev", description="Environment profile the stack starts from: dev, staging or prod.")
+    environment: Environment = Field(
+        "dev", description="Environment profile the stack starts from: dev, staging or prod."
+    )
     region: Region = Field("us-east-1", description="Primary AWS region.")
     dr_region: Region = Field("us-west-2", description="Disaster-recovery region, used when drEnabled is on.")
     blueprint: str = Field("portfolio-analytics", description="Workload blueprint: the name of a file in blueprints/.")
-    owner: str = Field("platform-engineering", min_length=1, description="Owner tag: the team answerable for the stack.")
+    owner: str = Field(
+        "platform-engineering", min_length=1, description="Owner tag: the team answerable for the stack."
+    )
     cost_center: str = Field("finplatform", min_length=1, description="cost-center tag for chargeback.")
     data_classification: Literal["public", "internal", "confidential", "restricted"] = Field(
         "confidential", description="data-classification tag: the most sensitive data the stack holds."
@@ -100,22 +134,31 @@ class StackConfig(BaseModel):
         default_factory=list, description="AZ names to use. Default: the first azCount AZs of the region (a, b, c...)."
     )
     subnet_prefix_length: int = Field(
-        24, ge=16, le=28, description="Prefix length of derived subnets (one per tier per AZ) when no explicit CIDRs are given."
+        24,
+        ge=16,
+        le=28,
+        description="Prefix length of derived subnets (one per tier per AZ) when no explicit CIDRs are given.",
     )
     public_subnet_cidrs: list[Cidr] = Field(
         default_factory=list, description="Explicit public-tier CIDRs, one per AZ. Default: derived (10.0.1.0/24, ...)."
     )
     private_subnet_cidrs: list[Cidr] = Field(
-        default_factory=list, description="Explicit private-tier CIDRs, one per AZ. Default: derived (10.0.11.0/24, ...)."
+        default_factory=list,
+        description="Explicit private-tier CIDRs, one per AZ. Default: derived (10.0.11.0/24, ...).",
     )
     isolated_subnet_cidrs: list[Cidr] = Field(
-        default_factory=list, description="Explicit isolated-tier CIDRs, one per AZ. Default: derived (10.0.21.0/24, ...)."
+        default_factory=list,
+        description="Explicit isolated-tier CIDRs, one per AZ. Default: derived (10.0.21.0/24, ...).",
     )
-    az_count: int | None = Field(None, ge=2, le=6, description="Availability zones the VPC spans. " + _profile_note("az_count"))
+    az_count: int | None = Field(
+        None, ge=2, le=6, description="Availability zones the VPC spans. " + _profile_note("az_count")
+    )
     nat_strategy: NatStrategy | None = Field(
         None, description="NAT gateways: none, single or one-per-az. " + _profile_note("nat_strategy")
     )
-    multi_az: bool | None = Field(None, description="Data stores keep a standby in another AZ. " + _profile_note("multi_az"))
+    multi_az: bool | None = Field(
+        None, description="Data stores keep a standby in another AZ. " + _profile_note("multi_az")
+    )
     deletion_protection: bool | None = Field(
         None, description="Stateful resources refuse deletion. " + _profile_note("deletion_protection")
     )
@@ -126,7 +169,10 @@ class StackConfig(BaseModel):
         None, description="Databases take a final snapshot on deletion. " + _profile_note("final_snapshot")
     )
     backup_retention_days: int | None = Field(
-        None, ge=1, le=35, description="Automated backup retention in days (1-35). " + _profile_note("backup_retention_days")
+        None,
+        ge=1,
+        le=35,
+        description="Automated backup retention in days (1-35). " + _profile_note("backup_retention_days"),
     )
     log_retention_days: Annotated[int | None, AfterValidator(_check_retention)] = Field(
         None, description="CloudWatch log retention in days, flow logs included. " + _profile_note("log_retention_days")
@@ -135,10 +181,14 @@ class StackConfig(BaseModel):
         None, description="Declare the DR region's provider and keys. " + _profile_note("dr_enabled")
     )
     detailed_monitoring: bool | None = Field(
-        None, description="Full monitoring: detailed metrics, insights and alarms. " + _profile_note("detailed_monitoring")
+        None,
+        description="Full monitoring: detailed metrics, insights and alarms. " + _profile_note("detailed_monitoring"),
     )
     key_deletion_window_days: int | None = Field(
-        None, ge=7, le=30, description="Days before a deleted KMS key is destroyed (7-30). " + _profile_note("key_deletion_window_days")
+        None,
+        ge=7,
+        le=30,
+        description="Days before a deleted KMS key is destroyed (7-30). " + _profile_note("key_deletion_window_days"),
     )
     overrides: list[str] = Field(
         default_factory=list,
@@ -160,9 +210,10 @@ class ConfigError(Exception):
         self.problems = problems
 
     def __str__(self) -> str:
-        lines = [f"{self.source}: {p.key}: {p.message}" for p in self.problems]
-        head = f"invalid configuration in {self.source}"
-        return f"{head}\n  " + "\n  ".join(lines) if len(lines) > 1 else f"{head}: {lines[0].split(': ', 1)[1]}"
+        lines = [f"{p.key}: {p.message}" for p in self.problems]
+        if len(lines) == 1:
+            return f"invalid configuration in {self.source}: {lines[0]}"
+        return f"invalid configuration in {self.source}:\n  " + "\n  ".join(lines)
 
 
 @dataclass(frozen=True)
@@ -242,7 +293,9 @@ def parse_stack_config(raw: dict[str, str], source: str) -> StackConfig:
             continue
         if namespace != PROJECT:
             hint = f"set {_key('region')} instead" if full_key == "aws:region" else f"only {PROJECT}:* keys are read"
-            problems.append(ConfigProblem(full_key, f"unknown key; this project declares its providers explicitly, {hint}"))
+            problems.append(
+                ConfigProblem(full_key, f"unknown key; this project declares its providers explicitly, {hint}")
+            )
             continue
         field = _FIELD_BY_ALIAS.get(name)
         if field is not None and _is_list_field(field):
@@ -274,7 +327,9 @@ def _set_path(document: Any, path: list[str], value: Any) -> None:
                 index = int(part)
             else:
                 names = [str(item.get("name")) for item in node if isinstance(item, dict)]
-                raise KeyError(f"no item {part!r} in {'.'.join(path[:depth]) or 'blueprint'}; items: {', '.join(names)}")
+                raise KeyError(
+                    f"no item {part!r} in {'.'.join(path[:depth]) or 'blueprint'}; items: {', '.join(names)}"
+                )
             if last:
                 node[index] = value
             node = node[index]
@@ -301,14 +356,18 @@ def load_blueprint(config: StackConfig, source: str) -> Blueprint:
     """The stack's blueprint with its overrides applied, validated."""
     names = available_blueprints()
     if config.blueprint not in names:
-        raise ConfigError(source, [ConfigProblem(
-            _key("blueprint"), f"unknown blueprint {config.blueprint!r}; allowed: {', '.join(names)}")])
+        raise ConfigError(
+            source,
+            [ConfigProblem(_key("blueprint"), f"unknown blueprint {config.blueprint!r}; allowed: {', '.join(names)}")],
+        )
     file_name = f"blueprints/{config.blueprint}.yaml"
     document = read_blueprint_document(config.blueprint)
     try:
         blueprint = Blueprint.model_validate(document)
     except ValidationError as exc:
-        raise ConfigError(source, [ConfigProblem(_key("blueprint"), _blueprint_problem(exc, f"{file_name}: "))]) from None
+        raise ConfigError(
+            source, [ConfigProblem(_key("blueprint"), _blueprint_problem(exc, f"{file_name}: "))]
+        ) from None
     for position, override in enumerate(config.overrides):
         key = f"{_key('overrides')}[{position}]"
         path, sep, text = override.partition("=")
@@ -413,9 +472,8 @@ def read_stack_file(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list
         raise ConfigError(source, [ConfigProblem("config", "must be a mapping of key: value")])
     raw = project_config_defaults(root)
     secret_keys = []
-    for key, value in section.items():
-        if ":" not in str(key):
-            key = _key(str(key))
+    for name, value in section.items():
+        key = str(name) if ":" in str(name) else _key(str(name))
         if isinstance(value, dict) and set(value) == {"secure"}:
             raw[key] = "[secret]"
             secret_keys.append(key)

@@ -6,14 +6,18 @@ Remote components get the outputs their real provider would return, derived from
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from google.protobuf.json_format import MessageToDict
-from pulumi.runtime import rpc
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
 
+from finplatform import PROJECT
 from finplatform.remote_components import OUTPUTS, physical_id
 
 ACCOUNT_ID = "111122223333"
@@ -107,13 +111,13 @@ class PlanMocks(pulumi.runtime.Mocks):
         state["tagsAll"] = {**default_tags, **(args.inputs.get("tags") or {})}
         return resource_id, state
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             arn = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/plan/offline"
-            return {"accountId": ACCOUNT_ID, "arn": arn, "userId": "AROAPLAN:offline", "id": ACCOUNT_ID}
+            return {"accountId": ACCOUNT_ID, "arn": arn, "userId": "AROAPLAN:offline", "id": ACCOUNT_ID}, []
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
-        return {}
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        return {}, []
 
 
 class CapturingMonitor(MockMonitor):
@@ -124,7 +128,7 @@ class CapturingMonitor(MockMonitor):
         self.planned: list[PlannedResource] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # SDK method is unannotated
         if request.type != "pulumi:pulumi:Stack":
             self.planned.append(_planned(request, response.urn))
         return response
@@ -154,3 +158,23 @@ def _planned(request: Any, urn: str) -> PlannedResource:
         dependencies=list(request.dependencies),
         options=options,
     )
+
+
+def install_mocks(
+    stack: str, config: dict[str, str] | None = None, secret_keys: Sequence[str] = ()
+) -> CapturingMonitor:
+    """Point the Pulumi runtime at fresh mocks for ``stack`` (with its config) and return the recording monitor."""
+    monitor = CapturingMonitor(PlanMocks())
+    settings.reset_options(project=PROJECT, stack=stack, preview=True)
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
+    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    return monitor
+
+
+def run_declarations(declare: Callable[[], object]) -> None:
+    """Run ``declare`` as a Pulumi program and wait until the engine has received everything."""
+
+    def body() -> None:
+        declare()
+
+    _sync_await(run_pulumi_func(body))

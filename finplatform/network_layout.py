@@ -50,8 +50,7 @@ def derive_subnets(vpc: ipaddress.IPv4Network, az_count: int, prefix: int) -> di
     if prefix < vpc.prefixlen:
         raise LayoutError(
             "subnetPrefixLength",
-            f"/{prefix} subnets cannot fit in the /{vpc.prefixlen} VPC {vpc}; "
-            f"allowed: {vpc.prefixlen} to 28",
+            f"/{prefix} subnets cannot fit in the /{vpc.prefixlen} VPC {vpc}; allowed: {vpc.prefixlen} to 28",
         )
     available = 2 ** (prefix - vpc.prefixlen)
     needed = len(TIERS) * az_count

@@ -9,12 +9,11 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import settings
-from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from finplatform import PROJECT, ROOT
 from finplatform.config import read_stack_file, resolve_stack
-from finplatform.mocks import CapturingMonitor, PlanMocks, PlannedResource
+from finplatform.mocks import PlannedResource, install_mocks, run_declarations
 from finplatform.remote_components import EXPANDERS, DerivedResource
 
 
@@ -42,14 +41,21 @@ class Plan:
             "project": PROJECT,
             "resources": [
                 {
-                    "urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-                    "inputs": r.inputs, "dependencies": r.dependencies, "options": r.options,
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "custom": r.custom,
+                    "inputs": r.inputs,
+                    "dependencies": r.dependencies,
+                    "options": r.options,
                 }
                 for r in self.resources
             ],
             "derived": [
                 {"type": d.type, "name": d.name, "parent": urn, "inputs": d.inputs}
-                for urn, children in self.derived.items() for d in children
+                for urn, children in self.derived.items()
+                for d in children
             ],
             "outputs": self.outputs,
         }
@@ -65,17 +71,11 @@ def run_program(stack: str, root: Path = ROOT, raw_config: dict[str, str] | None
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
-    mocks = PlanMocks()
-    monitor = CapturingMonitor(mocks)
-    settings.reset_options(project=PROJECT, stack=stack, preview=True)
-    pulumi.runtime.set_all_config(raw_config, secret_keys)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    monitor = install_mocks(stack, raw_config, secret_keys)
     program = str(root / "__main__.py")
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__") and None))
+    run_declarations(lambda: runpy.run_path(program, run_name="__main__"))
 
-    derived = {
-        r.urn: EXPANDERS[r.type](r.name, r.inputs) for r in monitor.planned if r.remote and r.type in EXPANDERS
-    }
+    derived = {r.urn: EXPANDERS[r.type](r.name, r.inputs) for r in monitor.planned if r.remote and r.type in EXPANDERS}
     return Plan(stack=stack, resources=monitor.planned, derived=derived, outputs=_stack_outputs())
 
 
@@ -89,7 +89,7 @@ def render_tree(plan: Plan) -> str:
     """The planned resources as a tree grouped by component, then a count per resource type."""
     children: dict[str, list[PlannedResource]] = {}
     urns = {r.urn for r in plan.resources}
-    for r in plan.resources:
+    for r in sorted(plan.resources, key=lambda r: (r.custom, r.type, r.name)):
         children.setdefault(r.parent if r.parent in urns else "", []).append(r)
     width = max((len(r.type) for r in plan.resources), default=20) + 2
     lines: list[str] = []
@@ -114,7 +114,9 @@ def render_tree(plan: Plan) -> str:
             derived = plan.derived.get(r.urn, [])
             for d_position, d in enumerate(derived):
                 d_branch = "└┄ " if d_position == len(derived) - 1 and not children.get(r.urn) else "├┄ "
-                lines.append(f"{deeper}{d_branch}{d.type:<{width - len(deeper) - 3}} {d.name}  (created by the component)")
+                lines.append(
+                    f"{deeper}{d_branch}{d.type:<{width - len(deeper) - 3}} {d.name}  (created by the component)"
+                )
             walk(r.urn, deeper)
 
     walk("", "")

@@ -55,26 +55,42 @@ def expand_awsx_vpc(name: str, inputs: dict[str, Any]) -> list[DerivedResource]:
     """The resources awsx's Vpc creates (awsx 3.x: subnets, route tables, routes, IGW, EIPs, NATs, endpoints)."""
     strategy = _nat_strategy(inputs)
     resources = [
-        DerivedResource("aws:ec2/vpc:Vpc", name, {
-            "cidrBlock": inputs.get("cidrBlock", "10.0.0.0/16"),
-            "enableDnsHostnames": inputs.get("enableDnsHostnames"),
-            "enableDnsSupport": inputs.get("enableDnsSupport"),
-        }),
+        DerivedResource(
+            "aws:ec2/vpc:Vpc",
+            name,
+            {
+                "cidrBlock": inputs.get("cidrBlock", "10.0.0.0/16"),
+                "enableDnsHostnames": inputs.get("enableDnsHostnames"),
+                "enableDnsSupport": inputs.get("enableDnsSupport"),
+            },
+        ),
         DerivedResource("aws:ec2/internetGateway:InternetGateway", name),
     ]
     for spec in inputs.get("vpcEndpointSpecs") or []:
-        resources.append(DerivedResource("aws:ec2/vpcEndpoint:VpcEndpoint", spec["serviceName"], {
-            "serviceName": spec["serviceName"],
-            "vpcEndpointType": spec.get("vpcEndpointType", "Gateway"),
-        }))
+        resources.append(
+            DerivedResource(
+                "aws:ec2/vpcEndpoint:VpcEndpoint",
+                spec["serviceName"],
+                {
+                    "serviceName": spec["serviceName"],
+                    "vpcEndpointType": spec.get("vpcEndpointType", "Gateway"),
+                },
+            )
+        )
     nat_count = 0
     for index, az, subnet_type, subnet_name, cidr in _subnet_rows(name, inputs):
         public = subnet_type == "Public"
         resources += [
-            DerivedResource("aws:ec2/subnet:Subnet", subnet_name, {
-                "availabilityZone": az, "cidrBlock": cidr, "mapPublicIpOnLaunch": public,
-                "tags": {"SubnetType": subnet_type},
-            }),
+            DerivedResource(
+                "aws:ec2/subnet:Subnet",
+                subnet_name,
+                {
+                    "availabilityZone": az,
+                    "cidrBlock": cidr,
+                    "mapPublicIpOnLaunch": public,
+                    "tags": {"SubnetType": subnet_type},
+                },
+            ),
             DerivedResource("aws:ec2/routeTable:RouteTable", subnet_name),
             DerivedResource("aws:ec2/routeTableAssociation:RouteTableAssociation", subnet_name),
         ]
@@ -83,18 +99,37 @@ def expand_awsx_vpc(name: str, inputs: dict[str, Any]) -> list[DerivedResource]:
             nat_count += 1
             resources += [
                 DerivedResource("aws:ec2/eip:Eip", f"{name}-{index + 1}", {"domain": "vpc"}),
-                DerivedResource("aws:ec2/natGateway:NatGateway", f"{name}-{index + 1}", {
-                    "connectivityType": "public", "availabilityZone": az,
-                }),
+                DerivedResource(
+                    "aws:ec2/natGateway:NatGateway",
+                    f"{name}-{index + 1}",
+                    {
+                        "connectivityType": "public",
+                        "availabilityZone": az,
+                    },
+                ),
             ]
         if public:
-            resources.append(DerivedResource("aws:ec2/route:Route", subnet_name, {
-                "destinationCidrBlock": "0.0.0.0/0", "target": "internet-gateway",
-            }))
+            resources.append(
+                DerivedResource(
+                    "aws:ec2/route:Route",
+                    subnet_name,
+                    {
+                        "destinationCidrBlock": "0.0.0.0/0",
+                        "target": "internet-gateway",
+                    },
+                )
+            )
         elif subnet_type == "Private" and strategy != "None":
-            resources.append(DerivedResource("aws:ec2/route:Route", subnet_name, {
-                "destinationCidrBlock": "0.0.0.0/0", "target": "nat-gateway",
-            }))
+            resources.append(
+                DerivedResource(
+                    "aws:ec2/route:Route",
+                    subnet_name,
+                    {
+                        "destinationCidrBlock": "0.0.0.0/0",
+                        "target": "nat-gateway",
+                    },
+                )
+            )
     return resources
 
 

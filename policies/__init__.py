@@ -1,0 +1,1 @@
+"""CrossGuard policy packs, one folder per pack, each with its own PulumiPolicy.yaml."""

@@ -1,0 +1,86 @@
+"""Keys layer: rotation, aliases and key policies that grant only the account root and the domain's services."""
+
+import json
+from collections.abc import Callable
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.keys import KEY_DOMAINS, Keys, KeysArgs, key_domains, key_policy
+from finplatform.blueprints import Blueprint
+from tests.conftest import Engine
+
+ROOT = "arn:aws:iam::111122223333:root"
+
+
+def _keys(provider: Callable[[], aws.Provider], protect: bool = False) -> None:
+    Keys(
+        "keys",
+        KeysArgs(
+            domains=KEY_DOMAINS,
+            account_id="111122223333",
+            region="us-east-1",
+            partition="aws",
+            alias_prefix="finplatform-test",
+            deletion_window_days=30,
+            protect=protect,
+        ),
+        opts=pulumi.ResourceOptions(provider=provider()),
+    )
+
+
+def test_one_rotating_key_and_alias_per_domain(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    engine.declare(lambda: _keys(provider))
+    keys = engine.of_type("aws:kms/key:Key")
+    assert sorted(k.name for k in keys) == sorted(f"keys-{d}" for d in KEY_DOMAINS)
+    assert all(k.inputs["enableKeyRotation"] is True and k.inputs["rotationPeriodInDays"] == 365 for k in keys)
+    aliases = sorted(a.inputs["name"] for a in engine.of_type("aws:kms/alias:Alias"))
+    assert aliases == sorted(f"alias/finplatform-test-{d}" for d in KEY_DOMAINS)
+
+
+@pytest.mark.parametrize("domain", KEY_DOMAINS)
+def test_key_policy_principals_are_root_or_aws_services(domain: str) -> None:
+    policy = key_policy(domain, "111122223333", "us-east-1", "aws")  # type: ignore[arg-type]
+    for statement in policy["Statement"]:
+        principal = statement["Principal"]
+        assert principal != "*" and principal.get("AWS") in (None, ROOT)
+        assert set(principal) <= {"AWS", "Service"}
+        if "Service" in principal:
+            assert principal["Service"].endswith(".amazonaws.com") and "Condition" in statement
+
+
+def test_root_administers_but_cannot_decrypt_outside_services() -> None:
+    statements = key_policy("data", "111122223333", "us-east-1", "aws")["Statement"]
+    admin = next(s for s in statements if s["Sid"] == "AccountRootAdministersKey")
+    assert "kms:Decrypt" not in admin["Action"] and "kms:*" not in admin["Action"]
+    use = next(s for s in statements if s["Sid"] == "UseThroughDomainServices")
+    assert "rds.us-east-1.amazonaws.com" in use["Condition"]["StringEquals"]["kms:ViaService"]
+    assert use["Condition"]["StringEquals"]["kms:CallerAccount"] == "111122223333"
+
+
+def test_logs_key_lets_cloudwatch_logs_encrypt_only_this_accounts_groups() -> None:
+    statements = key_policy("logs", "111122223333", "eu-west-1", "aws")["Statement"]
+    logs = next(s for s in statements if "Service" in s["Principal"])
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert logs["Condition"]["ArnLike"] == {
+        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111122223333:log-group:*"
+    }
+
+
+def test_engine_receives_the_rendered_key_policy(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    engine.declare(lambda: _keys(provider))
+    (secrets,) = [k for k in engine.of_type("aws:kms/key:Key") if k.name == "keys-secrets"]
+    assert json.loads(secrets.inputs["policy"]) == key_policy("secrets", "111122223333", "us-east-1", "aws")
+
+
+def test_protect_applies_to_keys(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    engine.declare(lambda: _keys(provider, protect=True))
+    assert all(k.protect for k in engine.of_type("aws:kms/key:Key"))
+
+
+def test_workload_without_data_stores_needs_only_logs_and_data_keys() -> None:
+    blueprint = Blueprint.model_validate({"name": "stateless", "functions": [
+        {"name": "tick", "reservedConcurrency": {"dev": 1, "staging": 1, "prod": 1}},
+    ]})
+    assert key_domains(blueprint) == ["data", "logs"]

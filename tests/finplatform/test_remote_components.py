@@ -1,0 +1,52 @@
+"""What the plan derives for the awsx VPC from its arguments."""
+
+from collections import Counter
+
+from finplatform.remote_components import awsx_vpc_outputs, expand_awsx_vpc
+
+
+def _vpc_inputs(strategy: str, azs: int) -> dict[str, object]:
+    tiers = [("Public", "public", 1), ("Private", "private", 11), ("Isolated", "isolated", 21)]
+    return {
+        "cidrBlock": "10.0.0.0/16",
+        "availabilityZoneNames": [f"us-east-1{c}" for c in "abc"[:azs]],
+        "natGateways": {"strategy": strategy},
+        "subnetSpecs": [
+            {"type": t, "name": n, "cidrBlocks": [f"10.0.{base + i}.0/24" for i in range(azs)]} for t, n, base in tiers
+        ],
+        "vpcEndpointSpecs": [{"serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway"}],
+    }
+
+
+def test_one_nat_per_az_gives_a_nat_and_eip_in_each_public_subnet() -> None:
+    counts = Counter(r.type for r in expand_awsx_vpc("vpc", _vpc_inputs("OnePerAz", 3)))
+    assert counts["aws:ec2/subnet:Subnet"] == 9
+    assert counts["aws:ec2/natGateway:NatGateway"] == 3 and counts["aws:ec2/eip:Eip"] == 3
+    # public and private subnets route to the internet; isolated ones do not
+    assert counts["aws:ec2/route:Route"] == 6
+
+
+def test_single_nat_serves_every_private_subnet() -> None:
+    derived = expand_awsx_vpc("vpc", _vpc_inputs("Single", 2))
+    counts = Counter(r.type for r in derived)
+    assert counts["aws:ec2/natGateway:NatGateway"] == 1
+    private_routes = [r for r in derived if r.type == "aws:ec2/route:Route" and "private" in r.name]
+    assert [r.inputs["target"] for r in private_routes] == ["nat-gateway", "nat-gateway"]
+
+
+def test_no_nat_leaves_private_subnets_without_a_default_route() -> None:
+    counts = Counter(r.type for r in expand_awsx_vpc("vpc", _vpc_inputs("None", 2)))
+    assert counts["aws:ec2/natGateway:NatGateway"] == 0 and counts["aws:ec2/route:Route"] == 2
+
+
+def test_isolated_subnets_never_map_public_ips() -> None:
+    derived = expand_awsx_vpc("vpc", _vpc_inputs("OnePerAz", 3))
+    subnets = {r.name: r.inputs for r in derived if r.type == "aws:ec2/subnet:Subnet"}
+    assert subnets["vpc-isolated-1"]["mapPublicIpOnLaunch"] is False
+    assert subnets["vpc-public-1"]["mapPublicIpOnLaunch"] is True
+
+
+def test_mock_outputs_list_subnet_ids_per_tier_in_az_order() -> None:
+    outputs = awsx_vpc_outputs("vpc", _vpc_inputs("OnePerAz", 3))
+    assert [len(outputs[k]) for k in ("publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds")] == [3, 3, 3]
+    assert len(set(outputs["isolatedSubnetIds"]) | set(outputs["publicSubnetIds"])) == 6

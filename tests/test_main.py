@@ -1,0 +1,88 @@
+"""The program itself, planned for each stack of this repository."""
+
+import json
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from finplatform.plan import Plan
+
+STACKS = ("dev", "staging", "prod")
+STANDARD_TAGS = {"project", "environment", "blueprint", "owner", "cost-center", "data-classification"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_plans_the_network_and_keys_layers(planned: Callable[[str], Plan], stack: str) -> None:
+    plan = planned(stack)
+    counts = plan.by_type()
+    assert counts["finplatform:network:Network"] == 1
+    assert counts["finplatform:keys:Keys"] >= 1
+    assert counts["aws:kms/key:Key"] >= 4
+    assert set(plan.outputs) >= {"vpcId", "publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds", "keyArns"}
+
+
+def test_prod_plans_three_azs_by_three_tiers_with_a_nat_per_az(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    derived = plan.derived_by_type()
+    assert derived["aws:ec2/subnet:Subnet"] == 9
+    assert derived["aws:ec2/natGateway:NatGateway"] == 3
+    subnets = [d for children in plan.derived.values() for d in children if d.type == "aws:ec2/subnet:Subnet"]
+    assert Counter(d.inputs["availabilityZone"] for d in subnets) == {"us-east-1a": 3, "us-east-1b": 3, "us-east-1c": 3}
+    assert Counter(d.inputs["tags"]["SubnetType"] for d in subnets) == {"Public": 3, "Private": 3, "Isolated": 3}
+    assert len(plan.outputs["privateSubnetIds"]) == 3
+
+
+def test_dev_plans_one_nat_gateway(planned: Callable[[str], Plan]) -> None:
+    derived = planned("dev").derived_by_type()
+    assert derived["aws:ec2/natGateway:NatGateway"] == 1
+    assert derived["aws:ec2/subnet:Subnet"] == 6
+
+
+def test_staging_is_production_like_at_smaller_scale(planned: Callable[[str], Plan]) -> None:
+    derived = planned("staging").derived_by_type()
+    assert derived["aws:ec2/natGateway:NatGateway"] == 2 and derived["aws:ec2/subnet:Subnet"] == 6
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_aws_resource_uses_an_explicit_provider(planned: Callable[[str], Plan], stack: str) -> None:
+    plan = planned(stack)
+    providers = {r.urn for r in plan.resources if r.type == "pulumi:providers:aws"}
+    for resource in plan.resources:
+        if resource.type.startswith("aws:"):
+            assert resource.options["provider"].rsplit("::", 1)[0] in providers, resource.urn
+        if resource.type.startswith("awsx:"):
+            assert resource.options["providers"]["aws"].rsplit("::", 1)[0] in providers, resource.urn
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_providers_carry_the_standard_tags(planned: Callable[[str], Plan], stack: str) -> None:
+    for provider in planned(stack).named("pulumi:providers:aws"):
+        tags = json.loads(provider.inputs["defaultTags"])["tags"]
+        assert set(tags) == STANDARD_TAGS and tags["environment"] == stack
+
+
+def test_only_prod_declares_the_dr_region(planned: Callable[[str], Plan]) -> None:
+    regions = {s: sorted(p.inputs["region"] for p in planned(s).named("pulumi:providers:aws")) for s in STACKS}
+    assert regions == {"dev": ["us-east-1"], "staging": ["us-east-1"], "prod": ["us-east-1", "us-west-2"]}
+    prod = planned("prod")
+    (dr_provider,) = [p for p in prod.named("pulumi:providers:aws") if p.inputs["region"] == "us-west-2"]
+    dr_keys = [r for r in prod.named("aws:kms/key:Key") if r.options["provider"].startswith(dr_provider.urn + "::")]
+    assert sorted(k.name for k in dr_keys) == ["dr-keys-backups", "dr-keys-data", "dr-keys-secrets"]
+
+
+def test_prod_protects_stateful_resources_and_dev_does_not(planned: Callable[[str], Plan]) -> None:
+    for stack, expected in (("prod", True), ("dev", False)):
+        plan = planned(stack)
+        stateful = plan.named("aws:kms/key:Key") + plan.named("aws:cloudwatch/logGroup:LogGroup")
+        assert {r.protect for r in stateful} == {expected}, stack
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_flow_logs_keep_the_profile_retention_and_use_the_logs_key(planned: Callable[[str], Plan], stack: str) -> None:
+    plan = planned(stack)
+    (group,) = plan.named("aws:cloudwatch/logGroup:LogGroup")
+    (logs_key,) = [k for k in plan.named("aws:kms/key:Key") if k.name == "keys-logs"]
+    assert group.inputs["retentionInDays"] == {"dev": 7, "staging": 30, "prod": 30}[stack]
+    assert group.inputs["kmsKeyId"] == plan.outputs["keyArns"]["logs"]
+    assert logs_key.urn in group.dependencies
