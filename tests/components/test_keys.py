@@ -80,7 +80,12 @@ def test_protect_applies_to_keys(engine: Engine, provider: Callable[[], aws.Prov
 
 
 def test_workload_without_data_stores_needs_only_logs_and_data_keys() -> None:
-    blueprint = Blueprint.model_validate({"name": "stateless", "functions": [
-        {"name": "tick", "reservedConcurrency": {"dev": 1, "staging": 1, "prod": 1}},
-    ]})
+    blueprint = Blueprint.model_validate(
+        {
+            "name": "stateless",
+            "functions": [
+                {"name": "tick", "reservedConcurrency": {"dev": 1, "staging": 1, "prod": 1}},
+            ],
+        }
+    )
     assert key_domains(blueprint) == ["data", "logs"]

@@ -41,7 +41,9 @@ def _network(azs: int, nat: NatStrategy, provider: Callable[[], aws.Provider], p
 
 
 @pytest.mark.parametrize(("nat", "expected"), [("single", "Single"), ("one-per-az", "OnePerAz"), ("none", "None")])
-def test_nat_strategy_reaches_the_vpc(engine: Engine, provider: Callable[[], aws.Provider], nat: NatStrategy, expected: str) -> None:
+def test_nat_strategy_reaches_the_vpc(
+    engine: Engine, provider: Callable[[], aws.Provider], nat: NatStrategy, expected: str
+) -> None:
     # GIVEN a profile's NAT strategy
     # WHEN the network is declared
     engine.declare(lambda: _network(2, nat, provider))
@@ -53,21 +55,31 @@ def test_vpc_has_three_tiers_with_one_cidr_per_az(engine: Engine, provider: Call
     engine.declare(lambda: _network(3, "one-per-az", provider))
     vpc = engine.one("awsx:ec2:Vpc")
     specs = {s["name"]: s for s in vpc.inputs["subnetSpecs"]}
-    assert {n: s["type"] for n, s in specs.items()} == {"public": "Public", "private": "Private", "isolated": "Isolated"}
+    assert {n: s["type"] for n, s in specs.items()} == {
+        "public": "Public",
+        "private": "Private",
+        "isolated": "Isolated",
+    }
     assert specs["isolated"]["cidrBlocks"] == ["10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"]
     assert vpc.inputs["availabilityZoneNames"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     assert vpc.inputs["cidrBlock"] == "10.0.0.0/16"
     assert vpc.remote and not vpc.custom
 
 
-def test_vpc_gets_an_s3_gateway_endpoint_on_its_route_tables(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+def test_vpc_gets_an_s3_gateway_endpoint_on_its_route_tables(
+    engine: Engine, provider: Callable[[], aws.Provider]
+) -> None:
     engine.declare(lambda: _network(2, "single", provider))
     vpc = engine.one("awsx:ec2:Vpc")
-    assert vpc.inputs["vpcEndpointSpecs"] == [{"serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway"}]
+    assert vpc.inputs["vpcEndpointSpecs"] == [
+        {"serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway"}
+    ]
     assert vpc.inputs["vpcEndpointStrategy"] == "Auto"
 
 
-def test_flow_logs_capture_all_traffic_into_an_encrypted_group(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+def test_flow_logs_capture_all_traffic_into_an_encrypted_group(
+    engine: Engine, provider: Callable[[], aws.Provider]
+) -> None:
     engine.declare(lambda: _network(2, "single", provider))
     group = engine.one("aws:cloudwatch/logGroup:LogGroup")
     assert group.inputs["kmsKeyId"] == LOGS_KEY and group.inputs["retentionInDays"] == 7
@@ -88,7 +100,9 @@ def test_flow_log_role_trusts_only_the_flow_logs_service_of_this_account(
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
 
 
-def test_flow_log_delivery_policy_names_only_its_log_group(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+def test_flow_log_delivery_policy_names_only_its_log_group(
+    engine: Engine, provider: Callable[[], aws.Provider]
+) -> None:
     engine.declare(lambda: _network(2, "single", provider))
     group_arn = engine.one("aws:ec2/flowLog:FlowLog").inputs["logDestination"]
     policy = json.loads(engine.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])

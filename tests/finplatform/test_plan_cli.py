@@ -47,7 +47,11 @@ def test_bad_config_fails_cleanly_without_a_traceback(tmp_path: Path) -> None:
     # WHEN the plan runs as a user runs it
     result = subprocess.run(
         [sys.executable, "-m", "finplatform", "plan", "--stack", "bad", "--project-dir", str(project)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     # THEN it exits non-zero with one message naming the file and the key, and no traceback
     assert result.returncode == 2
