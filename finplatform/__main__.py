@@ -28,16 +28,22 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
-    from finplatform.project_file import render_project_file
+def _generate(args: argparse.Namespace) -> int:
+    from finplatform.project_file import GENERATED_FILES
 
-    text = render_project_file()
-    if args.write:
-        with open("Pulumi.yaml", "w", encoding="utf-8") as handle:
-            handle.write(text)
-        print("Wrote Pulumi.yaml")
-    else:
-        print(text, end="")
+    for relative, render in GENERATED_FILES.items():
+        (ROOT / relative).write_text(render(), encoding="utf-8")
+        print(f"Wrote {relative}")
+    return 0
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    from finplatform.benchmark import run_benchmark
+
+    result = run_benchmark(args.stack, args.repeat)
+    print(f"plan --stack {result.stack}: {result.resources} resources, {result.plan_seconds:.2f} s wall")
+    print(f"SDK floor for {result.resources} resources: {result.floor_seconds:.2f} s wall")
+    print(f"ratio: {result.ratio:.2f}x (best of {args.repeat} runs each)")
     return 0
 
 
@@ -51,9 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--project-dir", default=str(ROOT), metavar="DIR", help="Folder holding Pulumi.yaml (default: this project)."
     )
     plan.set_defaults(run=_plan)
-    schema = commands.add_parser("project-file", help="Print Pulumi.yaml as generated from the config model.")
-    schema.add_argument("--write", action="store_true", help="Overwrite Pulumi.yaml.")
-    schema.set_defaults(run=_schema)
+    generate = commands.add_parser("generate", help="Rewrite Pulumi.yaml and docs/configuration.md from the model.")
+    generate.set_defaults(run=_generate)
+    bench = commands.add_parser("benchmark", help="Time the plan against the SDK's floor for as many resources.")
+    bench.add_argument("--stack", "-s", default="prod", help="Stack to plan (default: prod, the largest).")
+    bench.add_argument("--repeat", type=int, default=3, help="Runs of each; the best counts (default: 3).")
+    bench.set_defaults(run=_benchmark)
     args = parser.parse_args(argv)
     try:
         result: int = args.run(args)

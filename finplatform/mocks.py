@@ -35,6 +35,8 @@ def _redact(value: Any) -> Any:
         return [_redact(v) for v in value]
     if value is rpc.UNKNOWN or isinstance(value, pulumi.Resource):
         return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire carries every number as a double
     return value
 
 

@@ -1,16 +1,16 @@
 """Pulumi.yaml declares every config key, generated from the model so the two cannot drift."""
 
+import pytest
 import yaml
 
 from finplatform import ROOT
 from finplatform.config import StackConfig
-from finplatform.project_file import render_project_file
+from finplatform.project_file import GENERATED_FILES
 
 
-def test_pulumi_yaml_is_generated_from_the_config_model() -> None:
-    assert (ROOT / "Pulumi.yaml").read_text() == render_project_file(), (
-        "run `python -m finplatform project-file --write`"
-    )
+@pytest.mark.parametrize("relative", sorted(GENERATED_FILES))
+def test_generated_file_matches_the_config_model(relative: str) -> None:
+    assert (ROOT / relative).read_text() == GENERATED_FILES[relative](), "run `python -m finplatform generate`"
 
 
 def test_every_key_has_a_type_a_description_and_a_default() -> None:

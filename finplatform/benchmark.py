@@ -1,0 +1,85 @@
+"""How far the offline plan is from the SDK's own floor for the same number of resources.
+
+The floor is a bare program that loads the SDK classes of every resource type the plan declares (the SDK
+loads a module's classes lazily, on first use, and that dominates its cost), installs echo mocks and
+registers as many resources as the plan does. Both are timed as whole processes (wall clock, best of a few
+runs), as a user experiences them.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from finplatform import ROOT
+
+FLOOR_PROGRAM = """
+import importlib, os, sys
+import pulumi
+import pulumi_aws as aws
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+class Echo(pulumi.runtime.Mocks):
+    def new_resource(self, args):
+        return args.name + "-id", dict(args.inputs)
+    def call(self, args):
+        return {}, []
+
+for token in sys.argv[2:]:
+    package, module, name = token.split(":")
+    if package == "pulumi":
+        module, name, package = "", "Provider", name
+    module = module.split("/")[0]
+    python_module = "pulumi_" + package + ("" if module in ("", "index") else "." + module)
+    getattr(importlib.import_module(python_module), name)
+
+pulumi.runtime.set_mocks(Echo(), project="floor", stack="floor", preview=True)
+
+def declare():
+    for i in range(int(sys.argv[1])):
+        aws.kms.Key(f"key-{i}", aws.kms.KeyArgs(description="floor"))
+
+_sync_await(run_pulumi_func(declare))
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Wall times of the plan and of the floor for the same resource count."""
+
+    stack: str
+    resources: int
+    plan_seconds: float
+    floor_seconds: float
+
+    @property
+    def ratio(self) -> float:
+        return self.plan_seconds / self.floor_seconds
+
+
+def _best_wall_time(command: list[str], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def run_benchmark(stack: str, repeat: int = 3) -> Benchmark:
+    with tempfile.TemporaryDirectory() as scratch:
+        graph = Path(scratch) / "plan.json"
+        plan_command = [sys.executable, "-m", "finplatform", "plan", "--stack", stack, "--json", str(graph)]
+        plan_seconds = _best_wall_time(plan_command, repeat)
+        declared = json.loads(graph.read_text())["resources"]
+    types = sorted({r["type"] for r in declared if not r["type"].startswith("finplatform:")})
+    floor_command = [sys.executable, "-c", FLOOR_PROGRAM, str(len(declared)), *types]
+    floor_seconds = _best_wall_time(floor_command, repeat)
+    resources = len(declared)
+    return Benchmark(stack, resources, plan_seconds, floor_seconds)
