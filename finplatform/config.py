@@ -114,8 +114,10 @@ class StackConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False)
 
-    environment: Environment = Field(
-        "dev", description="Environment profile the stack starts from: dev, staging or prod."
+    environment: Environment | None = Field(
+        None,
+        description="Environment profile the stack starts from: dev, staging or prod. "
+        "Default: the stack's name when it is one of those; other stack names must set it.",
     )
     region: Region = Field("us-east-1", description="Primary AWS region.")
     dr_region: Region = Field("us-west-2", description="Disaster-recovery region, used when drEnabled is on.")
@@ -221,14 +223,11 @@ class ResolvedStack:
     """A stack's validated config with its profile, blueprint and network layout worked out."""
 
     stack: str
+    environment: Environment
     config: StackConfig
     profile: Profile
     blueprint: Blueprint
     network: NetworkPlan
-
-    @property
-    def environment(self) -> Environment:
-        return self.config.environment
 
     @property
     def region(self) -> str:
@@ -243,7 +242,7 @@ class ResolvedStack:
         """The standard tags every taggable resource carries (through the providers' default tags)."""
         return {
             "project": PROJECT,
-            "environment": self.config.environment,
+            "environment": self.environment,
             "blueprint": self.blueprint.name,
             "owner": self.config.owner,
             "cost-center": self.config.cost_center,
@@ -383,10 +382,22 @@ def load_blueprint(config: StackConfig, source: str) -> Blueprint:
     return blueprint
 
 
-def resolve_profile(config: StackConfig) -> Profile:
+def resolve_environment(stack: str, config: StackConfig, source: str) -> Environment:
+    """The configured environment, else the stack's name when it names one: a stack called prod never
+    silently gets the dev profile because a key was forgotten."""
+    if config.environment is not None:
+        return config.environment
+    for environment in PROFILES:
+        if stack == environment:
+            return environment
+    message = f"required for stack {stack!r}, whose name is not an environment; allowed: dev, staging, prod"
+    raise ConfigError(source, [ConfigProblem(_key("environment"), message)])
+
+
+def resolve_profile(environment: Environment, config: StackConfig) -> Profile:
     """The environment profile with the stack's explicit overrides applied."""
     overrides = {name: getattr(config, name) for name in Profile.model_fields if getattr(config, name) is not None}
-    return PROFILES[config.environment].model_copy(update=overrides)
+    return PROFILES[environment].model_copy(update=overrides)
 
 
 def plan_network(config: StackConfig, profile: Profile, source: str) -> NetworkPlan:
@@ -418,12 +429,15 @@ def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
     """Validate a stack's raw config and work out everything the layers need. Raises ConfigError."""
     source = stack_file_name(stack)
     config = parse_stack_config(raw, source)
-    if config.dr_region == config.region:
+    environment = resolve_environment(stack, config, source)
+    profile = resolve_profile(environment, config)
+    if profile.dr_enabled and config.dr_region == config.region:
         raise ConfigError(source, [ConfigProblem(_key("drRegion"), f"must differ from region ({config.region})")])
-    profile = resolve_profile(config)
     blueprint = load_blueprint(config, source)
     network = plan_network(config, profile, source)
-    return ResolvedStack(stack=stack, config=config, profile=profile, blueprint=blueprint, network=network)
+    return ResolvedStack(
+        stack=stack, environment=environment, config=config, profile=profile, blueprint=blueprint, network=network
+    )
 
 
 # --- reading config the way the Pulumi CLI does -------------------------------------------------------

@@ -1,11 +1,15 @@
 """The program itself, planned for each stack of this repository."""
 
 import json
+import runpy
 from collections import Counter
 from collections.abc import Callable
 
+import pulumi
 import pytest
 
+from finplatform import ROOT
+from finplatform.mocks import install_mocks, run_declarations
 from finplatform.plan import Plan
 
 STACKS = ("dev", "staging", "prod")
@@ -86,3 +90,19 @@ def test_flow_logs_keep_the_profile_retention_and_use_the_logs_key(planned: Call
     assert group.inputs["retentionInDays"] == {"dev": 7, "staging": 30, "prod": 30}[stack]
     assert group.inputs["kmsKeyId"] == plan.outputs["keyArns"]["logs"]
     assert logs_key.urn in group.dependencies
+
+
+def test_program_stops_on_bad_config_with_a_run_error_and_declares_nothing() -> None:
+    # GIVEN the program run as `pulumi up` runs it, with a bad key in the stack's config
+    monitor = install_mocks("prod", {"finplatform:natStrategy": "two"})
+    try:
+        # WHEN it starts
+        with pytest.raises(pulumi.RunError) as caught:
+            run_declarations(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
+        # THEN it ends with the one-line message (RunError prints without a traceback) before declaring anything
+        assert str(caught.value).startswith(
+            "invalid configuration in Pulumi.prod.yaml: finplatform:natStrategy: Input should be 'none', 'single'"
+        )
+        assert monitor.planned == []
+    finally:
+        pulumi.runtime.settings.reset_options()

@@ -177,3 +177,22 @@ def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
     assert raw["finplatform:subnetPrefixLength"] == "24", "project defaults are merged in, as text"
     assert raw["pulumi:disable-default-providers"] == '["aws"]'
     assert secrets == []
+
+
+def test_stack_named_after_an_environment_defaults_to_it() -> None:
+    # GIVEN a prod stack file that forgot finplatform:environment
+    stack = resolve_stack("prod", _raw(owner="risk-team"))
+    # THEN it gets the prod profile, not the dev default
+    assert stack.environment == "prod" and stack.profile.protect_stateful_resources
+
+
+def test_other_stack_names_must_set_the_environment() -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve_stack("eu-prod", _raw(owner="risk-team"))
+    assert "Pulumi.eu-prod.yaml: finplatform:environment: required for stack 'eu-prod'" in str(caught.value)
+
+
+def test_dr_region_must_differ_from_region_only_when_dr_is_on() -> None:
+    assert resolve_stack("dev", _raw(region="us-west-2")).dr_region is None
+    message = _rejected(_raw(region="us-west-2"), stack="prod")
+    assert "finplatform:drRegion: must differ from region (us-west-2)" in message
