@@ -4,6 +4,7 @@ Adding a workload is adding a YAML file; the models below are its schema. Sizes 
 AWS catalogue, and scaling bounds against each other, when the file is loaded.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Generic, Literal, Self, TypeVar
 
@@ -22,6 +23,16 @@ from finplatform.catalog import (
 from finplatform.profiles import Environment
 
 T = TypeVar("T")
+
+
+def catalogued(kind: str, allowed: frozenset[str]) -> Callable[[str], str]:
+    """A validator that accepts only sizes the AWS catalogue lists for ``kind``."""
+    return lambda value: check_size(kind, value, allowed)
+
+
+RdsInstanceClass = Annotated[str, AfterValidator(catalogued("RDS instance class", RDS_INSTANCE_CLASSES))]
+CacheNodeType = Annotated[str, AfterValidator(catalogued("ElastiCache node type", ELASTICACHE_NODE_TYPES))]
+Ec2InstanceType = Annotated[str, AfterValidator(catalogued("EC2 instance type", EC2_INSTANCE_TYPES))]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")]
 
 
@@ -62,9 +73,9 @@ class ServiceSize(Scaling):
 
     cpu: int | None = Field(None, description="Fargate CPU units (1024 = 1 vCPU).")
     memory: int | None = Field(None, description="Fargate memory in MiB.")
-    instance_type: (
-        Annotated[str, AfterValidator(lambda v: check_size("EC2 instance type", v, EC2_INSTANCE_TYPES))] | None
-    ) = Field(None, description="EC2 instance type for ec2-autoscaling and eks targets.")
+    instance_type: Ec2InstanceType | None = Field(
+        None, description="EC2 instance type for ec2-autoscaling and eks targets."
+    )
 
 
 ComputeTarget = Literal["ecs-fargate", "ec2-autoscaling", "eks"]
@@ -122,9 +133,7 @@ class Function(_Model):
 class PostgresSize(_Model):
     """RDS size in one environment."""
 
-    instance_class: Annotated[
-        str, AfterValidator(lambda v: check_size("RDS instance class", v, RDS_INSTANCE_CLASSES))
-    ] = Field(description="RDS instance class, e.g. db.t3.medium.")
+    instance_class: RdsInstanceClass = Field(description="RDS instance class, e.g. db.t3.medium.")
     allocated_storage_gb: int = Field(20, ge=20, le=65536, description="Initial gp3 storage in GiB.")
     max_allocated_storage_gb: int = Field(100, ge=20, le=65536, description="Storage autoscaling ceiling in GiB.")
     read_replicas: int = Field(0, ge=0, le=15, description="In-region read replicas.")
@@ -148,9 +157,7 @@ class Postgres(_Model):
 class RedisSize(_Model):
     """ElastiCache size in one environment."""
 
-    node_type: Annotated[
-        str, AfterValidator(lambda v: check_size("ElastiCache node type", v, ELASTICACHE_NODE_TYPES))
-    ] = Field(description="ElastiCache node type, e.g. cache.t3.micro.")
+    node_type: CacheNodeType = Field(description="ElastiCache node type, e.g. cache.t3.micro.")
     shards: int = Field(1, ge=1, le=500, description="Node groups; more than one turns cluster mode on.")
     replicas_per_shard: int = Field(0, ge=0, le=5, description="Replicas in each shard.")
 

@@ -100,26 +100,23 @@ def test_public_vpc_cidr_is_rejected() -> None:
     assert "finplatform:vpcCidr" in message and "private range" in message
 
 
-def test_overlapping_cidrs_are_rejected() -> None:
-    message = _rejected(
-        _raw(
-            publicSubnetCidrs=["10.0.1.0/24", "10.0.2.0/24"],
-            privateSubnetCidrs=["10.0.1.128/25", "10.0.12.0/24"],
-            isolatedSubnetCidrs=["10.0.21.0/24", "10.0.22.0/24"],
-        )
+@pytest.mark.parametrize(
+    ("private", "expected"),
+    [
+        (["10.0.1.128/25", "10.0.12.0/24"], "finplatform:privateSubnetCidrs[0]: 10.0.1.128/25 overlaps 10.0.1.0/24"),
+        (["10.0.11.0/24", "10.1.12.0/24"], "finplatform:privateSubnetCidrs[1]: 10.1.12.0/24 is outside the VPC"),
+    ],
+    ids=["overlapping", "outside-the-vpc"],
+)
+def test_explicit_subnet_cidrs_must_fit_the_vpc_without_overlap(private: list[str], expected: str) -> None:
+    # GIVEN explicit CIDRs for the three tiers, one of them wrong
+    raw = _raw(
+        publicSubnetCidrs=["10.0.1.0/24", "10.0.2.0/24"],
+        privateSubnetCidrs=private,
+        isolatedSubnetCidrs=["10.0.21.0/24", "10.0.22.0/24"],
     )
-    assert "finplatform:privateSubnetCidrs[0]" in message and "overlaps 10.0.1.0/24" in message
-
-
-def test_subnet_outside_the_vpc_is_rejected() -> None:
-    message = _rejected(
-        _raw(
-            publicSubnetCidrs=["10.0.1.0/24", "10.0.2.0/24"],
-            privateSubnetCidrs=["10.0.11.0/24", "10.1.12.0/24"],
-            isolatedSubnetCidrs=["10.0.21.0/24", "10.0.22.0/24"],
-        )
-    )
-    assert "finplatform:privateSubnetCidrs[1]" in message and "outside the VPC" in message
+    # THEN the message names the faulty entry and why
+    assert expected in _rejected(raw)
 
 
 def test_min_greater_than_max_capacity_is_rejected() -> None:
