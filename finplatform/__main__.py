@@ -13,18 +13,30 @@ from finplatform.config import ConfigError
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from finplatform.plan import render_tree, run_program
+    from finplatform.plan import plan_stack, render_cost, render_policies, render_tree
+    from finplatform.policy_eval import read_policy_pack_config
 
     started = time.perf_counter()
-    plan = run_program(args.stack, root=Path(args.project_dir).resolve())
+    pack_config = read_policy_pack_config(Path(p) for p in args.policy_pack_config)
+    root = Path(args.project_dir).resolve()
+    plan = plan_stack(args.stack, root=root, pack_config=pack_config, policies=not args.no_policies)
     elapsed = time.perf_counter() - started
     print(render_tree(plan))
-    print(f"\nPlanned stack {args.stack!r} offline in {elapsed:.2f} s (program under mocks).")
+    if plan.policies is not None:
+        print()
+        print(render_policies(plan.policies))
+    print()
+    print(render_cost(plan))
+    packs = f"{len(plan.policies.packs)} policy packs" if plan.policies is not None else "policies skipped"
+    print(f"\nPlanned stack {args.stack!r} offline in {elapsed:.2f} s: program under mocks, {packs}, cost model.")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(plan.to_json(), handle, indent=2, sort_keys=False, default=str)
             handle.write("\n")
         print(f"Wrote {args.json}")
+    if plan.policies is not None and plan.policies.mandatory:
+        print(f"error: {len(plan.policies.mandatory)} mandatory policy violation(s)", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -41,9 +53,10 @@ def _benchmark(args: argparse.Namespace) -> int:
     from finplatform.benchmark import run_benchmark
 
     result = run_benchmark(args.stack, args.repeat)
-    print(f"plan --stack {result.stack}: {result.resources} resources, {result.plan_seconds:.2f} s wall")
+    print(f"plan --stack {result.stack} --no-policies: {result.resources} resources, {result.plan_seconds:.2f} s wall")
     print(f"SDK floor for {result.resources} resources: {result.floor_seconds:.2f} s wall")
     print(f"ratio: {result.ratio:.2f}x (best of {args.repeat} runs each)")
+    print(f"full plan with the policy packs: {result.full_plan_seconds:.2f} s wall")
     return 0
 
 
@@ -53,6 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = commands.add_parser("plan", help="Run a stack's program under mocks and show what it declares.")
     plan.add_argument("--stack", "-s", default="dev", help="Stack name: reads Pulumi.<stack>.yaml (default: dev).")
     plan.add_argument("--json", metavar="FILE", help="Also write the planned graph as JSON.")
+    plan.add_argument(
+        "--policy-pack-config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="JSON policy config (policy name -> level or settings, 'all' for every policy), as the CLI takes it.",
+    )
+    plan.add_argument("--no-policies", action="store_true", help="Skip the policy packs: the graph and cost only.")
     plan.add_argument(
         "--project-dir", default=str(ROOT), metavar="DIR", help="Folder holding Pulumi.yaml (default: this project)."
     )

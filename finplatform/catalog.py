@@ -1,37 +1,19 @@
 """The instance sizes AWS offers, so that config naming a size that does not exist fails at load time.
 
-The lists cover the families the seeds and the environment profiles use, plus their common neighbours.
-A size missing here is rejected with the list of allowed ones; add it here when AWS launches it.
+The sizes are those of the vendored price table (finplatform/cost/prices.json): the families the seeds and
+the environment profiles use, plus their neighbours. A size missing there is rejected with the list of
+allowed ones; add it, with its price, when the platform needs it.
 """
 
-from collections.abc import Iterable
+from finplatform.cost.model import price_table
 
-_BURSTABLE = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge")
-_GENERAL = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+_PRICED = price_table()["regions"]["us-east-1"]
 
-
-def _expand(prefix: str, families: Iterable[str], sizes: Iterable[str]) -> frozenset[str]:
-    sizes = tuple(sizes)
-    return frozenset(f"{prefix}{family}.{size}" for family in families for size in sizes)
-
-
-EC2_INSTANCE_TYPES = (
-    _expand("", ("t3", "t3a", "t4g"), _BURSTABLE)
-    | _expand("", ("m5", "m6i", "m7i", "m6g", "m7g", "c5", "c6i", "c7i", "c6g", "c7g"), _GENERAL)
-    | _expand("", ("r5", "r6i", "r7i", "r6g", "r7g"), _GENERAL)
-)
-
-RDS_INSTANCE_CLASSES = (
-    _expand("db.", ("t3", "t4g"), ("micro", "small", "medium", "large", "xlarge", "2xlarge"))
-    | _expand("db.", ("m5", "m6i", "m7i", "m6g", "m7g"), _GENERAL)
-    | _expand("db.", ("r5", "r6i", "r7i", "r6g", "r7g"), _GENERAL)
-)
-
-ELASTICACHE_NODE_TYPES = (
-    _expand("cache.", ("t3", "t4g"), ("micro", "small", "medium"))
-    | _expand("cache.", ("m5", "m6g", "m7g"), ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge"))
-    | _expand("cache.", ("r5", "r6g", "r7g"), ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge"))
-)
+# Sizes the price table lists: a size is valid exactly when the cost model can price it.
+EC2_INSTANCE_TYPES = frozenset(_PRICED["ec2"])
+RDS_INSTANCE_CLASSES = frozenset(_PRICED["rds"])
+ELASTICACHE_NODE_TYPES = frozenset(_PRICED["elasticache"])
+TIMESTREAM_INFLUXDB_TYPES = frozenset(_PRICED["timestreamInfluxdb"])
 
 # Fargate accepts only these CPU units, each with its own memory range (MiB) and step.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, int, int]] = {

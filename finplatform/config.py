@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from finplatform import PROJECT, ROOT
 from finplatform.blueprints import Blueprint, available_blueprints, read_blueprint_document
 from finplatform.catalog import LOG_RETENTION_DAYS
+from finplatform.cost.usage import UsageError, parse_usage
 from finplatform.network_layout import (
     LayoutError,
     NetworkPlan,
@@ -195,6 +196,14 @@ class StackConfig(BaseModel):
     overrides: list[str] = Field(
         default_factory=list,
         description="Blueprint field overrides as path=value, e.g. services.web-ui.sizes.prod.max=6.",
+    )
+    usage: list[str] = Field(
+        default_factory=list,
+        description="Cost-model usage assumptions as name=value, e.g. natProcessedGb=500; unset names take the "
+        "environment's defaults (docs/cost.md).",
+    )
+    eks_public_endpoint: bool = Field(
+        False, description="Allow a public EKS API endpoint outside prod (never allowed in prod)."
     )
 
 
@@ -435,6 +444,10 @@ def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
         raise ConfigError(source, [ConfigProblem(_key("drRegion"), f"must differ from region ({config.region})")])
     blueprint = load_blueprint(config, source)
     network = plan_network(config, profile, source)
+    try:
+        parse_usage(environment, config.usage)
+    except UsageError as error:
+        raise ConfigError(source, [ConfigProblem(f"{_key('usage')}[{error.position}]", str(error))]) from None
     return ResolvedStack(
         stack=stack, environment=environment, config=config, profile=profile, blueprint=blueprint, network=network
     )

@@ -53,6 +53,7 @@ class PlannedResource:
     inputs: dict[str, Any]
     dependencies: list[str]
     options: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def protect(self) -> bool:
@@ -132,7 +133,10 @@ class CapturingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # SDK method is unannotated
         if request.type != "pulumi:pulumi:Stack":
-            self.planned.append(_planned(request, response.urn))
+            planned = _planned(request, response.urn)
+            registration = self.resources[response.urn]
+            planned.outputs = _redact({**registration.state, "id": registration.id})
+            self.planned.append(planned)
         return response
 
 

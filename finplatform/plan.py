@@ -13,8 +13,11 @@ from pulumi.runtime.sync_await import _sync_await
 
 from finplatform import PROJECT, ROOT
 from finplatform.config import read_stack_file, resolve_stack
+from finplatform.cost.model import Estimate, PricedResource, estimate
+from finplatform.cost.usage import parse_usage
 from finplatform.mocks import PlannedResource, install_mocks, run_declarations
-from finplatform.remote_components import EXPANDERS, DerivedResource
+from finplatform.policy_eval import AnalyzedResource, PolicyReport, evaluate, start_packs
+from finplatform.remote_components import EXPANDERS, DerivedResource, child_urn
 
 
 @dataclass
@@ -25,6 +28,9 @@ class Plan:
     resources: list[PlannedResource]
     derived: dict[str, list[DerivedResource]]
     outputs: dict[str, Any]
+    environment: str = "dev"
+    policies: PolicyReport | None = None
+    cost: Estimate | None = None
 
     def by_type(self) -> Counter[str]:
         return Counter(r.type for r in self.resources)
@@ -53,12 +59,60 @@ class Plan:
                 for r in self.resources
             ],
             "derived": [
-                {"type": d.type, "name": d.name, "parent": urn, "inputs": d.inputs}
+                {
+                    "urn": child_urn(urn, d.type, d.name),
+                    "type": d.type,
+                    "name": d.name,
+                    "parent": urn,
+                    "inputs": d.inputs,
+                }
                 for urn, children in self.derived.items()
                 for d in children
             ],
             "outputs": self.outputs,
+            **({"policies": self.policies.to_json()} if self.policies is not None else {}),
+            **({"cost": self.cost.to_json()} if self.cost is not None else {}),
         }
+
+    def engine_view(self) -> list[AnalyzedResource]:
+        """Every resource the engine would see, remote components' children included, with its provider."""
+        providers = {
+            r.urn: AnalyzedResource(r.urn, r.type, r.name, r.inputs)
+            for r in self.resources
+            if r.type.startswith("pulumi:providers:")
+        }
+
+        def provider_of(reference: str) -> AnalyzedResource | None:
+            return providers.get(reference.rsplit("::", 1)[0]) if reference else None
+
+        view = []
+        for r in self.resources:
+            view.append(
+                AnalyzedResource(
+                    urn=r.urn,
+                    type=r.type,
+                    name=r.name,
+                    properties=r.inputs,
+                    parent=r.parent,
+                    protect=r.protect,
+                    dependencies=r.dependencies,
+                    provider=provider_of(str(r.options.get("provider") or "")),
+                    state={**r.outputs, **r.inputs},
+                )
+            )
+            component_provider = provider_of(str((r.options.get("providers") or {}).get("aws") or ""))
+            for d in self.derived.get(r.urn, []):
+                view.append(
+                    AnalyzedResource(
+                        urn=child_urn(r.urn, d.type, d.name),
+                        type=d.type,
+                        name=d.name,
+                        properties=d.inputs,
+                        parent=r.urn,
+                        provider=component_provider,
+                    )
+                )
+        return view
 
 
 def run_program(stack: str, root: Path = ROOT, raw_config: dict[str, str] | None = None) -> Plan:
@@ -77,6 +131,42 @@ def run_program(stack: str, root: Path = ROOT, raw_config: dict[str, str] | None
 
     derived = {r.urn: EXPANDERS[r.type](r.name, r.inputs) for r in monitor.planned if r.remote and r.type in EXPANDERS}
     return Plan(stack=stack, resources=monitor.planned, derived=derived, outputs=_stack_outputs())
+
+
+def plan_stack(stack: str, root: Path = ROOT, pack_config: dict[str, Any] | None = None, policies: bool = True) -> Plan:
+    """The full offline plan: the program under mocks, every policy pack over its resources, and the cost."""
+    raw_config, _secret_keys = read_stack_file(stack, root)
+    resolved = resolve_stack(stack, raw_config)
+    packs = start_packs(stack, raw_config) if policies else []  # they boot while the program runs
+    try:
+        plan = run_program(stack, root, raw_config)
+    except BaseException:
+        for pack in packs:
+            pack.close()
+        raise
+    plan.environment = resolved.environment
+    view = plan.engine_view()
+    plan.policies = evaluate(packs, view, pack_config or {}) if policies else None
+    usage = parse_usage(resolved.environment, resolved.config.usage)
+    plan.cost = estimate(priced(view), usage)
+    return plan
+
+
+def priced(view: list[AnalyzedResource]) -> list[PricedResource]:
+    """The engine's view as the cost model takes it: state, and the region of each resource's provider."""
+    return [
+        PricedResource(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            properties=r.state if r.state is not None else r.properties,
+            region=str(
+                r.properties.get("region") or (r.provider.properties.get("region") if r.provider else "") or "us-east-1"
+            ),
+            parent=r.parent,
+        )
+        for r in view
+    ]
 
 
 def _stack_outputs() -> dict[str, Any]:
@@ -129,4 +219,32 @@ def render_tree(plan: Plan) -> str:
             f"Created by remote components, derived from their arguments: {sum(derived_counts.values())} resources"
         )
         lines += [f"  {count:>4}  {type_}" for type_, count in sorted(derived_counts.items())]
+    return "\n".join(lines)
+
+
+def render_policies(report: PolicyReport) -> str:
+    """Violations grouped by policy, mandatory first."""
+    if not report.violations:
+        return f"Policies: no violations ({', '.join(report.packs)})."
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for v in report.violations:
+        message = v.message.split("\n", 1)[-1]
+        groups.setdefault((v.level, v.pack, v.policy), []).append(message)
+    counts = Counter(v.level for v in report.violations)
+    lines = [f"Policy violations: {counts['mandatory']} mandatory, {counts['advisory']} advisory"]
+    for (level, pack, policy), messages in sorted(groups.items(), key=lambda g: (g[0][0] != "mandatory", g[0])):
+        lines.append(f"  [{level}] {pack}/{policy}")
+        lines += [f"      - {m}" for m in messages]
+    return "\n".join(lines)
+
+
+def render_cost(plan: Plan) -> str:
+    """The monthly cost of each priced resource, and the stack total."""
+    assert plan.cost is not None
+    names = {r.urn: r.name for r in plan.engine_view()}
+    lines = [f"Monthly cost estimate (USD, on-demand list prices, {plan.environment} usage assumptions):"]
+    for item in plan.cost.items:
+        name = names.get(item.urn, item.urn.rsplit("::", 1)[-1])
+        lines.append(f"  {item.monthly_usd:>9,.2f}  {item.type.split(':')[-1]:<22} {name:<34} {item.basis}")
+    lines.append(f"  {plan.cost.monthly_usd:>9,.2f}  total")
     return "\n".join(lines)

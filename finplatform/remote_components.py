@@ -29,6 +29,12 @@ def physical_id(prefix: str, *parts: str) -> str:
     return f"{prefix}-0{digest[:16]}"
 
 
+def child_urn(parent_urn: str, type_: str, name: str) -> str:
+    """The URN the engine gives a child registered under ``parent_urn``."""
+    prefix, qualified_type, _parent_name = parent_urn.rsplit("::", 2)
+    return f"{prefix}::{qualified_type}${type_}::{name}"
+
+
 def _subnet_rows(name: str, inputs: dict[str, Any]) -> list[tuple[int, str, str, str, str]]:
     """(az index, az, awsx type, subnet name, cidr) in the order awsx creates subnets."""
     azs: list[str] = inputs.get("availabilityZoneNames") or []

@@ -1,0 +1,361 @@
+"""Monthly cost of a set of planned resources, from the vendored price table and the usage assumptions."""
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from finplatform.cost.usage import Usage
+from finplatform.remote_components import EXPANDERS, child_urn
+
+PRICES_FILE = Path(__file__).with_name("prices.json")
+
+
+@cache
+def price_table() -> dict[str, Any]:
+    """The vendored price table."""
+    with PRICES_FILE.open(encoding="utf-8") as handle:
+        table: dict[str, Any] = json.load(handle)
+    return table
+
+
+@dataclass(frozen=True)
+class PricedResource:
+    """What the model needs to know of a resource."""
+
+    urn: str
+    type: str
+    name: str
+    properties: Mapping[str, Any]
+    region: str
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class CostItem:
+    """One resource's monthly cost and how it was worked out."""
+
+    urn: str
+    type: str
+    monthly_usd: float
+    basis: str
+
+
+@dataclass
+class Estimate:
+    """The priced items, most expensive first, and their total."""
+
+    items: list[CostItem] = field(default_factory=list)
+
+    @property
+    def monthly_usd(self) -> float:
+        return round(sum(item.monthly_usd for item in self.items), 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "monthly_usd": self.monthly_usd,
+            "items": [
+                {"urn": i.urn, "type": i.type, "monthly_usd": i.monthly_usd, "basis": i.basis} for i in self.items
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class _Context:
+    prices: Mapping[str, Any]
+    usage: Usage
+    hours: float
+    by_reference: Mapping[str, PricedResource]
+
+    @property
+    def unit(self) -> Mapping[str, float]:
+        unit: Mapping[str, float] = self.prices["unit"]
+        return unit
+
+    def hourly(self, service: str, size: str) -> float:
+        rates: Mapping[str, float] = self.prices[service]
+        if size not in rates:
+            raise KeyError(f"no {service} price for {size!r}")
+        return rates[size]
+
+
+Pricer = Callable[[PricedResource, _Context], tuple[float, str]]
+
+
+def _num(value: Any, default: float = 0.0) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _nat(r: PricedResource, c: _Context) -> tuple[float, str]:
+    gb = c.usage.natProcessedGb
+    cost = c.hours * c.unit["natGatewayHour"] + gb * c.unit["natGatewayGb"]
+    return cost, f"{c.hours:.0f} h x ${c.unit['natGatewayHour']}/h + {gb:g} GB x ${c.unit['natGatewayGb']}/GB"
+
+
+def _public_ip(r: PricedResource, c: _Context) -> tuple[float, str]:
+    return c.hours * c.unit["publicIpv4Hour"], f"public IPv4 {c.hours:.0f} h x ${c.unit['publicIpv4Hour']}/h"
+
+
+def _endpoint(r: PricedResource, c: _Context) -> tuple[float, str]:
+    if str(r.properties.get("vpcEndpointType", "Gateway")) != "Interface":
+        return 0.0, "gateway endpoint: no charge"
+    azs = max(1, len(r.properties.get("subnetIds") or []))
+    rate = c.unit["vpcInterfaceEndpointHourPerAz"]
+    return c.hours * rate * azs, f"interface endpoint {azs} AZ x {c.hours:.0f} h x ${rate}/h"
+
+
+def _kms(r: PricedResource, c: _Context) -> tuple[float, str]:
+    requests = c.usage.kmsRequests10k
+    cost = c.unit["kmsKeyMonth"] + requests * c.unit["kmsRequests10k"]
+    return cost, f"key ${c.unit['kmsKeyMonth']}/month + {requests:g}x10k requests x ${c.unit['kmsRequests10k']}"
+
+
+def _log_group(r: PricedResource, c: _Context) -> tuple[float, str]:
+    gb = c.usage.logIngestGb
+    retention_months = min(_num(r.properties.get("retentionInDays"), 3653), 3653) / 30
+    stored = gb * min(retention_months, 12)
+    cost = gb * c.unit["cloudwatchLogIngestGb"] + stored * c.unit["cloudwatchLogStoreGbMonth"]
+    return cost, f"{gb:g} GB ingested x ${c.unit['cloudwatchLogIngestGb']} + {stored:.0f} GB stored"
+
+
+def _rds(r: PricedResource, c: _Context) -> tuple[float, str]:
+    size = str(r.properties.get("instanceClass"))
+    multi_az = bool(r.properties.get("multiAz"))
+    factor = c.unit["rdsMultiAzFactor"] if multi_az else 1.0
+    storage = _num(r.properties.get("allocatedStorage"), 20)
+    compute = c.hourly("rds", size) * c.hours * factor
+    disk = storage * c.unit["rdsGp3GbMonth"] * factor
+    layout = "Multi-AZ" if multi_az else "single-AZ"
+    return compute + disk, f"{size} {layout} {c.hours:.0f} h + {storage:g} GB gp3"
+
+
+def _cache_nodes(p: Mapping[str, Any]) -> int:
+    if p.get("numNodeGroups") is not None:
+        return int(_num(p.get("numNodeGroups"), 1) * (1 + _num(p.get("replicasPerNodeGroup"), 0)))
+    return int(_num(p.get("numCacheClusters"), 1))
+
+
+def _elasticache(r: PricedResource, c: _Context) -> tuple[float, str]:
+    size = str(r.properties.get("nodeType"))
+    nodes = (
+        _cache_nodes(r.properties)
+        if r.type.endswith("ReplicationGroup")
+        else int(_num(r.properties.get("numCacheNodes"), 1))
+    )
+    return c.hourly("elasticache", size) * c.hours * nodes, f"{nodes} x {size} x {c.hours:.0f} h"
+
+
+def _ec2(r: PricedResource, c: _Context) -> tuple[float, str]:
+    size = str(r.properties.get("instanceType"))
+    root = _num((r.properties.get("rootBlockDevice") or {}).get("volumeSize"), 8)
+    cost = c.hourly("ec2", size) * c.hours + root * c.unit["ebsGp3GbMonth"]
+    return cost, f"{size} x {c.hours:.0f} h + {root:g} GB gp3"
+
+
+def _ebs(r: PricedResource, c: _Context) -> tuple[float, str]:
+    size = _num(r.properties.get("size"), 8)
+    return size * c.unit["ebsGp3GbMonth"], f"{size:g} GB gp3 x ${c.unit['ebsGp3GbMonth']}"
+
+
+def _launch_template(r: PricedResource, c: _Context) -> tuple[float, str]:
+    return 0.0, "priced through the Auto Scaling group that launches it"
+
+
+def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
+    template = r.properties.get("launchTemplate") or {}
+    source = c.by_reference.get(str(template.get("id") or template.get("name") or ""))
+    size = str((source.properties if source else {}).get("instanceType") or r.properties.get("instanceType"))
+    count = _num(r.properties.get("desiredCapacity"), _num(r.properties.get("minSize"), 1))
+    return c.hourly("ec2", size) * c.hours * count, f"{count:g} x {size} x {c.hours:.0f} h (desired capacity)"
+
+
+def _alb(r: PricedResource, c: _Context) -> tuple[float, str]:
+    if str(r.properties.get("loadBalancerType", "application")) != "application":
+        return c.hours * c.unit["albHour"], f"load balancer {c.hours:.0f} h"
+    lcu = c.usage.albLcu
+    cost = c.hours * (c.unit["albHour"] + lcu * c.unit["albLcuHour"])
+    return cost, f"ALB {c.hours:.0f} h x (${c.unit['albHour']} + {lcu:g} LCU x ${c.unit['albLcuHour']})"
+
+
+def _eks_cluster(r: PricedResource, c: _Context) -> tuple[float, str]:
+    return c.hours * c.unit["eksClusterHour"], f"EKS control plane {c.hours:.0f} h x ${c.unit['eksClusterHour']}"
+
+
+def _eks_nodes(r: PricedResource, c: _Context) -> tuple[float, str]:
+    scaling = r.properties.get("scalingConfig") or {}
+    count = _num(scaling.get("desiredSize"), 1)
+    size = str((r.properties.get("instanceTypes") or ["t3.medium"])[0])
+    return c.hourly("ec2", size) * c.hours * count, f"{count:g} x {size} x {c.hours:.0f} h"
+
+
+def _fargate_service(r: PricedResource, c: _Context) -> tuple[float, str]:
+    task = c.by_reference.get(str(r.properties.get("taskDefinition") or ""))
+    props = task.properties if task else {}
+    cpu, memory = _num(props.get("cpu"), 256) / 1024, _num(props.get("memory"), 512) / 1024
+    count = _num(r.properties.get("desiredCount"), 1)
+    strategies = r.properties.get("capacityProviderStrategies") or []
+    spot = any(s.get("capacityProvider") == "FARGATE_SPOT" and _num(s.get("weight"), 0) > 0 for s in strategies)
+    vcpu_rate = c.unit["fargateSpotVcpuHour" if spot else "fargateVcpuHour"]
+    gb_rate = c.unit["fargateSpotGbHour" if spot else "fargateGbHour"]
+    cost = count * c.hours * (cpu * vcpu_rate + memory * gb_rate)
+    return cost, f"{count:g} task(s) x {cpu:g} vCPU/{memory:g} GB x {c.hours:.0f} h{' on Spot' if spot else ''}"
+
+
+def _lambda(r: PricedResource, c: _Context) -> tuple[float, str]:
+    memory_gb = _num(r.properties.get("memorySize"), 128) / 1024
+    invocations = c.usage.lambdaInvocationsMillion
+    gb_seconds = invocations * 1e6 * c.usage.lambdaAvgDurationMs / 1000 * memory_gb
+    cost = invocations * c.unit["lambdaRequestsMillion"] + gb_seconds * c.unit["lambdaGbSecond"]
+    return cost, f"{invocations:g}M invocations x {c.usage.lambdaAvgDurationMs:g} ms x {memory_gb:g} GB"
+
+
+def _bucket(r: PricedResource, c: _Context) -> tuple[float, str]:
+    gb = c.usage.s3StorageGb
+    rate: float = c.prices["s3"]["STANDARD"]
+    return gb * rate, f"{gb:g} GB x ${rate}/GB (Standard; Intelligent-Tiering lowers it)"
+
+
+def _flat(key: str, label: str) -> Pricer:
+    def price(r: PricedResource, c: _Context) -> tuple[float, str]:
+        return c.unit[key], f"{label} ${c.unit[key]}/month"
+
+    return price
+
+
+def _requests(key: str, usage_name: str, label: str) -> Pricer:
+    def price(r: PricedResource, c: _Context) -> tuple[float, str]:
+        volume: float = getattr(c.usage, usage_name)
+        return volume * c.unit[key], f"{volume:g}M {label} x ${c.unit[key]}/M"
+
+    return price
+
+
+def _per_gb(key: str, usage_name: str, label: str) -> Pricer:
+    def price(r: PricedResource, c: _Context) -> tuple[float, str]:
+        volume: float = getattr(c.usage, usage_name)
+        return volume * c.unit[key], f"{volume:g} GB {label} x ${c.unit[key]}/GB"
+
+    return price
+
+
+def _waf(r: PricedResource, c: _Context) -> tuple[float, str]:
+    rules = len(r.properties.get("rules") or [])
+    cost = c.unit["wafWebAclMonth"] + rules * c.unit["wafRuleMonth"]
+    requests = c.usage.apiRequestsMillion
+    return cost + requests * c.unit["wafRequestsMillion"], f"web ACL + {rules} rules + {requests:g}M requests"
+
+
+def _cloudfront(r: PricedResource, c: _Context) -> tuple[float, str]:
+    gb = c.usage.cloudfrontGb
+    return gb * c.unit["cloudfrontGbOut"], f"{gb:g} GB out x ${c.unit['cloudfrontGbOut']}/GB"
+
+
+def _secret(r: PricedResource, c: _Context) -> tuple[float, str]:
+    copies = 1 + len(r.properties.get("replicas") or [])
+    rate = c.unit["secretsManagerSecretMonth"]
+    return copies * rate, f"{copies} cop{'y' if copies == 1 else 'ies'} x ${rate}/month"
+
+
+def _influx(r: PricedResource, c: _Context) -> tuple[float, str]:
+    size = str(r.properties.get("dbInstanceType"))
+    factor = 2.0 if str(r.properties.get("deploymentType", "")).startswith("WITH_MULTIAZ") else 1.0
+    storage = _num(r.properties.get("allocatedStorage"), 20)
+    cost = c.hourly("timestreamInfluxdb", size) * c.hours * factor + storage * c.unit["timestreamInfluxStorageGbMonth"]
+    return cost, f"{size}{' Multi-AZ' if factor > 1 else ''} x {c.hours:.0f} h + {storage:g} GB"
+
+
+def _timestream_table(r: PricedResource, c: _Context) -> tuple[float, str]:
+    gb = c.usage.timeSeriesStorageGb
+    return gb * c.unit["timestreamMagneticGbMonth"], f"{gb:g} GB magnetic x ${c.unit['timestreamMagneticGbMonth']}/GB"
+
+
+PRICERS: dict[str, Pricer] = {
+    "aws:ec2/natGateway:NatGateway": _nat,
+    "aws:ec2/eip:Eip": _public_ip,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _endpoint,
+    "aws:kms/key:Key": _kms,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _flat("cloudwatchAlarmMonth", "alarm"),
+    "aws:cloudwatch/dashboard:Dashboard": _flat("cloudwatchDashboardMonth", "dashboard"),
+    "aws:rds/instance:Instance": _rds,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache,
+    "aws:elasticache/cluster:Cluster": _elasticache,
+    "aws:ec2/instance:Instance": _ec2,
+    "aws:ebs/volume:Volume": _ebs,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:autoscaling/group:Group": _asg,
+    "aws:lb/loadBalancer:LoadBalancer": _alb,
+    "aws:alb/loadBalancer:LoadBalancer": _alb,
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:eks/nodeGroup:NodeGroup": _eks_nodes,
+    "aws:ecs/service:Service": _fargate_service,
+    "aws:lambda/function:Function": _lambda,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketV2:BucketV2": _bucket,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:wafv2/webAcl:WebAcl": _waf,
+    "aws:cloudfront/distribution:Distribution": _cloudfront,
+    "aws:route53/zone:Zone": _flat("route53ZoneMonth", "hosted zone"),
+    "aws:route53/healthCheck:HealthCheck": _flat("route53HealthCheckMonth", "health check"),
+    "aws:timestreaminfluxdb/dbInstance:DbInstance": _influx,
+    "aws:timestreamwrite/table:Table": _timestream_table,
+    "aws:ecr/repository:Repository": _per_gb("ecrGbMonth", "registryStorageGb", "of images"),
+    "aws:backup/vault:Vault": _per_gb("backupWarmGbMonth", "backupStorageGb", "of backups"),
+    "aws:sqs/queue:Queue": _requests("sqsRequestsMillion", "queueRequestsMillion", "requests"),
+    "aws:sns/topic:Topic": _requests("snsRequestsMillion", "queueRequestsMillion", "publishes"),
+    "aws:apigatewayv2/api:Api": _requests("apiGatewayHttpRequestsMillion", "apiRequestsMillion", "requests"),
+}
+
+
+def with_remote_children(resources: Sequence[PricedResource]) -> list[PricedResource]:
+    """Add the parts remote components create, derived from their arguments, unless the engine already
+    reported them (during a real preview the components' children are registered; under mocks they are not)."""
+    parents = {r.parent for r in resources}
+    result = list(resources)
+    for r in resources:
+        expand = EXPANDERS.get(r.type)
+        if expand is None or r.urn in parents:
+            continue
+        for child in expand(r.name, dict(r.properties)):
+            result.append(
+                PricedResource(
+                    urn=child_urn(r.urn, child.type, child.name),
+                    type=child.type,
+                    name=child.name,
+                    properties=child.inputs,
+                    region=r.region,
+                    parent=r.urn,
+                )
+            )
+    return result
+
+
+def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
+    """Price every billable resource; resources with no charge of their own are left out."""
+    table = price_table()
+    planned = with_remote_children(list(resources))
+    references: dict[str, PricedResource] = {}
+    for r in planned:
+        for key in ("id", "arn", "name"):
+            value = r.properties.get(key)
+            if isinstance(value, str) and value:
+                references[value] = r
+    items = []
+    for r in planned:
+        pricer = PRICERS.get(r.type)
+        if pricer is None:
+            continue
+        regions = table["regions"]
+        prices = regions.get(r.region) or regions["us-east-1"]
+        context = _Context(prices=prices, usage=usage, hours=table["hoursPerMonth"], by_reference=references)
+        monthly, basis = pricer(r, context)
+        if r.region not in regions:
+            basis += f" (us-east-1 prices; none vendored for {r.region})"
+        items.append(CostItem(urn=r.urn, type=r.type, monthly_usd=round(monthly, 2), basis=basis))
+    items.sort(key=lambda i: (-i.monthly_usd, i.urn))
+    return Estimate(items)

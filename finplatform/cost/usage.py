@@ -1,0 +1,82 @@
+"""Usage assumptions: the volumes that usage-priced items are billed on, per month.
+
+Defaults depend on the environment; a stack overrides any of them with ``finplatform:usage`` entries
+``name=value`` (for example ``natProcessedGb=500``).
+"""
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Monthly volumes. Each is per resource of its kind unless it says otherwise."""
+
+    natProcessedGb: float  # noqa: N815 - names are the config keys users write
+    logIngestGb: float  # noqa: N815
+    s3StorageGb: float  # noqa: N815
+    dataTransferOutGb: float  # noqa: N815 - per stack
+    lambdaInvocationsMillion: float  # noqa: N815
+    lambdaAvgDurationMs: float  # noqa: N815
+    apiRequestsMillion: float  # noqa: N815
+    queueRequestsMillion: float  # noqa: N815
+    cloudfrontGb: float  # noqa: N815
+    albLcu: float  # noqa: N815
+    kmsRequests10k: float  # noqa: N815 - per key
+    backupStorageGb: float  # noqa: N815 - per backup vault
+    registryStorageGb: float  # noqa: N815 - per repository
+    timeSeriesStorageGb: float  # noqa: N815
+
+
+DESCRIPTIONS = {
+    "natProcessedGb": "GB through each NAT gateway",
+    "logIngestGb": "GB ingested into each log group",
+    "s3StorageGb": "GB stored in each bucket",
+    "dataTransferOutGb": "GB out to the internet for the stack",
+    "lambdaInvocationsMillion": "million invocations of each function",
+    "lambdaAvgDurationMs": "average duration of a function invocation (ms)",
+    "apiRequestsMillion": "million requests to each HTTP API",
+    "queueRequestsMillion": "million requests to each queue or topic",
+    "cloudfrontGb": "GB served by each distribution",
+    "albLcu": "average load balancer capacity units of each ALB",
+    "kmsRequests10k": "ten-thousands of requests to each KMS key",
+    "backupStorageGb": "GB held in each backup vault",
+    "registryStorageGb": "GB of images in each repository",
+    "timeSeriesStorageGb": "GB of storage of each time-series database",
+}
+
+DEFAULTS: dict[str, Usage] = {
+    "dev": Usage(20, 5, 10, 10, 0.1, 500, 0.1, 0.1, 10, 1, 10, 20, 1, 20),
+    "staging": Usage(50, 10, 50, 50, 0.5, 500, 0.5, 0.5, 50, 1, 50, 100, 2, 50),
+    "prod": Usage(200, 50, 500, 300, 5, 500, 5, 5, 500, 5, 100, 1000, 5, 200),
+}
+
+
+class UsageError(ValueError):
+    """A usage entry that cannot be applied; ``position`` is its index in the list."""
+
+    def __init__(self, position: int, message: str) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+def parse_usage(environment: str, entries: list[str]) -> Usage:
+    """The environment's defaults with ``name=value`` entries applied."""
+    usage = DEFAULTS[environment if environment in DEFAULTS else "dev"]
+    names = [f.name for f in fields(Usage)]
+    changes: dict[str, Any] = {}
+    for position, entry in enumerate(entries):
+        name, sep, text = entry.partition("=")
+        name = name.strip()
+        if not sep or name not in names:
+            raise UsageError(position, f"expected name=value with a name from: {', '.join(names)} (got {entry!r})")
+        try:
+            value = float(text)
+        except ValueError:
+            raise UsageError(position, f"{name} needs a number (got {text.strip()!r})") from None
+        if value < 0:
+            raise UsageError(position, f"{name} cannot be negative")
+        changes[name] = value
+    return replace(usage, **changes)

@@ -1,0 +1,193 @@
+"""Cost guardrails: allowed sizes and NAT gateways per environment, the monthly budget, and the standard tags
+that cost allocation relies on. Limits come from pack config (``--policy-pack-config``), else these defaults."""
+
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatch
+from typing import Any
+
+from finplatform.cost.model import PricedResource, estimate
+from finplatform.cost.usage import UsageError, parse_usage
+from finplatform.remote_components import EXPANDERS
+from policies.common import types as t
+from policies.common.framework import STANDARD_TAGS, Context, Rule, Subject, as_list, decoded, effective_tags
+
+_BURSTABLE = ["t3.*", "t3a.*", "t4g.*"]
+_UP_TO_4XL = ["large", "xlarge", "2xlarge", "4xlarge"]
+
+
+def _sizes(families: Iterable[str], sizes: Iterable[str]) -> list[str]:
+    sizes = list(sizes)
+    return [f"{family}.{size}" for family in families for size in sizes]
+
+
+ALLOWED_INSTANCE_TYPES: dict[str, dict[str, list[str]]] = {
+    "ec2": {
+        "dev": _BURSTABLE,
+        "staging": [*_BURSTABLE, *_sizes(["m6i", "m7i", "m6g", "m7g", "c6i", "c7g"], ["large", "xlarge"])],
+        "prod": _BURSTABLE
+        + _sizes(
+            ["m5", "m6i", "m7i", "m6g", "m7g", "c5", "c6i", "c7i", "c6g", "c7g", "r5", "r6i", "r7i", "r6g", "r7g"],
+            _UP_TO_4XL,
+        ),
+    },
+    "rds": {
+        "dev": _sizes(["db.t3", "db.t4g"], ["micro", "small", "medium"]),
+        "staging": ["db.t3.*", "db.t4g.*", *_sizes(["db.m6g", "db.m7g", "db.r6g"], ["large", "xlarge"])],
+        "prod": [
+            "db.t3.*",
+            "db.t4g.*",
+            *_sizes(["db.m5", "db.m6i", "db.m6g", "db.m7g", "db.r5", "db.r6i", "db.r6g", "db.r7g"], _UP_TO_4XL),
+        ],
+    },
+    "elasticache": {
+        "dev": ["cache.t3.*", "cache.t4g.*"],
+        "staging": ["cache.t3.*", "cache.t4g.*", "cache.m6g.large", "cache.r6g.large"],
+        "prod": [
+            "cache.t3.*",
+            "cache.t4g.*",
+            *_sizes(["cache.m6g", "cache.m7g", "cache.r6g", "cache.r7g"], _UP_TO_4XL),
+        ],
+    },
+}
+MAX_NAT_GATEWAYS = {"dev": 1, "staging": 2, "prod": 3}
+# Monthly budgets in USD; seed 000 puts production at $475-935 for 1,000 users before the HA and DR this
+# platform adds, so prod has room above it.
+MONTHLY_BUDGET_USD = {"dev": 300.0, "staging": 900.0, "prod": 2500.0}
+
+PER_ENVIRONMENT = {"type": "object", "properties": {e: {} for e in ("dev", "staging", "prod")}}
+
+
+def _sizes_of(subject: Subject) -> Iterable[tuple[str, str]]:
+    """(catalogue, size) pairs a resource asks for."""
+    if subject.type in (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE) and subject.get("instanceType"):
+        yield "ec2", str(subject.get("instanceType"))
+    elif subject.type == t.RDS_INSTANCE:
+        yield "rds", str(subject.get("instanceClass"))
+    elif subject.type in (t.CACHE_REPLICATION_GROUP, t.CACHE_CLUSTER):
+        yield "elasticache", str(subject.get("nodeType"))
+    elif subject.type == t.EKS_NODE_GROUP:
+        for size in as_list(subject.get("instanceTypes")):
+            yield "ec2", str(size)
+    elif subject.type in (t.EKS_COMPONENT, t.EKS_MANAGED_NODE_GROUP):
+        for size in [subject.get("instanceType"), *as_list(subject.get("instanceTypes"))]:
+            if size:
+                yield "ec2", str(size)
+    elif subject.type == t.AUTOSCALING_GROUP:
+        policy = subject.get("mixedInstancesPolicy") or {}
+        for override in as_list((policy.get("launchTemplate") or {}).get("overrides")):
+            if override.get("instanceType"):
+                yield "ec2", str(override["instanceType"])
+
+
+def _allowed_sizes(subject: Subject, context: Context) -> Iterable[str]:
+    configured = context.policy_config.get("allowedInstanceTypes") or {}
+    for catalogue, size in _sizes_of(subject):
+        patterns = (configured.get(catalogue) or ALLOWED_INSTANCE_TYPES[catalogue]).get(context.environment) or []
+        if not any(fnmatch(size, pattern) for pattern in patterns):
+            yield f"{size} is not allowed in {context.environment}; allowed: {', '.join(patterns)}"
+
+
+def _nat_count(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:
+    limit = int(context.setting("maxNatGateways", MAX_NAT_GATEWAYS))
+    parents = {s.parent for s in subjects}
+    count = sum(1 for s in subjects if s.type == t.NAT_GATEWAY)
+    for component in subjects:  # remote components whose children the engine has not reported
+        if component.type in EXPANDERS and component.urn not in parents:
+            count += sum(
+                1 for c in EXPANDERS[component.type](component.name, dict(component.props)) if c.type == t.NAT_GATEWAY
+            )
+    if count > limit:
+        yield "", f"the stack declares {count} NAT gateways; {context.environment} allows {limit}"
+
+
+def _region(subject: Subject) -> str:
+    return str(subject.get("region") or subject.provider_props.get("region") or "us-east-1")
+
+
+def priced(subjects: Sequence[Subject]) -> list[PricedResource]:
+    """The stack's resources as the cost model takes them."""
+    return [PricedResource(s.urn, s.type, s.name, s.props, _region(s), s.parent) for s in subjects]
+
+
+def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:
+    try:
+        usage = parse_usage(context.environment, json_list(context.stack_config.get("finplatform:usage")))
+    except UsageError as error:
+        yield "", f"finplatform:usage[{error.position}]: {error}"
+        return
+    total = estimate(priced(subjects), usage).monthly_usd
+    budget = float(context.setting("monthlyBudgetUsd", MONTHLY_BUDGET_USD))
+    if total > budget:
+        yield (
+            "",
+            (
+                f"the cost model puts the stack at ${total:,.2f}/month, over the {context.environment} budget "
+                f"of ${budget:,.2f}; shrink sizes or counts, or raise monthlyBudgetUsd in pack config"
+            ),
+        )
+
+
+def json_list(value: Any) -> list[str]:
+    decoded_value = decoded(value) if value else []
+    return [str(v) for v in as_list(decoded_value)]
+
+
+def _tags(subject: Subject, context: Context) -> Iterable[str]:
+    if not subject.type.startswith("aws:") or subject.type in t.NOT_TAGGABLE:
+        return
+    tags = effective_tags(subject)
+    missing = [key for key in STANDARD_TAGS if not tags.get(key)]
+    if missing:
+        yield f"missing standard tags {', '.join(missing)}; set them through the provider's defaultTags"
+    elif tags["environment"] != context.environment:
+        yield f"environment tag is {tags['environment']!r} but the stack is {context.environment}"
+
+
+NAME = "finplatform-cost-guardrails"
+DESCRIPTION = (
+    "Sizes, NAT gateways and the monthly bill stay within each environment's limits; resources carry cost tags."
+)
+RULES: list[Rule] = [
+    Rule(
+        "instance-types-allowed",
+        "EC2, RDS, ElastiCache and EKS node sizes are on the environment's allow-list.",
+        "medium",
+        (),
+        check=_allowed_sizes,
+        types=(
+            t.EC2_INSTANCE,
+            t.LAUNCH_TEMPLATE,
+            t.RDS_INSTANCE,
+            t.CACHE_REPLICATION_GROUP,
+            t.CACHE_CLUSTER,
+            t.EKS_NODE_GROUP,
+            t.EKS_COMPONENT,
+            t.EKS_MANAGED_NODE_GROUP,
+            t.AUTOSCALING_GROUP,
+        ),
+        config_schema={
+            "allowedInstanceTypes": {
+                "type": "object",
+                "description": "Per catalogue (ec2, rds, "
+                "elasticache), per environment: fnmatch patterns of allowed sizes.",
+            }
+        },
+    ),
+    Rule(
+        "vpc-nat-gateway-limit",
+        "The stack stays within the environment's NAT gateway count.",
+        "low",
+        (),
+        stack_check=_nat_count,
+        config_schema={"maxNatGateways": {**PER_ENVIRONMENT, "default": MAX_NAT_GATEWAYS}},
+    ),
+    Rule(
+        "stack-monthly-budget",
+        "The cost model's monthly total stays within the environment's budget.",
+        "medium",
+        (),
+        stack_check=_budget,
+        config_schema={"monthlyBudgetUsd": {**PER_ENVIRONMENT, "default": MONTHLY_BUDGET_USD}},
+    ),
+    Rule("tags-standard", "Every taggable resource carries the stack's standard tags.", "low", (), check=_tags),
+]

@@ -1,0 +1,1 @@
+"""The finplatform-data-protection policy pack: backups, redundancy, versioning and protection of state."""

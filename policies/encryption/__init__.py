@@ -1,0 +1,1 @@
+"""The finplatform-encryption policy pack: data encrypted at rest with customer-managed keys, and in transit."""

@@ -1,0 +1,1 @@
+"""The finplatform-least-privilege policy pack: IAM, key policies, network exposure and workload hardening."""
