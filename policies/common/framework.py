@@ -99,9 +99,12 @@ def decoded(value: Any) -> Any:
 
 
 def as_list(value: Any) -> list[Any]:
+    """A property as a list: the analyzer hands over read-only sequence proxies, not lists."""
     if value is None:
         return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    return [value]
 
 
 def effective_tags(subject: Subject) -> dict[str, str]:

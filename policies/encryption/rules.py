@@ -1,6 +1,6 @@
 """Encryption rules: customer-managed KMS keys at rest, TLS in transit."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from policies.common import types as t
 from policies.common.framework import Context, Rule, Subject, as_list, decoded
@@ -89,7 +89,7 @@ def _buckets_lacking(
 
 def _tls_only_statement(subject: Subject) -> bool:
     document = decoded(subject.get("policy")) or {}
-    for statement in as_list(document.get("Statement") if isinstance(document, dict) else None):
+    for statement in as_list(document.get("Statement") if isinstance(document, Mapping) else None):
         condition = statement.get("Condition") or {}
         secure = (condition.get("Bool") or {}).get("aws:SecureTransport")
         if statement.get("Effect") == "Deny" and str(secure).lower() == "false":

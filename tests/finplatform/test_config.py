@@ -193,3 +193,8 @@ def test_dr_region_must_differ_from_region_only_when_dr_is_on() -> None:
     assert resolve_stack("dev", _raw(region="us-west-2")).dr_region is None
     message = _rejected(_raw(region="us-west-2"), stack="prod")
     assert "finplatform:drRegion: must differ from region (us-west-2)" in message
+
+
+def test_bad_usage_assumption_is_rejected() -> None:
+    message = _rejected(_raw(usage=["natProcessedGb=lots"]))
+    assert "finplatform:usage[0]: natProcessedGb needs a number" in message

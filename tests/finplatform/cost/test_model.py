@@ -1,0 +1,97 @@
+"""The cost model: prices, usage assumptions, and remote components priced once."""
+
+import pytest
+
+from finplatform.cost.model import PricedResource, estimate, price_table
+from finplatform.cost.usage import DEFAULTS, UsageError, parse_usage
+from finplatform.remote_components import child_urn
+
+VPC_URN = "urn:pulumi:prod::finplatform::finplatform:network:Network$awsx:ec2:Vpc::network-vpc"
+
+
+def _vpc(strategy: str) -> PricedResource:
+    return PricedResource(
+        VPC_URN,
+        "awsx:ec2:Vpc",
+        "network-vpc",
+        {
+            "cidrBlock": "10.0.0.0/16",
+            "availabilityZoneNames": ["us-east-1a", "us-east-1b"],
+            "natGateways": {"strategy": strategy},
+            "subnetSpecs": [
+                {"type": "Public", "name": "public", "cidrBlocks": ["10.0.1.0/24", "10.0.2.0/24"]},
+                {"type": "Private", "name": "private", "cidrBlocks": ["10.0.11.0/24", "10.0.12.0/24"]},
+            ],
+        },
+        "us-east-1",
+    )
+
+
+def test_nat_gateway_is_hours_plus_processed_data() -> None:
+    usage = parse_usage("prod", ["natProcessedGb=100"])
+    (item,) = [i for i in estimate([_vpc("Single")], usage).items if i.type.endswith("NatGateway")]
+    assert item.monthly_usd == pytest.approx(730 * 0.045 + 100 * 0.045, abs=0.01)
+
+
+def test_remote_component_is_priced_from_its_arguments_when_its_children_are_absent() -> None:
+    items = estimate([_vpc("OnePerAz")], DEFAULTS["dev"]).items
+    assert [i.type for i in items].count("aws:ec2/natGateway:NatGateway") == 2
+    assert [i.type for i in items].count("aws:ec2/eip:Eip") == 2
+
+
+def test_remote_component_is_not_priced_twice_when_the_engine_reports_its_children() -> None:
+    # GIVEN a preview where the engine registered the VPC's one NAT gateway itself
+    nat = PricedResource(
+        child_urn(VPC_URN, "aws:ec2/natGateway:NatGateway", "network-vpc-1"),
+        "aws:ec2/natGateway:NatGateway",
+        "network-vpc-1",
+        {},
+        "us-east-1",
+        parent=VPC_URN,
+    )
+    items = estimate([_vpc("OnePerAz"), nat], DEFAULTS["dev"]).items
+    # THEN only that child is priced, not the two the arguments would imply
+    assert [i.type for i in items] == ["aws:ec2/natGateway:NatGateway"]
+
+
+def test_multi_az_rds_costs_twice_single_az() -> None:
+    def rds(multi_az: bool) -> float:
+        props = {"instanceClass": "db.t3.medium", "multiAz": multi_az, "allocatedStorage": 20}
+        return estimate(
+            [PricedResource("urn:db", "aws:rds/instance:Instance", "db", props, "us-east-1")], DEFAULTS["prod"]
+        ).monthly_usd
+
+    assert rds(True) == pytest.approx(2 * rds(False), abs=0.02)
+    assert rds(False) == pytest.approx(730 * 0.072 + 20 * 0.115, abs=0.01)
+
+
+def test_unknown_region_falls_back_to_us_east_1_and_says_so() -> None:
+    key = PricedResource("urn:key", "aws:kms/key:Key", "key", {}, "eu-west-1")
+    (item,) = estimate([key], DEFAULTS["dev"]).items
+    assert "us-east-1 prices" in item.basis
+
+
+def test_price_table_states_its_source_and_date_and_covers_both_regions() -> None:
+    table = price_table()
+    assert table["source"] and table["pricesAsOf"] and table["vendored"]
+    assert set(table["regions"]) == {"us-east-1", "us-west-2"}
+    for catalogue in ("ec2", "rds", "elasticache"):
+        assert table["regions"]["us-east-1"][catalogue], catalogue
+
+
+def test_usage_entries_override_the_environment_defaults() -> None:
+    usage = parse_usage("staging", ["logIngestGb=42"])
+    assert usage.logIngestGb == 42 and usage.natProcessedGb == DEFAULTS["staging"].natProcessedGb
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("natGb=3", "expected name=value"),
+        ("natProcessedGb=lots", "needs a number"),
+        ("logIngestGb=-1", "negative"),
+    ],
+)
+def test_bad_usage_entries_are_rejected(entry: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_usage("dev", [entry])

@@ -1,0 +1,82 @@
+"""Every stack in the repository through every policy pack and the cost model, as `plan` runs them."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from finplatform.__main__ import main
+from finplatform.plan import Plan, plan_stack
+
+STACKS = ("dev", "staging", "prod")
+# Outside prod the profile leaves keys unprotected on purpose; data protection says so, as advice.
+EXPECTED_ADVICE = {"dev": {"stateful-resources-protected"}, "staging": {"stateful-resources-protected"}, "prod": set()}
+_PLANS: dict[str, Plan] = {}
+
+
+@pytest.fixture
+def full_plan() -> Callable[[str], Plan]:
+    def plan(stack: str) -> Plan:
+        if stack not in _PLANS:
+            _PLANS[stack] = plan_stack(stack)
+        return _PLANS[stack]
+
+    return plan
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_passes_every_mandatory_policy(full_plan: Callable[[str], Plan], stack: str) -> None:
+    # GIVEN the stack as committed WHEN every pack evaluates it
+    report = full_plan(stack).policies
+    assert report is not None
+    # THEN all four packs ran, nothing mandatory fails, and the only advice is what the profile intends
+    assert len(report.packs) == 4
+    assert report.mandatory == []
+    assert {v.policy for v in report.violations} == EXPECTED_ADVICE[stack]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_is_priced(full_plan: Callable[[str], Plan], stack: str) -> None:
+    cost = full_plan(stack).cost
+    assert cost is not None and cost.monthly_usd > 0
+    assert round(sum(i.monthly_usd for i in cost.items), 2) == cost.monthly_usd
+    nat_items = [i for i in cost.items if i.type == "aws:ec2/natGateway:NatGateway"]
+    assert len(nat_items) == {"dev": 1, "staging": 2, "prod": 3}[stack]
+
+
+def test_budget_policy_and_plan_use_the_same_total(tmp_path: Path, full_plan: Callable[[str], Plan]) -> None:
+    # GIVEN a budget one dollar below the plan's prod total
+    total = full_plan("prod").cost.monthly_usd  # type: ignore[union-attr]
+    config = tmp_path / "budget.json"
+    config.write_text(json.dumps({"stack-monthly-budget": {"monthlyBudgetUsd": {"prod": total - 1}}}))
+    # WHEN the packs evaluate prod with that pack config
+    report = plan_stack("prod", pack_config=json.loads(config.read_text())).policies
+    assert report is not None
+    # THEN the budget policy fails with the plan's own total
+    (violation,) = [v for v in report.violations if v.policy == "stack-monthly-budget"]
+    assert f"${total:,.2f}/month" in violation.message and violation.level == "mandatory"
+
+
+def test_policy_pack_config_can_make_dev_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN pack config that makes every policy mandatory, as `--policy-pack-config` takes it
+    config = tmp_path / "strict.json"
+    config.write_text(json.dumps({"all": "mandatory"}))
+    # WHEN dev is planned with it
+    code = main(["plan", "--stack", "dev", "--policy-pack-config", str(config)])
+    # THEN the keys dev leaves unprotected now fail the plan
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "[mandatory] finplatform-data-protection/stateful-resources-protected" in captured.out
+    assert "mandatory policy violation" in captured.err
+
+
+def test_json_adds_policies_and_cost(tmp_path: Path) -> None:
+    out = tmp_path / "dev.json"
+    assert main(["plan", "--stack", "dev", "--json", str(out)]) == 0
+    graph = json.loads(out.read_text())
+    violation = graph["policies"]["violations"][0]
+    assert set(violation) == {"pack", "policy", "level", "urn", "message"}
+    assert violation["urn"].startswith("urn:pulumi:dev::finplatform::")
+    assert set(graph["cost"]) == {"monthly_usd", "items"}
+    assert set(graph["cost"]["items"][0]) == {"urn", "type", "monthly_usd", "basis"}

@@ -1,0 +1,35 @@
+"""The checks every policy case goes through, shared by the per-pack test modules."""
+
+from collections.abc import Callable, Mapping, Sequence
+
+from policies.common.framework import Rule
+from tests.policies.conftest import Analyzers, Case
+
+GetAnalyzers = Callable[[str, Mapping[str, str]], Analyzers]
+
+
+def assert_compliant(analyzers: GetAnalyzers, pack: str, case: Case) -> None:
+    # GIVEN resources that follow the rule WHEN the pack analyzes them THEN the rule reports nothing
+    violations = analyzers(case.environment, case.config).violations(pack, case.compliant)
+    assert [v.message for v in violations if v.policy == case.policy] == []
+
+
+def assert_violating(analyzers: GetAnalyzers, pack: str, case: Case) -> None:
+    # GIVEN resources that break the rule WHEN the pack analyzes them THEN the rule reports each, naming it
+    violations = [
+        v for v in analyzers(case.environment, case.config).violations(pack, case.violating) if v.policy == case.policy
+    ]
+    assert violations, f"{case.policy} let the violating case through"
+    expected_level = "mandatory" if case.environment == "prod" else "advisory"
+    assert {v.level for v in violations} == {expected_level}
+    names = [r.name for r in case.violating]
+    for violation in violations:
+        if violation.urn:  # about one resource: the message names it
+            assert any(name in violation.message for name in names), violation.message
+        else:  # about the whole stack: the message names the environment whose limit it breaks
+            assert case.environment in violation.message, violation.message
+
+
+def assert_every_rule_has_cases(rules: Sequence[Rule], cases: Sequence[Case]) -> None:
+    covered = {c.policy for c in cases if c.compliant and c.violating}
+    assert [r.name for r in rules if r.name not in covered] == []

@@ -1,0 +1,72 @@
+"""finplatform-cost-guardrails: a compliant and a violating case for every policy, through the analyzer."""
+
+import pytest
+
+from policies.common import types as t
+from policies.cost_guardrails.rules import RULES
+from tests.policies.checks import GetAnalyzers, assert_compliant, assert_every_rule_has_cases, assert_violating
+from tests.policies.conftest import TAGS, Case, resource
+
+PACK = "cost_guardrails"
+
+
+def _nats(count: int) -> list[object]:
+    return [resource(t.NAT_GATEWAY, f"vpc-{i}", {"connectivityType": "public"}) for i in range(1, count + 1)]
+
+
+CASES = [
+    Case(
+        "instance-types-allowed",
+        [
+            resource(t.RDS_INSTANCE, "db", {"instanceClass": "db.r6g.xlarge"}),
+            resource(t.CACHE_REPLICATION_GROUP, "cache", {"nodeType": "cache.r6g.large"}),
+        ],
+        [resource(t.RDS_INSTANCE, "db", {"instanceClass": "db.r6g.16xlarge"})],
+    ),
+    Case(
+        "instance-types-allowed",
+        [resource(t.LAUNCH_TEMPLATE, "api", {"instanceType": "t3.small"}, environment="dev")],
+        [resource(t.LAUNCH_TEMPLATE, "api", {"instanceType": "m6i.large"}, environment="dev")],
+        environment="dev",
+        label="dev-burstable-only",
+    ),
+    Case("vpc-nat-gateway-limit", _nats(3), _nats(4)),
+    Case(
+        "stack-monthly-budget",
+        [resource(t.RDS_INSTANCE, "db", {"instanceClass": "db.t3.medium", "multiAz": True, "allocatedStorage": 20})],
+        [
+            resource(
+                t.RDS_INSTANCE,
+                f"db-{i}",
+                {"instanceClass": "db.r6g.4xlarge", "multiAz": True, "allocatedStorage": 1000},
+            )
+            for i in range(3)
+        ],
+    ),
+    Case(
+        "tags-standard",
+        [resource(t.KMS_KEY, "data", {}), resource("aws:kms/alias:Alias", "data-alias", {}, tags={})],
+        [resource(t.KMS_KEY, "data", {}, tags={k: v for k, v in TAGS.items() if k != "cost-center"})],
+    ),
+    Case(
+        "tags-standard",
+        [resource(t.KMS_KEY, "data", {}, environment="dev")],
+        [resource(t.KMS_KEY, "data", {}, environment="prod")],
+        environment="dev",
+        label="environment-mismatch",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_compliant_case_passes(analyzers: GetAnalyzers, case: Case) -> None:
+    assert_compliant(analyzers, PACK, case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_violating_case_is_reported(analyzers: GetAnalyzers, case: Case) -> None:
+    assert_violating(analyzers, PACK, case)
+
+
+def test_every_policy_has_both_cases() -> None:
+    assert_every_rule_has_cases(RULES, CASES)

@@ -1,0 +1,250 @@
+"""finplatform-encryption: a compliant and a violating case for every policy, through the analyzer."""
+
+import json
+
+import pytest
+
+from policies.common import types as t
+from policies.encryption.rules import RULES
+from tests.policies.checks import GetAnalyzers, assert_compliant, assert_every_rule_has_cases, assert_violating
+from tests.policies.conftest import KEY, Case, resource
+
+PACK = "encryption"
+SSE_KMS = {
+    "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY},
+    "bucketKeyEnabled": True,
+}
+TLS_ONLY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+    }
+)
+BLOCKED = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True}
+
+
+def _bucket() -> object:
+    return resource(t.S3_BUCKETS[0], "data", {"id": "data-bucket", "bucket": "data-bucket"})
+
+
+CASES = [
+    Case(
+        "rds-storage-encrypted",
+        [resource(t.RDS_INSTANCE, "db", {"storageEncrypted": True, "kmsKeyId": KEY})],
+        [resource(t.RDS_INSTANCE, "db", {"storageEncrypted": False})],
+    ),
+    Case(
+        "rds-tls-required",
+        [
+            resource(
+                t.RDS_PARAMETER_GROUP,
+                "pg",
+                {"family": "postgres16", "parameters": [{"name": "rds.force_ssl", "value": "1"}]},
+            )
+        ],
+        [resource(t.RDS_PARAMETER_GROUP, "pg", {"family": "postgres16", "parameters": []})],
+    ),
+    Case(
+        "rds-tls-required",
+        [resource(t.RDS_INSTANCE, "db", {"engine": "postgres", "parameterGroupName": "db-tls"})],
+        [resource(t.RDS_INSTANCE, "db", {"engine": "postgres", "parameterGroupName": "default.postgres16"})],
+        label="default-group",
+    ),
+    Case(
+        "elasticache-encrypted-at-rest",
+        [resource(t.CACHE_REPLICATION_GROUP, "cache", {"atRestEncryptionEnabled": True, "kmsKeyId": KEY})],
+        [resource(t.CACHE_REPLICATION_GROUP, "cache", {"atRestEncryptionEnabled": False})],
+    ),
+    Case(
+        "elasticache-encrypted-in-transit",
+        [resource(t.CACHE_REPLICATION_GROUP, "cache", {"transitEncryptionEnabled": True})],
+        [resource(t.CACHE_REPLICATION_GROUP, "cache", {"transitEncryptionEnabled": False})],
+    ),
+    Case(
+        "elasticache-auth-required",
+        [resource(t.CACHE_REPLICATION_GROUP, "cache", {"userGroupIds": ["app-users"]})],
+        [resource(t.CACHE_REPLICATION_GROUP, "cache", {})],
+    ),
+    Case(
+        "s3-sse-kms-bucket-key",
+        [resource(t.S3_SSE[0], "data-sse", {"bucket": "data-bucket", "rules": [SSE_KMS]})],
+        [
+            resource(
+                t.S3_SSE[0],
+                "data-sse",
+                {
+                    "bucket": "data-bucket",
+                    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}],
+                },
+            )
+        ],
+    ),
+    Case(
+        "s3-bucket-encryption-configured",
+        [_bucket(), resource(t.S3_SSE[0], "data-sse", {"bucket": "data-bucket", "rules": [SSE_KMS]})],
+        [_bucket()],
+    ),
+    Case(
+        "s3-tls-only",
+        [_bucket(), resource(t.S3_POLICY, "data-policy", {"bucket": "data-bucket", "policy": TLS_ONLY})],
+        [_bucket(), resource(t.S3_POLICY, "data-policy", {"bucket": "data-bucket", "policy": "{}"})],
+    ),
+    Case(
+        "s3-public-access-blocked",
+        [_bucket(), resource(t.S3_PUBLIC_ACCESS_BLOCK, "data-pab", {"bucket": "data-bucket", **BLOCKED})],
+        [
+            _bucket(),
+            resource(
+                t.S3_PUBLIC_ACCESS_BLOCK,
+                "data-pab",
+                {"bucket": "data-bucket", **BLOCKED, "restrictPublicBuckets": False},
+            ),
+        ],
+    ),
+    Case(
+        "ebs-encrypted",
+        [resource(t.EBS_VOLUME, "metrics", {"encrypted": True, "kmsKeyId": KEY, "size": 50})],
+        [resource(t.EBS_VOLUME, "metrics", {"encrypted": False, "size": 50})],
+    ),
+    Case(
+        "ebs-encrypted",
+        [
+            resource(
+                t.LAUNCH_TEMPLATE,
+                "api",
+                {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KEY}}]},
+            )
+        ],
+        [
+            resource(
+                t.LAUNCH_TEMPLATE,
+                "api",
+                {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]},
+            )
+        ],
+        label="launch-template",
+    ),
+    Case(
+        "eks-secrets-encrypted",
+        [
+            resource(
+                t.EKS_CLUSTER, "chain", {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KEY}}}
+            )
+        ],
+        [resource(t.EKS_CLUSTER, "chain", {})],
+    ),
+    Case(
+        "cloudwatch-log-group-encrypted",
+        [resource(t.LOG_GROUP, "app-logs", {"kmsKeyId": KEY})],
+        [resource(t.LOG_GROUP, "app-logs", {})],
+    ),
+    Case(
+        "sns-topic-encrypted",
+        [resource(t.SNS_TOPIC, "alarms", {"kmsMasterKeyId": KEY})],
+        [resource(t.SNS_TOPIC, "alarms", {"kmsMasterKeyId": "alias/aws/sns"})],
+    ),
+    Case(
+        "sqs-queue-encrypted",
+        [resource(t.SQS_QUEUE, "anchoring", {"kmsMasterKeyId": KEY})],
+        [resource(t.SQS_QUEUE, "anchoring", {"sqsManagedSseEnabled": True})],
+    ),
+    Case(
+        "secretsmanager-secret-encrypted",
+        [resource(t.SECRET, "jwt", {"kmsKeyId": KEY})],
+        [resource(t.SECRET, "jwt", {})],
+    ),
+    Case(
+        "timestream-encrypted",
+        [resource(t.TIMESTREAM_DATABASE, "market", {"kmsKeyId": KEY})],
+        [resource(t.TIMESTREAM_DATABASE, "market", {})],
+    ),
+    Case(
+        "ecr-repository-encrypted",
+        [
+            resource(
+                t.ECR_REPOSITORY, "web-ui", {"encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY}]}
+            )
+        ],
+        [resource(t.ECR_REPOSITORY, "web-ui", {"encryptionConfigurations": [{"encryptionType": "AES256"}]})],
+    ),
+    Case(
+        "backup-vault-encrypted",
+        [resource(t.BACKUP_VAULT, "vault", {"kmsKeyArn": KEY})],
+        [resource(t.BACKUP_VAULT, "vault", {})],
+    ),
+    Case(
+        "alb-listener-tls",
+        [resource(t.LISTENERS[0], "https", {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"})],
+        [resource(t.LISTENERS[0], "https", {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-2016-08"})],
+    ),
+    Case(
+        "alb-listener-tls",
+        [
+            resource(
+                t.LISTENERS[0],
+                "http",
+                {
+                    "protocol": "HTTP",
+                    "defaultActions": [
+                        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+                    ],
+                },
+            )
+        ],
+        [resource(t.LISTENERS[0], "http", {"protocol": "HTTP", "defaultActions": [{"type": "forward"}]})],
+        label="http-redirect",
+    ),
+    Case(
+        "cloudfront-viewer-tls",
+        [
+            resource(
+                t.CLOUDFRONT,
+                "cdn",
+                {
+                    "defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"},
+                    "orderedCacheBehaviors": [{"pathPattern": "/api/*", "viewerProtocolPolicy": "https-only"}],
+                    "viewerCertificate": {
+                        "acmCertificateArn": "arn:aws:acm:us-east-1:111122223333:certificate/x",
+                        "minimumProtocolVersion": "TLSv1.2_2021",
+                    },
+                },
+            )
+        ],
+        [
+            resource(
+                t.CLOUDFRONT,
+                "cdn",
+                {
+                    "defaultCacheBehavior": {"viewerProtocolPolicy": "allow-all"},
+                    "viewerCertificate": {"cloudfrontDefaultCertificate": True},
+                },
+            )
+        ],
+    ),
+    Case(
+        "kms-key-rotation",
+        [resource(t.KMS_KEY, "data", {"enableKeyRotation": True}, protect=True)],
+        [resource(t.KMS_KEY, "data", {"enableKeyRotation": False}, protect=True)],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_compliant_case_passes(analyzers: GetAnalyzers, case: Case) -> None:
+    assert_compliant(analyzers, PACK, case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_violating_case_is_reported(analyzers: GetAnalyzers, case: Case) -> None:
+    assert_violating(analyzers, PACK, case)
+
+
+def test_every_policy_has_both_cases() -> None:
+    assert_every_rule_has_cases(RULES, CASES)
