@@ -75,4 +75,21 @@ def render_configuration_doc() -> str:
     return "\n".join(lines) + "\n"
 
 
-GENERATED_FILES = {"Pulumi.yaml": render_project_file, "docs/configuration.md": render_configuration_doc}
+def _policies_doc() -> str:
+    from finplatform.policy_docs import render_policies_doc
+
+    return render_policies_doc()
+
+
+def _cost_doc() -> str:
+    from finplatform.cost.report import render_cost_doc
+
+    return render_cost_doc()
+
+
+GENERATED_FILES = {
+    "Pulumi.yaml": render_project_file,
+    "docs/configuration.md": render_configuration_doc,
+    "docs/policies.md": _policies_doc,
+    "docs/cost.md": _cost_doc,
+}
