@@ -155,5 +155,72 @@ def awsx_vpc_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-EXPANDERS: dict[str, Callable[[str, dict[str, Any]], list[DerivedResource]]] = {AWSX_VPC: expand_awsx_vpc}
+EKS_CLUSTER = "eks:index:Cluster"
+EKS_MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
+# pulumi-eks 4.x defaults for the default (self-managed) node group.
+EKS_DEFAULT_INSTANCE_TYPE = "t2.medium"
+EKS_DEFAULT_DESIRED_CAPACITY = 2
+
+
+def expand_eks_cluster(name: str, inputs: dict[str, Any]) -> list[DerivedResource]:
+    """The billable and policy-relevant parts of a pulumi-eks Cluster: the control plane, and the default
+    self-managed node group unless ``skipDefaultNodeGroup`` is set."""
+    resources = [
+        DerivedResource(
+            "aws:eks/cluster:Cluster",
+            f"{name}-eksCluster",
+            {
+                "vpcConfig": {
+                    "endpointPublicAccess": inputs.get("endpointPublicAccess", True),
+                    "endpointPrivateAccess": inputs.get("endpointPrivateAccess", False),
+                },
+                **(
+                    {
+                        "encryptionConfig": {
+                            "resources": ["secrets"],
+                            "provider": {"keyArn": inputs["encryptionConfigKeyArn"]},
+                        }
+                    }
+                    if inputs.get("encryptionConfigKeyArn")
+                    else {}
+                ),
+            },
+        )
+    ]
+    if not inputs.get("skipDefaultNodeGroup"):
+        resources.append(
+            DerivedResource(
+                "aws:autoscaling/group:Group",
+                f"{name}-nodeGroup",
+                {
+                    "instanceType": inputs.get("instanceType") or EKS_DEFAULT_INSTANCE_TYPE,
+                    "desiredCapacity": inputs.get("desiredCapacity") or EKS_DEFAULT_DESIRED_CAPACITY,
+                    "minSize": inputs.get("minSize", 1),
+                    "maxSize": inputs.get("maxSize", 2),
+                },
+            )
+        )
+    return resources
+
+
+def expand_eks_managed_node_group(name: str, inputs: dict[str, Any]) -> list[DerivedResource]:
+    """A pulumi-eks ManagedNodeGroup is one EKS node group."""
+    return [
+        DerivedResource(
+            "aws:eks/nodeGroup:NodeGroup",
+            name,
+            {
+                "scalingConfig": inputs.get("scalingConfig") or {"desiredSize": 2, "minSize": 1, "maxSize": 2},
+                "instanceTypes": inputs.get("instanceTypes") or ["t3.medium"],
+                "capacityType": inputs.get("capacityType", "ON_DEMAND"),
+            },
+        )
+    ]
+
+
+EXPANDERS: dict[str, Callable[[str, dict[str, Any]], list[DerivedResource]]] = {
+    AWSX_VPC: expand_awsx_vpc,
+    EKS_CLUSTER: expand_eks_cluster,
+    EKS_MANAGED_NODE_GROUP: expand_eks_managed_node_group,
+}
 OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {AWSX_VPC: awsx_vpc_outputs}

@@ -169,7 +169,7 @@ def _launch_template(r: PricedResource, c: _Context) -> tuple[float, str]:
 def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
     template = r.properties.get("launchTemplate") or {}
     source = c.by_reference.get(str(template.get("id") or template.get("name") or ""))
-    size = str((source.properties if source else {}).get("instanceType") or r.properties.get("instanceType"))
+    size = str(r.properties.get("instanceType") or (source.properties if source else {}).get("instanceType"))
     count = _num(r.properties.get("desiredCapacity"), _num(r.properties.get("minSize"), 1))
     return c.hourly("ec2", size) * c.hours * count, f"{count:g} x {size} x {c.hours:.0f} h (desired capacity)"
 
@@ -190,7 +190,9 @@ def _eks_nodes(r: PricedResource, c: _Context) -> tuple[float, str]:
     scaling = r.properties.get("scalingConfig") or {}
     count = _num(scaling.get("desiredSize"), 1)
     size = str((r.properties.get("instanceTypes") or ["t3.medium"])[0])
-    return c.hourly("ec2", size) * c.hours * count, f"{count:g} x {size} x {c.hours:.0f} h"
+    spot = r.properties.get("capacityType") == "SPOT"
+    rate = c.hourly("ec2", size) * (c.unit["ec2SpotFactor"] if spot else 1.0)
+    return rate * c.hours * count, f"{count:g} x {size}{' Spot' if spot else ''} x {c.hours:.0f} h"
 
 
 def _fargate_service(r: PricedResource, c: _Context) -> tuple[float, str]:

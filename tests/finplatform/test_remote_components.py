@@ -2,7 +2,12 @@
 
 from collections import Counter
 
-from finplatform.remote_components import awsx_vpc_outputs, expand_awsx_vpc
+from finplatform.remote_components import (
+    awsx_vpc_outputs,
+    expand_awsx_vpc,
+    expand_eks_cluster,
+    expand_eks_managed_node_group,
+)
 
 
 def _vpc_inputs(strategy: str, azs: int) -> dict[str, object]:
@@ -50,3 +55,27 @@ def test_mock_outputs_list_subnet_ids_per_tier_in_az_order() -> None:
     outputs = awsx_vpc_outputs("vpc", _vpc_inputs("OnePerAz", 3))
     assert [len(outputs[k]) for k in ("publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds")] == [3, 3, 3]
     assert len(set(outputs["isolatedSubnetIds"]) | set(outputs["publicSubnetIds"])) == 6
+
+
+def test_eks_cluster_brings_a_control_plane_and_a_default_node_group() -> None:
+    derived = expand_eks_cluster(
+        "chain", {"instanceType": "t3.medium", "desiredCapacity": 3, "endpointPublicAccess": False}
+    )
+    (control_plane,) = [d for d in derived if d.type == "aws:eks/cluster:Cluster"]
+    assert control_plane.inputs["vpcConfig"]["endpointPublicAccess"] is False
+    (nodes,) = [d for d in derived if d.type == "aws:autoscaling/group:Group"]
+    assert (nodes.inputs["instanceType"], nodes.inputs["desiredCapacity"]) == ("t3.medium", 3)
+
+
+def test_eks_cluster_without_default_node_group_is_only_the_control_plane() -> None:
+    derived = expand_eks_cluster("chain", {"skipDefaultNodeGroup": True, "encryptionConfigKeyArn": "arn:key"})
+    assert [d.type for d in derived] == ["aws:eks/cluster:Cluster"]
+    assert derived[0].inputs["encryptionConfig"]["provider"]["keyArn"] == "arn:key"
+
+
+def test_managed_node_group_is_one_eks_node_group() -> None:
+    (group,) = expand_eks_managed_node_group(
+        "chain-nodes",
+        {"scalingConfig": {"desiredSize": 2, "minSize": 2, "maxSize": 10}, "instanceTypes": ["t3.medium"]},
+    )
+    assert group.type == "aws:eks/nodeGroup:NodeGroup" and group.inputs["scalingConfig"]["maxSize"] == 10

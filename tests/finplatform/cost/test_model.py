@@ -95,3 +95,18 @@ def test_usage_entries_override_the_environment_defaults() -> None:
 def test_bad_usage_entries_are_rejected(entry: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_usage("dev", [entry])
+
+
+def test_eks_cluster_is_priced_from_its_arguments() -> None:
+    # GIVEN seed 001's cluster: t3.medium nodes, two of them, through pulumi-eks
+    cluster = PricedResource(
+        "urn:pulumi:prod::finplatform::eks:index:Cluster::chain",
+        "eks:index:Cluster",
+        "chain",
+        {"instanceType": "t3.medium", "desiredCapacity": 2},
+        "us-east-1",
+    )
+    items = {i.type: i.monthly_usd for i in estimate([cluster], DEFAULTS["prod"]).items}
+    # THEN the control plane and the node group are both priced
+    assert items["aws:eks/cluster:Cluster"] == pytest.approx(73.0)
+    assert items["aws:autoscaling/group:Group"] == pytest.approx(2 * 730 * 0.0416, abs=0.01)
