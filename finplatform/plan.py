@@ -153,16 +153,14 @@ def plan_stack(stack: str, root: Path = ROOT, pack_config: dict[str, Any] | None
 
 
 def priced(view: list[AnalyzedResource]) -> list[PricedResource]:
-    """The engine's view as the cost model takes it: state, and the region of each resource's provider."""
+    """The engine's view as the cost model takes it: each resource's state, and its provider's region."""
     return [
-        PricedResource(
-            urn=r.urn,
-            type=r.type,
-            name=r.name,
-            properties=r.state if r.state is not None else r.properties,
-            region=str(
-                r.properties.get("region") or (r.provider.properties.get("region") if r.provider else "") or "us-east-1"
-            ),
+        PricedResource.from_engine(
+            r.urn,
+            r.type,
+            r.name,
+            r.state if r.state is not None else r.properties,
+            provider_properties=r.provider.properties if r.provider else None,
             parent=r.parent,
         )
         for r in view

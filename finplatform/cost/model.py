@@ -32,6 +32,21 @@ class PricedResource:
     region: str
     parent: str = ""
 
+    @classmethod
+    def from_engine(
+        cls,
+        urn: str,
+        type_: str,
+        name: str,
+        properties: Mapping[str, Any],
+        *,
+        provider_properties: Mapping[str, Any] | None,
+        parent: str = "",
+    ) -> "PricedResource":
+        """A resource as the engine reports it: its region is its own, else its provider's (pulumi-aws 7)."""
+        region = properties.get("region") or (provider_properties or {}).get("region") or "us-east-1"
+        return cls(urn, type_, name, properties, str(region), parent)
+
 
 @dataclass(frozen=True)
 class CostItem:

@@ -100,13 +100,14 @@ def _nat_count(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[
         yield "", f"the stack declares {count} NAT gateways; {context.environment} allows {limit}"
 
 
-def _region(subject: Subject) -> str:
-    return str(subject.get("region") or subject.provider_props.get("region") or "us-east-1")
-
-
 def priced(subjects: Sequence[Subject]) -> list[PricedResource]:
     """The stack's resources as the cost model takes them."""
-    return [PricedResource(s.urn, s.type, s.name, s.props, _region(s), s.parent) for s in subjects]
+    return [
+        PricedResource.from_engine(
+            s.urn, s.type, s.name, s.props, provider_properties=s.provider_props, parent=s.parent
+        )
+        for s in subjects
+    ]
 
 
 def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:

@@ -2,6 +2,8 @@
 
 from collections.abc import Callable, Mapping, Sequence
 
+import pytest
+
 from policies.common.framework import Rule
 from tests.policies.conftest import Analyzers, Case
 
@@ -33,3 +35,21 @@ def assert_violating(analyzers: GetAnalyzers, pack: str, case: Case) -> None:
 def assert_every_rule_has_cases(rules: Sequence[Rule], cases: Sequence[Case]) -> None:
     covered = {c.policy for c in cases if c.compliant and c.violating}
     assert [r.name for r in rules if r.name not in covered] == []
+
+
+def pack_tests(pack: str, rules: Sequence[Rule], cases: Sequence[Case]) -> tuple[Callable[..., None], ...]:
+    """The three tests every pack's module runs: compliant cases pass, violating cases are reported, and
+    every rule has both."""
+
+    @pytest.mark.parametrize("case", cases, ids=lambda c: c.id)
+    def test_compliant_case_passes(analyzers: GetAnalyzers, case: Case) -> None:
+        assert_compliant(analyzers, pack, case)
+
+    @pytest.mark.parametrize("case", cases, ids=lambda c: c.id)
+    def test_violating_case_is_reported(analyzers: GetAnalyzers, case: Case) -> None:
+        assert_violating(analyzers, pack, case)
+
+    def test_every_policy_has_both_cases() -> None:
+        assert_every_rule_has_cases(rules, cases)
+
+    return test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_has_both_cases

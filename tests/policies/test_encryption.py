@@ -2,11 +2,9 @@
 
 import json
 
-import pytest
-
 from policies.common import types as t
 from policies.encryption.rules import RULES
-from tests.policies.checks import GetAnalyzers, assert_compliant, assert_every_rule_has_cases, assert_violating
+from tests.policies.checks import pack_tests
 from tests.policies.conftest import KEY, Case, resource
 
 PACK = "encryption"
@@ -236,15 +234,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_compliant_case_passes(analyzers: GetAnalyzers, case: Case) -> None:
-    assert_compliant(analyzers, PACK, case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_violating_case_is_reported(analyzers: GetAnalyzers, case: Case) -> None:
-    assert_violating(analyzers, PACK, case)
-
-
-def test_every_policy_has_both_cases() -> None:
-    assert_every_rule_has_cases(RULES, CASES)
+test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_has_both_cases = pack_tests(
+    PACK, RULES, CASES
+)

@@ -2,11 +2,9 @@
 
 import json
 
-import pytest
-
 from policies.common import types as t
 from policies.least_privilege.rules import RULES
-from tests.policies.checks import GetAnalyzers, assert_compliant, assert_every_rule_has_cases, assert_violating
+from tests.policies.checks import GetAnalyzers, pack_tests
 from tests.policies.conftest import Case, resource
 
 PACK = "least_privilege"
@@ -257,18 +255,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_compliant_case_passes(analyzers: GetAnalyzers, case: Case) -> None:
-    assert_compliant(analyzers, PACK, case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_violating_case_is_reported(analyzers: GetAnalyzers, case: Case) -> None:
-    assert_violating(analyzers, PACK, case)
-
-
-def test_every_policy_has_both_cases() -> None:
-    assert_every_rule_has_cases(RULES, CASES)
+test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_has_both_cases = pack_tests(
+    PACK, RULES, CASES
+)
 
 
 def test_dev_may_open_the_eks_endpoint_when_the_stack_says_so(analyzers: GetAnalyzers) -> None:
