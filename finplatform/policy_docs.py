@@ -1,6 +1,7 @@
 """docs/policies.md, generated from the packs' rules so that the list never drifts from the code."""
 
 import importlib
+import json
 
 from finplatform.policy_eval import discover_packs
 
@@ -44,6 +45,15 @@ def render_policies_doc() -> str:
             lines.append(
                 f"| `{rule.name}` | {rule.description} | {rule.severity} | {fsbp} | {DEFAULT_LEVEL} | {scope} |"
             )
+    lines += ["", "## Settings", "", "Set through pack config; unset settings take these defaults.", ""]
+    for pack in discover_packs():
+        rules = importlib.import_module(f"policies.{pack.name}.rules")
+        for rule in rules.RULES:
+            for key, schema in (rule.config_schema or {}).items():
+                default = schema.get("default")
+                shown = f"default `{json.dumps(default)}`" if default is not None else "defaults in the rules module"
+                description = str(schema.get("description", "per environment")).rstrip(".")
+                lines.append(f"- `{rule.name}` / `{key}`: {description} ({shown}).")
     lines += [
         "",
         "## Running them",

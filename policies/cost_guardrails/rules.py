@@ -54,7 +54,11 @@ MAX_NAT_GATEWAYS = {"dev": 1, "staging": 2, "prod": 3}
 # platform adds, so prod has room above it.
 MONTHLY_BUDGET_USD = {"dev": 300.0, "staging": 900.0, "prod": 2500.0}
 
-PER_ENVIRONMENT = {"type": "object", "properties": {e: {} for e in ("dev", "staging", "prod")}}
+PER_ENVIRONMENT = {
+    "type": "object",
+    "description": "per environment (dev, staging, prod)",
+    "properties": {e: {} for e in ("dev", "staging", "prod")},
+}
 
 
 def _sizes_of(subject: Subject) -> Iterable[tuple[str, str]]:
