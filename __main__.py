@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.keys import Keys, KeysArgs, key_domains
+from components.keys_and_secrets import Keys, KeysArgs, key_domains
 from components.network import Network, NetworkArgs
 from components.providers import declare_providers, partition_for
 from finplatform import PROJECT

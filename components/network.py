@@ -99,6 +99,7 @@ class Network(pulumi.ComponentResource):
     db_subnet_group_name: pulumi.Output[str]
     cache_subnet_group_name: pulumi.Output[str]
     flow_log_group_arn: pulumi.Output[str]
+    app_security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:network:Network", name, None, opts)
@@ -169,6 +170,26 @@ class Network(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
+        # The application tier: compute joins this group, and data stores admit only it.
+        app_group = aws.ec2.SecurityGroup(
+            f"{name}-app",
+            aws.ec2.SecurityGroupArgs(
+                vpc_id=vpc.vpc_id,
+                description="Application tier; data stores admit only this group.",
+                egress=[
+                    aws.ec2.SecurityGroupEgressArgs(
+                        protocol="-1",
+                        from_port=0,
+                        to_port=0,
+                        cidr_blocks=["0.0.0.0/0"],
+                        description="Outbound calls: AWS APIs, market data providers, Ethereum RPC.",
+                    )
+                ],
+                tags={"tier": "application"},
+            ),
+            opts=child,
+        )
+        self.app_security_group_id = app_group.id
         # Adopting the default security group with no rules leaves nothing that uses it any access.
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg",
@@ -199,5 +220,6 @@ class Network(pulumi.ComponentResource):
                 "dbSubnetGroupName": self.db_subnet_group_name,
                 "cacheSubnetGroupName": self.cache_subnet_group_name,
                 "flowLogGroupArn": self.flow_log_group_arn,
+                "appSecurityGroupId": self.app_security_group_id,
             }
         )

@@ -6,6 +6,7 @@ taggable resource through the providers' default tags.
 
 from dataclasses import dataclass
 
+import pulumi
 import pulumi_aws as aws
 
 from finplatform.config import ResolvedStack
@@ -40,3 +41,23 @@ def declare_providers(stack: ResolvedStack) -> RegionalProviders:
     primary = _provider("aws-primary", stack.region, stack.tags)
     dr = _provider("aws-dr", stack.dr_region, stack.tags) if stack.dr_region else None
     return RegionalProviders(primary=primary, dr=dr)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a component's resources go: the provider, its region and partition, and the account."""
+
+    provider: aws.Provider
+    region: str
+    account_id: pulumi.Input[str]
+
+    @property
+    def partition(self) -> str:
+        return partition_for(self.region)
+
+    def arn(self, service: str, resource: str, region: bool = True) -> pulumi.Output[str]:
+        """An ARN in this account, e.g. arn("logs", "log-group:*")."""
+        where = self.region if region else ""
+        return pulumi.Output.from_input(self.account_id).apply(
+            lambda account: f"arn:{self.partition}:{service}:{where}:{account}:{resource}"
+        )

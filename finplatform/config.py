@@ -133,6 +133,9 @@ class StackConfig(BaseModel):
     vpc_cidr: Annotated[str, AfterValidator(_check_vpc_cidr)] = Field(
         "10.0.0.0/16", description="VPC IPv4 range, a private /16 to /28."
     )
+    dr_vpc_cidr: Annotated[str, AfterValidator(_check_vpc_cidr)] = Field(
+        "10.1.0.0/16", description="DR-region VPC range, used when drEnabled is on; must not overlap vpcCidr."
+    )
     availability_zones: list[str] = Field(
         default_factory=list, description="AZ names to use. Default: the first azCount AZs of the region (a, b, c...)."
     )
@@ -237,6 +240,7 @@ class ResolvedStack:
     profile: Profile
     blueprint: Blueprint
     network: NetworkPlan
+    dr_network: NetworkPlan | None = None
 
     @property
     def region(self) -> str:
@@ -434,6 +438,24 @@ def plan_network(config: StackConfig, profile: Profile, source: str) -> NetworkP
     return NetworkPlan(vpc_cidr=str(vpc), availability_zones=tuple(azs), subnets=subnets)
 
 
+# The DR network is a standby: two AZs (the fewest RDS accepts), no NAT until failover.
+DR_AZ_COUNT = 2
+
+
+def plan_dr_network(config: StackConfig, profile: Profile, source: str) -> NetworkPlan:
+    """The DR region's VPC layout: the same tiers over two AZs, in a range that cannot clash with the primary."""
+    primary, dr = ipaddress.IPv4Network(config.vpc_cidr), ipaddress.IPv4Network(config.dr_vpc_cidr)
+    if primary.overlaps(dr):
+        message = f"{dr} overlaps vpcCidr {primary}; the regions' VPCs must not overlap so they can be peered"
+        raise ConfigError(source, [ConfigProblem(_key("drVpcCidr"), message)])
+    try:
+        subnets = derive_subnets(dr, DR_AZ_COUNT, config.subnet_prefix_length)
+    except LayoutError as exc:
+        raise ConfigError(source, [ConfigProblem(_key("drVpcCidr"), str(exc))]) from None
+    azs = default_availability_zones(config.dr_region, DR_AZ_COUNT)
+    return NetworkPlan(vpc_cidr=str(dr), availability_zones=tuple(azs), subnets=subnets)
+
+
 def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
     """Validate a stack's raw config and work out everything the layers need. Raises ConfigError."""
     source = stack_file_name(stack)
@@ -444,12 +466,19 @@ def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
         raise ConfigError(source, [ConfigProblem(_key("drRegion"), f"must differ from region ({config.region})")])
     blueprint = load_blueprint(config, source)
     network = plan_network(config, profile, source)
+    dr_network = plan_dr_network(config, profile, source) if profile.dr_enabled else None
     try:
         parse_usage(environment, config.usage)
     except UsageError as error:
         raise ConfigError(source, [ConfigProblem(f"{_key('usage')}[{error.position}]", str(error))]) from None
     return ResolvedStack(
-        stack=stack, environment=environment, config=config, profile=profile, blueprint=blueprint, network=network
+        stack=stack,
+        environment=environment,
+        config=config,
+        profile=profile,
+        blueprint=blueprint,
+        network=network,
+        dr_network=dr_network,
     )
 
 

@@ -68,6 +68,82 @@ def _provider_object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _kms_key(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    key_id = physical_id("key", logical).removeprefix("key-")
+    state.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}")
+    return key_id
+
+
+def _log_group(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    state.update(name=name, arn=f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{name}")
+    return name
+
+
+def _rds_instance(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    identifier = str(state.get("identifier") or name)
+    address = f"{identifier}.c0mock.{region}.rds.amazonaws.com"
+    port = int(state.get("port") or 5432)
+    state.update(
+        identifier=identifier,
+        address=address,
+        endpoint=f"{address}:{port}",
+        port=port,
+        arn=f"arn:aws:rds:{region}:{ACCOUNT_ID}:db:{identifier}",
+    )
+    if state.get("manageMasterUserPassword"):
+        state["masterUserSecrets"] = [
+            {
+                "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-{physical_id('x', logical)}",
+                "kmsKeyId": state.get("masterUserSecretKmsKeyId", ""),
+                "secretStatus": "active",
+            }
+        ]
+    return identifier
+
+
+def _replication_group(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    group_id = str(state.get("replicationGroupId") or name)
+    host = f"{group_id}.c0mock.{region}.cache.amazonaws.com"
+    state.update(
+        replicationGroupId=group_id,
+        primaryEndpointAddress=f"master.{host}",
+        configurationEndpointAddress=f"clustercfg.{host}",
+        port=int(state.get("port") or 6379),
+        arn=f"arn:aws:elasticache:{region}:{ACCOUNT_ID}:replicationgroup:{group_id}",
+    )
+    return group_id
+
+
+def _bucket(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    bucket = str(state.get("bucket") or f"{state.get('bucketPrefix') or logical + '-'}{physical_id('b', logical)[-8:]}")
+    state.update(
+        bucket=bucket, arn=f"arn:aws:s3:::{bucket}", bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com"
+    )
+    return bucket
+
+
+def _secret(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    arn = f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-{physical_id('s', logical)[-6:]}"
+    state.update(name=name, arn=arn)
+    return arn
+
+
+def _random_password(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    state["result"] = "mock-" + physical_id("value", logical)  # the SDK marks it secret
+    return physical_id("random", logical)
+
+
+COMPUTED = {
+    "aws:kms/key:Key": _kms_key,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "random:index/randomPassword:RandomPassword": _random_password,
+}
+
+
 class PlanMocks(pulumi.runtime.Mocks):
     """Fills in what AWS and the remote-component providers would return."""
 
@@ -97,15 +173,12 @@ class PlanMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         suffix = hashlib.sha1(args.name.encode(), usedforsecurity=False).hexdigest()[:7]
         name = str(state.get("name") or f"{args.name}-{suffix}")
-        if args.typ == "aws:kms/key:Key":
-            resource_id = str(physical_id("key", args.name)).removeprefix("key-")
-            state.update(keyId=resource_id, arn=f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{resource_id}")
+        computed = COMPUTED.get(args.typ)
+        if computed is not None:
+            resource_id = computed(args.name, name, region, state)
         elif module == "iam":
             resource_id = name
             state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:{_ARN_KINDS.get(args.typ, kind)}/{name}")
-        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
-            resource_id = name
-            state.update(name=name, arn=f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{name}")
         else:
             resource_id = physical_id(kind.lower(), args.name)
             state.setdefault("name", name)

@@ -130,7 +130,7 @@ def test_children_are_parented_and_prefixed(engine: Engine, provider: Callable[[
     engine.declare(lambda: _network(2, "single", provider))
     (component,) = engine.of_type("finplatform:network:Network")
     children = [r for r in engine.monitor.planned if r.parent == component.urn]
-    assert len(children) == 8
+    assert len(children) == 9  # VPC, flow-log group, role, policy, flow log, app and default groups, 2 subnet groups
     assert all(r.name.startswith("network-") for r in children)
 
 
@@ -138,3 +138,11 @@ def test_protect_logs_protects_the_flow_log_group(engine: Engine, provider: Call
     engine.declare(lambda: _network(2, "single", provider, protect=True))
     group = engine.one("aws:cloudwatch/logGroup:LogGroup")
     assert group.protect and group.inputs["deletionProtectionEnabled"] is True
+
+
+def test_application_tier_has_a_group_that_data_stores_can_admit(
+    engine: Engine, provider: Callable[[], aws.Provider]
+) -> None:
+    engine.declare(lambda: _network(2, "single", provider))
+    (group,) = [g for g in engine.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name == "network-app"]
+    assert group.inputs.get("ingress", []) == [] and group.inputs["tags"] == {"tier": "application"}

@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.keys import KEY_DOMAINS, Keys, KeysArgs, key_domains, key_policy
+from components.keys_and_secrets import KEY_DOMAINS, Keys, KeysArgs, key_domains, key_policy
 from finplatform.blueprints import Blueprint
 from tests.conftest import Engine
 
@@ -61,7 +61,7 @@ def test_root_administers_but_cannot_decrypt_outside_services() -> None:
 
 def test_logs_key_lets_cloudwatch_logs_encrypt_only_this_accounts_groups() -> None:
     statements = key_policy("logs", "111122223333", "eu-west-1", "aws")["Statement"]
-    logs = next(s for s in statements if "Service" in s["Principal"])
+    logs = next(s for s in statements if s["Sid"] == "CloudWatchLogsEncryptsAccountLogGroups")
     assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
     assert logs["Condition"]["ArnLike"] == {
         "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111122223333:log-group:*"
@@ -89,3 +89,14 @@ def test_workload_without_data_stores_needs_only_logs_and_data_keys() -> None:
         }
     )
     assert key_domains(blueprint) == ["data", "logs"]
+
+
+def test_logs_key_lets_cloudtrail_encrypt_only_this_accounts_trails() -> None:
+    statements = key_policy("logs", "111122223333", "us-east-1", "aws")["Statement"]
+    trail = next(s for s in statements if s["Sid"] == "CloudTrailEncryptsThisAccountsTrails")
+    assert trail["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert trail["Action"] == "kms:GenerateDataKey*"
+    assert trail["Condition"]["StringLike"] == {
+        "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:111122223333:trail/*"
+    }
+    assert trail["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}

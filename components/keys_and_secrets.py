@@ -1,4 +1,5 @@
-"""Keys layer: one customer-managed KMS key per data domain, with rotation, an alias and a tight key policy."""
+"""Keys-and-secrets layer: a customer-managed KMS key per data domain (rotation, alias, tight key policy), and
+the workload's application secrets in Secrets Manager."""
 
 import json
 from collections.abc import Callable, Sequence
@@ -7,8 +8,9 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
-from finplatform.blueprints import Blueprint
+from finplatform.blueprints import Blueprint, Secret
 
 KeyDomain = Literal["data", "logs", "secrets", "backups"]
 KEY_DOMAINS: tuple[KeyDomain, ...] = ("data", "logs", "secrets", "backups")
@@ -92,6 +94,30 @@ def key_policy(domain: KeyDomain, account_id: str, region: str, partition: str) 
             }
         )
     if domain == "logs":
+        trail_arns = f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"
+        statements.append(
+            {
+                "Sid": "CloudTrailEncryptsThisAccountsTrails",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_arns},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            }
+        )
+        statements.append(
+            {
+                "Sid": "CloudTrailDescribesKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        )
         statements.append(
             {
                 "Sid": "CloudWatchLogsEncryptsAccountLogGroups",
@@ -163,3 +189,60 @@ class Keys(pulumi.ComponentResource):
     def arn(self, domain: KeyDomain) -> pulumi.Output[str]:
         """ARN of the key for ``domain``; KeyError if the workload needs no such key."""
         return self.arns[domain]
+
+
+@dataclass(frozen=True)
+class SecretsArgs:
+    """Inputs of the application-secrets component."""
+
+    secrets: Sequence[Secret]
+    kms_key_arn: pulumi.Input[str]
+    path: str
+    recovery_window_days: int
+    protect: bool
+    replica_region: str | None = None
+    replica_kms_key_arn: pulumi.Input[str] | None = None
+
+
+class Secrets(pulumi.ComponentResource):
+    """The workload's application secrets, encrypted with the secrets key and replicated to the DR region.
+
+    A ``generated`` secret gets a random value made at deploy time (kept only as a Pulumi secret); an
+    ``operator`` secret is created empty for an operator to fill. No value ever appears in code or config.
+    """
+
+    arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:keys:Secrets", name, None, opts)
+        replicas = (
+            [aws.secretsmanager.SecretReplicaArgs(region=args.replica_region, kms_key_id=args.replica_kms_key_arn)]
+            if args.replica_region
+            else None
+        )
+        self.arns = {}
+        for spec in args.secrets:
+            secret = aws.secretsmanager.Secret(
+                f"{name}-{spec.name}",
+                aws.secretsmanager.SecretArgs(
+                    name=f"{args.path}/{spec.name}",
+                    description=spec.description or spec.name,
+                    kms_key_id=args.kms_key_arn,
+                    recovery_window_in_days=args.recovery_window_days,
+                    replicas=replicas,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            if spec.source == "generated":
+                value = random.RandomPassword(
+                    f"{name}-{spec.name}-value",
+                    random.RandomPasswordArgs(length=64, special=False),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                aws.secretsmanager.SecretVersion(
+                    f"{name}-{spec.name}-version",
+                    aws.secretsmanager.SecretVersionArgs(secret_id=secret.id, secret_string=value.result),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            self.arns[spec.name] = secret.arn
+        self.register_outputs({"secretArns": self.arns})
