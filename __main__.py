@@ -3,9 +3,21 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.keys_and_secrets import Keys, KeysArgs, key_domains
+from components.audit import Audit, AuditArgs, AuditSwitches, cloudtrail_bucket_statements
+from components.data import (
+    DrReplica,
+    ObjectStorage,
+    ObjectStorageArgs,
+    Postgres,
+    PostgresArgs,
+    Redis,
+    RedisArgs,
+    StoreNetwork,
+)
+from components.keys_and_secrets import Keys, KeysArgs, Secrets, SecretsArgs, key_domains
 from components.network import Network, NetworkArgs
-from components.providers import declare_providers, partition_for
+from components.providers import Placement, declare_providers
+from components.recovery import Recovery, RecoveryArgs, backup_tag
 from finplatform import PROJECT
 from finplatform.config import ConfigError, raw_config_from_runtime, resolve_stack
 
@@ -15,61 +27,176 @@ except ConfigError as error:
     # RunError ends the program with the message alone, no traceback.
     raise pulumi.RunError(str(error)) from None
 
+config, profile, blueprint = stack.config, stack.profile, stack.blueprint
 providers = declare_providers(stack)
-primary = pulumi.ResourceOptions(provider=providers.primary)
 account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=providers.primary)).account_id
-partition = partition_for(stack.region)
-alias_prefix = f"{PROJECT}-{stack.stack}"
+primary = Placement(providers.primary, stack.region, account_id)
+dr = Placement(providers.dr, stack.dr_region, account_id) if providers.dr and stack.dr_region else None
+prefix = f"{PROJECT}-{stack.stack}"
+protect = profile.protect_stateful_resources
 
-keys = Keys(
-    "keys",
-    KeysArgs(
-        domains=key_domains(stack.blueprint),
-        account_id=account_id,
-        region=stack.region,
-        partition=partition,
-        alias_prefix=alias_prefix,
-        deletion_window_days=stack.profile.key_deletion_window_days,
-        protect=stack.profile.protect_stateful_resources,
-    ),
-    opts=primary,
-)
 
-if providers.dr and stack.dr_region:
-    # DR-region keys for the replicas and backup copies that the data and recovery layers place there.
-    Keys(
-        "dr-keys",
+def keys_for(name: str, placement: Placement) -> Keys:
+    return Keys(
+        name,
         KeysArgs(
-            domains=[d for d in key_domains(stack.blueprint) if d != "logs"],
+            domains=key_domains(blueprint),
             account_id=account_id,
-            region=stack.dr_region,
-            partition=partition_for(stack.dr_region),
-            alias_prefix=f"{alias_prefix}-dr",
-            deletion_window_days=stack.profile.key_deletion_window_days,
-            protect=stack.profile.protect_stateful_resources,
+            region=placement.region,
+            partition=placement.partition,
+            alias_prefix=prefix if placement is primary else f"{prefix}-dr",
+            deletion_window_days=profile.key_deletion_window_days,
+            protect=protect,
         ),
-        opts=pulumi.ResourceOptions(provider=providers.dr),
+        opts=pulumi.ResourceOptions(provider=placement.provider),
     )
 
-network = Network(
-    "network",
-    NetworkArgs(
-        plan=stack.network,
-        nat_strategy=stack.profile.nat_strategy,
-        region=stack.region,
-        partition=partition,
-        account_id=account_id,
-        flow_log_retention_days=stack.profile.log_retention_days,
-        logs_key_arn=keys.arn("logs"),
-        protect_logs=stack.profile.protect_stateful_resources,
+
+def network_for(name: str, placement: Placement, keys: Keys) -> Network:
+    plan = stack.network if placement is primary else stack.dr_network
+    assert plan is not None
+    return Network(
+        name,
+        NetworkArgs(
+            plan=plan,
+            # The DR network is a standby: no NAT gateways until a failover adds them.
+            nat_strategy=profile.nat_strategy if placement is primary else "none",
+            region=placement.region,
+            partition=placement.partition,
+            account_id=account_id,
+            flow_log_retention_days=profile.log_retention_days,
+            logs_key_arn=keys.arn("logs"),
+            protect_logs=protect,
+        ),
+        opts=pulumi.ResourceOptions(provider=placement.provider),
+    )
+
+
+def stores_in(network: Network, subnet_group: pulumi.Output[str]) -> StoreNetwork:
+    return StoreNetwork(network.vpc_id, subnet_group, network.app_security_group_id)
+
+
+keys = keys_for("keys", primary)
+network = network_for("network", primary, keys)
+dr_keys = keys_for("dr-keys", dr) if dr else None
+dr_network = network_for("dr-network", dr, dr_keys) if dr and dr_keys else None
+dr_stores = (
+    DrReplica(dr, stores_in(dr_network, dr_network.db_subnet_group_name), dr_keys.arn("data"))
+    if dr and dr_keys and dr_network
+    else None
+)
+in_primary = pulumi.ResourceOptions(provider=primary.provider)
+backed_up = backup_tag(stack.stack)
+
+secrets = Secrets(
+    "secrets",
+    SecretsArgs(
+        secrets=blueprint.secrets,
+        kms_key_arn=keys.arn("secrets"),
+        path=f"{PROJECT}/{stack.stack}",
+        recovery_window_days=30 if profile.deletion_protection else 7,
+        protect=protect,
+        replica_region=dr.region if dr else None,
+        replica_kms_key_arn=dr_keys.arn("secrets") if dr_keys else None,
     ),
-    opts=primary,
+    opts=in_primary,
+)
+
+connections = {}
+if blueprint.postgres:
+    postgres = Postgres(
+        "postgres",
+        PostgresArgs(
+            spec=blueprint.postgres,
+            size=blueprint.postgres.sizes.for_env(stack.environment),
+            profile=profile,
+            identifier=f"{prefix}-postgres",
+            placement=primary,
+            network=stores_in(network, network.db_subnet_group_name),
+            data_key_arn=keys.arn("data"),
+            secrets_key_arn=keys.arn("secrets"),
+            logs_key_arn=keys.arn("logs"),
+            parameter_path=f"/{PROJECT}/{stack.stack}/postgres",
+            tags=backed_up,
+            dr=dr_stores if blueprint.postgres.cross_region_replica else None,
+        ),
+        opts=in_primary,
+    )
+    connections["postgres"] = postgres.connection
+if blueprint.redis:
+    redis = Redis(
+        "redis",
+        RedisArgs(
+            size=blueprint.redis.sizes.for_env(stack.environment),
+            engine_version=blueprint.redis.engine_version,
+            profile=profile,
+            placement=primary,
+            network=stores_in(network, network.cache_subnet_group_name),
+            data_key_arn=keys.arn("data"),
+            secrets_key_arn=keys.arn("secrets"),
+            logs_key_arn=keys.arn("logs"),
+            secret_path=f"{PROJECT}/{stack.stack}/redis",
+        ),
+        opts=in_primary,
+    )
+    connections["redis"] = redis.connection
+
+storage = ObjectStorage(
+    "storage",
+    ObjectStorageArgs(
+        buckets=[(b.name, b.purpose) for b in blueprint.buckets],
+        placement=primary,
+        data_key_arn=keys.arn("data"),
+        protect=protect,
+        audit_lock_days=config.audit_lock_days if stack.environment == "prod" else None,
+        audit_statements=cloudtrail_bucket_statements(primary.partition),
+        tags=backed_up,
+        dr=dr_stores,
+    ),
+    opts=in_primary,
+)
+
+Audit(
+    "audit",
+    AuditArgs(
+        placement=primary,
+        switches=AuditSwitches(
+            config.enable_cloudtrail, config.enable_config, config.enable_guardduty, config.enable_securityhub
+        ),
+        audit_bucket_name=storage.audit.name,
+        audit_bucket_arn=storage.audit.arn,
+        logs_key_arn=keys.arn("logs"),
+        data_key_arn=keys.arn("data"),
+        protect=protect,
+    ),
+    opts=in_primary,
+)
+
+Recovery(
+    "recovery",
+    RecoveryArgs(
+        stack=stack.stack,
+        profile=profile,
+        placement=primary,
+        backups_key_arn=keys.arn("backups"),
+        dr_placement=dr,
+        dr_backups_key_arn=dr_keys.arn("backups") if dr_keys else None,
+    ),
+    opts=in_primary,
 )
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("isolatedSubnetIds", network.isolated_subnet_ids)
-pulumi.export("dbSubnetGroupName", network.db_subnet_group_name)
-pulumi.export("cacheSubnetGroupName", network.cache_subnet_group_name)
+pulumi.export("appSecurityGroupId", network.app_security_group_id)
 pulumi.export("keyArns", keys.arns)
+pulumi.export("secretArns", secrets.arns)
+pulumi.export("bucketNames", {name: bucket.name for name, bucket in storage.by_name.items()})
+pulumi.export(
+    "connections",
+    {
+        store: {"endpoint": info.endpoint, "port": info.port, "secretArn": info.secret_arn}
+        for store, info in connections.items()
+    },
+)

@@ -205,6 +205,25 @@ class StackConfig(BaseModel):
         description="Cost-model usage assumptions as name=value, e.g. natProcessedGb=500; unset names take the "
         "environment's defaults (docs/cost.md).",
     )
+    enable_cloudtrail: bool = Field(
+        True, description="Declare the CloudTrail trail (off when another stack in the account already has one)."
+    )
+    enable_config: bool = Field(
+        True,
+        description="Declare the AWS Config recorder, delivery channel and rules "
+        "(one recorder per account and region).",
+    )
+    enable_guardduty: bool = Field(True, description="Declare the GuardDuty detector (one per account and region).")
+    enable_securityhub: bool = Field(
+        True, description="Enable Security Hub with the FSBP standard (once per account and region)."
+    )
+    audit_lock_days: int = Field(
+        2555,
+        ge=1,
+        le=36500,
+        description="S3 Object Lock compliance-mode retention of the "
+        "audit bucket in prod (7 years by default); other environments do not lock.",
+    )
     eks_public_endpoint: bool = Field(
         False, description="Allow a public EKS API endpoint outside prod (never allowed in prod)."
     )

@@ -11,6 +11,7 @@ import pytest
 from finplatform import ROOT
 from finplatform.mocks import install_mocks, run_declarations
 from finplatform.plan import Plan
+from finplatform.remote_components import DerivedResource
 
 STACKS = ("dev", "staging", "prod")
 STANDARD_TAGS = {"project", "environment", "blueprint", "owner", "cost-center", "data-classification"}
@@ -20,18 +21,21 @@ STANDARD_TAGS = {"project", "environment", "blueprint", "owner", "cost-center", 
 def test_every_stack_plans_the_network_and_keys_layers(planned: Callable[[str], Plan], stack: str) -> None:
     plan = planned(stack)
     counts = plan.by_type()
-    assert counts["finplatform:network:Network"] == 1
+    assert counts["finplatform:network:Network"] == (2 if stack == "prod" else 1)  # prod adds the DR network
     assert counts["finplatform:keys:Keys"] >= 1
     assert counts["aws:kms/key:Key"] >= 4
     assert set(plan.outputs) >= {"vpcId", "publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds", "keyArns"}
 
 
+def _vpc_parts(plan: Plan, vpc_name: str, type_: str) -> list[DerivedResource]:
+    (vpc,) = [r for r in plan.named("awsx:ec2:Vpc") if r.name == vpc_name]
+    return [d for d in plan.derived[vpc.urn] if d.type == type_]
+
+
 def test_prod_plans_three_azs_by_three_tiers_with_a_nat_per_az(planned: Callable[[str], Plan]) -> None:
     plan = planned("prod")
-    derived = plan.derived_by_type()
-    assert derived["aws:ec2/subnet:Subnet"] == 9
-    assert derived["aws:ec2/natGateway:NatGateway"] == 3
-    subnets = [d for children in plan.derived.values() for d in children if d.type == "aws:ec2/subnet:Subnet"]
+    assert len(_vpc_parts(plan, "network-vpc", "aws:ec2/natGateway:NatGateway")) == 3
+    subnets = _vpc_parts(plan, "network-vpc", "aws:ec2/subnet:Subnet")
     assert Counter(d.inputs["availabilityZone"] for d in subnets) == {"us-east-1a": 3, "us-east-1b": 3, "us-east-1c": 3}
     assert Counter(d.inputs["tags"]["SubnetType"] for d in subnets) == {"Public": 3, "Private": 3, "Isolated": 3}
     assert len(plan.outputs["privateSubnetIds"]) == 3
@@ -72,7 +76,15 @@ def test_only_prod_declares_the_dr_region(planned: Callable[[str], Plan]) -> Non
     prod = planned("prod")
     (dr_provider,) = [p for p in prod.named("pulumi:providers:aws") if p.inputs["region"] == "us-west-2"]
     dr_keys = [r for r in prod.named("aws:kms/key:Key") if r.options["provider"].startswith(dr_provider.urn + "::")]
-    assert sorted(k.name for k in dr_keys) == ["dr-keys-backups", "dr-keys-data", "dr-keys-secrets"]
+    assert sorted(k.name for k in dr_keys) == ["dr-keys-backups", "dr-keys-data", "dr-keys-logs", "dr-keys-secrets"]
+
+
+def test_prod_dr_network_is_a_standby_without_nat(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    assert _vpc_parts(plan, "dr-network-vpc", "aws:ec2/natGateway:NatGateway") == []
+    subnets = _vpc_parts(plan, "dr-network-vpc", "aws:ec2/subnet:Subnet")
+    assert {d.inputs["availabilityZone"] for d in subnets} == {"us-west-2a", "us-west-2b"}
+    assert all(d.inputs["cidrBlock"].startswith("10.1.") for d in subnets)
 
 
 def test_prod_protects_stateful_resources_and_dev_does_not(planned: Callable[[str], Plan]) -> None:
@@ -85,7 +97,7 @@ def test_prod_protects_stateful_resources_and_dev_does_not(planned: Callable[[st
 @pytest.mark.parametrize("stack", STACKS)
 def test_flow_logs_keep_the_profile_retention_and_use_the_logs_key(planned: Callable[[str], Plan], stack: str) -> None:
     plan = planned(stack)
-    (group,) = plan.named("aws:cloudwatch/logGroup:LogGroup")
+    (group,) = [g for g in plan.named("aws:cloudwatch/logGroup:LogGroup") if g.name == "network-flow-logs"]
     (logs_key,) = [k for k in plan.named("aws:kms/key:Key") if k.name == "keys-logs"]
     assert group.inputs["retentionInDays"] == {"dev": 7, "staging": 30, "prod": 30}[stack]
     assert group.inputs["kmsKeyId"] == plan.outputs["keyArns"]["logs"]

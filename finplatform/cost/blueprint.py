@@ -1,7 +1,7 @@
 """A projection of a blueprint's monthly cost, for the layers the program does not declare yet.
 
-It builds, from the blueprint's sizes and the environment profile, the billable resources the data, compute
-and edge layers will declare, and prices them with the same model as the plan. It is documentation
+It builds, from the blueprint's sizes and the environment profile, the billable resources the compute and
+edge layers will declare, and prices them with the same model as the plan. It is documentation
 (docs/cost.md), never part of a plan: the plan prices only what the program declares.
 """
 
@@ -57,37 +57,10 @@ def projected_resources(stack: ResolvedStack) -> list[PricedResource]:
                 _resource("aws:sqs/queue:Queue", f"{function.name}-queue", region),
                 _resource("aws:sqs/queue:Queue", f"{function.name}-dlq", region),
             ]
-    if bp.postgres:
-        db_size = bp.postgres.sizes.for_env(env)
-        db = {"instanceClass": db_size.instance_class, "allocatedStorage": db_size.allocated_storage_gb}
-        resources.append(_resource("aws:rds/instance:Instance", "postgres", region, multiAz=profile.multi_az, **db))
-        resources += [
-            _resource("aws:rds/instance:Instance", f"postgres-replica-{i + 1}", region, **db)
-            for i in range(db_size.read_replicas)
-        ]
-        if bp.postgres.cross_region_replica and stack.dr_region:
-            resources.append(_resource("aws:rds/instance:Instance", "postgres-dr-replica", stack.dr_region, **db))
-    if bp.redis:
-        cache_size = bp.redis.sizes.for_env(env)
-        resources.append(
-            _resource(
-                "aws:elasticache/replicationGroup:ReplicationGroup",
-                "redis",
-                region,
-                nodeType=cache_size.node_type,
-                numNodeGroups=cache_size.shards,
-                replicasPerNodeGroup=cache_size.replicas_per_shard,
-            )
-        )
-    resources += [_resource("aws:s3/bucket:Bucket", b.name, region) for b in bp.buckets]
-    replicas = [{"region": stack.dr_region}] if stack.dr_region else []
-    resources += [_resource("aws:secretsmanager/secret:Secret", s.name, region, replicas=replicas) for s in bp.secrets]
     if any(s.public for s in bp.services):
         resources += [
             _resource("aws:lb/loadBalancer:LoadBalancer", "alb", region, loadBalancerType="application"),
             _resource("aws:wafv2/webAcl:WebAcl", "waf", region, rules=[{}] * 5),
             _resource("aws:cloudfront/distribution:Distribution", "cdn", region),
         ]
-    if bp.postgres or bp.redis or bp.buckets:
-        resources.append(_resource("aws:backup/vault:Vault", "backups", region))
     return resources

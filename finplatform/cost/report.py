@@ -103,9 +103,9 @@ def render_cost_doc() -> str:
         "",
         "## The stacks",
         "",
-        "*Declared* is what `plan` prices today: the network and keys layers. *With the blueprint* adds a",
-        "projection of what the data, compute and edge layers will declare for the default blueprint (seed 000),",
-        "built from its sizes (`finplatform/cost/blueprint.py`) and priced by the same model.",
+        "*Declared* is what `plan` prices today: the network, keys and secrets, data, audit and recovery layers.",
+        "*With the blueprint* adds a projection of what the compute and edge layers will declare for the default",
+        "blueprint (seed 000), built from its sizes (`finplatform/cost/blueprint.py`) and priced by the same model.",
         "",
         "| Stack | Declared | With the blueprint |",
         "| --- | --- | --- |",
@@ -125,8 +125,10 @@ def render_cost_doc() -> str:
     reasons = {
         "Compute (Fargate, Lambda)": "two services with two tasks each (one per AZ) at 0.5 and 1 vCPU",
         "PostgreSQL (RDS)": "Multi-AZ db.t3.medium plus a read replica and a cross-region DR replica",
-        "Storage (S3, ECR, Backup)": "500 GB per bucket assumed; backup vault and image registries added",
-        "Logs and monitoring": "VPC flow logs and per-service logs at 50 GB each",
+        "Storage (S3, ECR, Backup)": "500 GB per bucket assumed, DR replicas of the data and audit buckets, a "
+        "backup vault and image registries",
+        "Logs and monitoring": "every log group (flow logs in both regions, database, cache, trail, services) is "
+        "assumed to ingest logIngestGb; quiet ones are over-counted, on the safe side of the bill",
         "Edge (ALB, WAF, CloudFront, API)": "adds WAF, CloudFront and an HTTP API to the ALB",
     }
     for name, seed, _low, _high in SEED_000:

@@ -10,5 +10,6 @@ def test_prod_plan_takes_at_most_twice_the_sdk_floor() -> None:
     # THEN the program and cost model cost no more than twice the floor
     assert result.resources >= 25
     assert result.ratio <= 2.0, f"plan {result.plan_seconds:.2f} s vs floor {result.floor_seconds:.2f} s"
-    # AND the four policy packs, driven concurrently, add a bounded start-up and analysis cost
-    assert result.full_plan_seconds <= result.plan_seconds + 1.5, f"full plan {result.full_plan_seconds:.2f} s"
+    # AND the four policy packs, driven concurrently, cost at most one and a half times the program again
+    # (each Analyze call costs the pack a deserialisation per policy, so this grows with the resources)
+    assert result.full_plan_seconds <= 2.5 * result.plan_seconds, f"full plan {result.full_plan_seconds:.2f} s"

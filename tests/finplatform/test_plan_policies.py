@@ -10,8 +10,19 @@ from finplatform.__main__ import main
 from finplatform.plan import Plan, plan_stack
 
 STACKS = ("dev", "staging", "prod")
-# Outside prod the profile leaves keys unprotected on purpose; data protection says so, as advice.
-EXPECTED_ADVICE = {"dev": {"stateful-resources-protected"}, "staging": {"stateful-resources-protected"}, "prod": set()}
+# Outside prod the profiles relax data protection on purpose (dev: single-AZ, one-day backups, no deletion
+# protection or final snapshot; neither uses Pulumi protect); the data-protection pack says so, as advice.
+EXPECTED_ADVICE = {
+    "dev": {
+        "stateful-resources-protected",
+        "rds-multi-az",
+        "rds-backup-retention",
+        "rds-deletion-protection",
+        "rds-final-snapshot",
+    },
+    "staging": {"stateful-resources-protected"},
+    "prod": set(),
+}
 _PLANS: dict[str, Plan] = {}
 
 
