@@ -28,7 +28,7 @@ def test_json_graph_has_the_documented_shape(tmp_path: Path, capsys: pytest.Capt
         assert set(resource) == RESOURCE_KEYS
         assert set(resource["options"]) >= OPTION_KEYS
         assert resource["urn"].startswith("urn:pulumi:prod::finplatform::")
-    (vpc,) = [r for r in graph["resources"] if r["type"] == "awsx:ec2:Vpc"]
+    (vpc,) = [r for r in graph["resources"] if r["type"] == "awsx:ec2:Vpc" and r["name"] == "network-vpc"]
     assert vpc["custom"] is False and "availabilityZoneNames" in vpc["inputs"]
     assert {d["type"] for d in graph["derived"]} >= {"aws:ec2/natGateway:NatGateway", "aws:ec2/subnet:Subnet"}
     printed = capsys.readouterr().out
