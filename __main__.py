@@ -13,6 +13,8 @@ from components.data import (
     Redis,
     RedisArgs,
     StoreNetwork,
+    TimeSeries,
+    TimeSeriesArgs,
 )
 from components.keys_and_secrets import Keys, KeysArgs, Secrets, SecretsArgs, key_domains
 from components.network import Network, NetworkArgs
@@ -150,11 +152,31 @@ storage = ObjectStorage(
         protect=protect,
         audit_lock_days=config.audit_lock_days if stack.environment == "prod" else None,
         audit_statements=cloudtrail_bucket_statements(primary.partition),
+        log_writers=["timestream-influxdb.amazonaws.com"] if blueprint.time_series else [],
         tags=backed_up,
         dr=dr_stores,
     ),
     opts=in_primary,
 )
+
+if blueprint.time_series:
+    time_series = TimeSeries(
+        "time-series",
+        TimeSeriesArgs(
+            spec=blueprint.time_series,
+            size=blueprint.time_series.sizes.for_env(stack.environment),
+            profile=profile,
+            network=stores_in(network, network.db_subnet_group_name),
+            isolated_subnet_ids=network.isolated_subnet_ids,
+            data_key_arn=keys.arn("data"),
+            secrets_key_arn=keys.arn("secrets"),
+            log_bucket=storage.logs.name,
+            secret_path=f"{PROJECT}/{stack.stack}/time-series",
+        ),
+        opts=in_primary,
+    )
+    if time_series.connection is not None:
+        connections["timeSeries"] = time_series.connection
 
 Audit(
     "audit",

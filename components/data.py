@@ -16,7 +16,8 @@ import pulumi_random as random
 
 from components.providers import Placement
 from finplatform.blueprints import Postgres as PostgresSpec
-from finplatform.blueprints import PostgresSize, RedisSize
+from finplatform.blueprints import PostgresSize, RedisSize, TimeSeriesSize
+from finplatform.blueprints import TimeSeries as TimeSeriesSpec
 from finplatform.profiles import Profile
 
 POSTGRES_PORT = 5432
@@ -654,6 +655,7 @@ class ObjectStorageArgs:
     protect: bool
     audit_lock_days: int | None
     audit_statements: Sequence[Mapping[str, Any]] = ()
+    log_writers: Sequence[str] = ()  # service principals that deliver logs to the log bucket
     tags: Mapping[str, str] = field(default_factory=dict)
     dr: DrReplica | None = None
 
@@ -672,6 +674,7 @@ class ObjectStorage(pulumi.ComponentResource):
 
     by_name: dict[str, Bucket]
     audit: Bucket
+    logs: Bucket
 
     def __init__(self, name: str, args: ObjectStorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:ObjectStorage", name, None, opts)
@@ -691,11 +694,23 @@ class ObjectStorage(pulumi.ComponentResource):
                         "Action": "s3:PutObject",
                         "Resource": "{bucket}/*",
                         "Condition": {"StringEquals": {"aws:SourceAccount": "{account}"}},
-                    }
+                    },
+                    *[
+                        {
+                            "Sid": f"LogDelivery{position}",
+                            "Effect": "Allow",
+                            "Principal": {"Service": service},
+                            "Action": "s3:PutObject",
+                            "Resource": "{bucket}/*",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": "{account}"}},
+                        }
+                        for position, service in enumerate(args.log_writers)
+                    ],
                 ],
             ),
             opts=child,
         )
+        self.logs = logs
         self.by_name = {}
         for bucket_name, purpose in bucket_set(args.buckets):
             locked = args.audit_lock_days if purpose == "audit" else None
@@ -774,3 +789,100 @@ class ObjectStorage(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[source.versioning, replica.versioning]),
         )
+
+
+INFLUX_PORT = 8086
+
+
+@dataclass(frozen=True)
+class TimeSeriesArgs:
+    """Inputs of the time-series component."""
+
+    spec: TimeSeriesSpec
+    size: TimeSeriesSize
+    profile: Profile
+    network: StoreNetwork
+    isolated_subnet_ids: pulumi.Input[Sequence[str]]
+    data_key_arn: pulumi.Input[str]
+    secrets_key_arn: pulumi.Input[str]
+    log_bucket: pulumi.Input[str]
+    secret_path: str
+
+
+class TimeSeries(pulumi.ComponentResource):
+    """Market data in a time-series store: Timestream for InfluxDB in the isolated tier (Multi-AZ standby where
+    the profile says so, password generated into Secrets Manager, logs to the log bucket), or a
+    Timestream LiveAnalytics database and table with the blueprint's retention, encrypted with the data key."""
+
+    connection: ConnectionInfo | None
+
+    def __init__(self, name: str, args: TimeSeriesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:data:TimeSeries", name, None, opts)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.profile.protect_stateful_resources)
+        self.connection = None
+        if args.spec.engine == "liveanalytics":
+            database = aws.timestreamwrite.Database(
+                f"{name}-database",
+                aws.timestreamwrite.DatabaseArgs(database_name=args.spec.database, kms_key_id=args.data_key_arn),
+                opts=stateful,
+            )
+            aws.timestreamwrite.Table(
+                f"{name}-table",
+                aws.timestreamwrite.TableArgs(
+                    database_name=database.database_name,
+                    table_name="ticks",
+                    retention_properties=aws.timestreamwrite.TableRetentionPropertiesArgs(
+                        memory_store_retention_period_in_hours=args.spec.memory_retention_hours,
+                        magnetic_store_retention_period_in_days=args.spec.magnetic_retention_days,
+                    ),
+                ),
+                opts=stateful,
+            )
+            self.register_outputs({})
+            return
+        group = admit_app_tier(f"{name}-sg", INFLUX_PORT, args.network, self)
+        password = random.RandomPassword(
+            f"{name}-password",
+            random.RandomPasswordArgs(length=40, special=False),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{name}-credentials",
+            aws.secretsmanager.SecretArgs(
+                name=f"{args.secret_path}/credentials",
+                description="InfluxDB administrator password",
+                kms_key_id=args.secrets_key_arn,
+                recovery_window_in_days=30 if args.profile.deletion_protection else 7,
+            ),
+            opts=stateful,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-credentials-version",
+            aws.secretsmanager.SecretVersionArgs(secret_id=secret.id, secret_string=password.result),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        instance = aws.timestreaminfluxdb.DbInstance(
+            f"{name}-influxdb",
+            aws.timestreaminfluxdb.DbInstanceArgs(
+                db_instance_type=args.size.instance_type,
+                allocated_storage=args.size.allocated_storage_gb,
+                db_storage_type="InfluxIOIncludedT1",
+                deployment_type="WITH_MULTIAZ_STANDBY" if args.profile.multi_az else "SINGLE_AZ",
+                bucket=args.spec.database,
+                organization="finplatform",
+                username="platform_admin",
+                password=password.result,
+                vpc_subnet_ids=args.isolated_subnet_ids,
+                vpc_security_group_ids=[group.id],
+                publicly_accessible=False,
+                log_delivery_configuration=aws.timestreaminfluxdb.DbInstanceLogDeliveryConfigurationArgs(
+                    s3_configuration=aws.timestreaminfluxdb.DbInstanceLogDeliveryConfigurationS3ConfigurationArgs(
+                        bucket_name=args.log_bucket,
+                        enabled=True,
+                    ),
+                ),
+            ),
+            opts=stateful,
+        )
+        self.connection = ConnectionInfo(instance.endpoint, INFLUX_PORT, secret.arn)
+        self.register_outputs({"endpoint": instance.endpoint, "secretArn": secret.arn})

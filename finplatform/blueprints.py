@@ -17,6 +17,7 @@ from finplatform.catalog import (
     EC2_INSTANCE_TYPES,
     ELASTICACHE_NODE_TYPES,
     RDS_INSTANCE_CLASSES,
+    TIMESTREAM_INFLUXDB_TYPES,
     check_fargate,
     check_size,
 )
@@ -32,6 +33,9 @@ def catalogued(kind: str, allowed: frozenset[str]) -> Callable[[str], str]:
 
 RdsInstanceClass = Annotated[str, AfterValidator(catalogued("RDS instance class", RDS_INSTANCE_CLASSES))]
 CacheNodeType = Annotated[str, AfterValidator(catalogued("ElastiCache node type", ELASTICACHE_NODE_TYPES))]
+InfluxInstanceType = Annotated[
+    str, AfterValidator(catalogued("Timestream for InfluxDB instance type", TIMESTREAM_INFLUXDB_TYPES))
+]
 Ec2InstanceType = Annotated[str, AfterValidator(catalogued("EC2 instance type", EC2_INSTANCE_TYPES))]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")]
 
@@ -169,6 +173,27 @@ class Redis(_Model):
     sizes: PerEnvironment[RedisSize] = Field(description="Size per environment.")
 
 
+class TimeSeriesSize(_Model):
+    """Time-series store size in one environment (Timestream for InfluxDB)."""
+
+    instance_type: InfluxInstanceType = Field("db.influx.medium", description="InfluxDB instance type.")
+    allocated_storage_gb: int = Field(20, ge=20, le=16384, description="Storage in GiB.")
+
+
+class TimeSeries(_Model):
+    """A time-series store for market data (seed 004)."""
+
+    engine: Literal["influxdb", "liveanalytics"] = Field(
+        "influxdb",
+        description="influxdb: Timestream for InfluxDB (the default; LiveAnalytics is closed to new AWS "
+        "customers); liveanalytics: Timestream for LiveAnalytics, for accounts that already have it.",
+    )
+    database: str = Field("market_data", pattern=r"^[a-zA-Z0-9_.-]{3,64}$", description="Bucket or database name.")
+    memory_retention_hours: int = Field(24, ge=1, le=8766, description="LiveAnalytics memory-store retention.")
+    magnetic_retention_days: int = Field(365, ge=1, le=73000, description="LiveAnalytics magnetic-store retention.")
+    sizes: PerEnvironment[TimeSeriesSize] = Field(description="Size per environment (InfluxDB).")
+
+
 class Bucket(_Model):
     """An S3 bucket the workload needs."""
 
@@ -206,6 +231,7 @@ class Blueprint(_Model):
     functions: list[Function] = Field(default_factory=list, description="Lambda functions.")
     postgres: Postgres | None = Field(None, description="PostgreSQL database, if any.")
     redis: Redis | None = Field(None, description="Redis cache, if any.")
+    time_series: TimeSeries | None = Field(None, description="Time-series store, if any.")
     buckets: list[Bucket] = Field(default_factory=list, description="S3 buckets by purpose.")
     secrets: list[Secret] = Field(default_factory=list, description="Application secrets.")
 

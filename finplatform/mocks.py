@@ -133,7 +133,18 @@ def _random_password(logical: str, name: str, region: str, state: dict[str, Any]
     return physical_id("random", logical)
 
 
+def _influx(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    instance_id = physical_id("influx", logical)
+    state.update(
+        endpoint=f"{instance_id}.{region}.timestream-influxdb.amazonaws.com",
+        port=8086,
+        arn=f"arn:aws:timestream-influxdb:{region}:{ACCOUNT_ID}:db-instance/{instance_id}",
+    )
+    return instance_id
+
+
 COMPUTED = {
+    "aws:timestreaminfluxdb/dbInstance:DbInstance": _influx,
     "aws:kms/key:Key": _kms_key,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:rds/instance:Instance": _rds_instance,
@@ -208,7 +219,9 @@ class CapturingMonitor(MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             planned = _planned(request, response.urn)
             registration = self.resources[response.urn]
-            planned.outputs = _redact({**registration.state, "id": registration.id})
+            secret_outputs = set(request.additionalSecretOutputs)
+            state = {k: SECRET_PLACEHOLDER if k in secret_outputs else v for k, v in registration.state.items()}
+            planned.outputs = _redact({**state, "id": registration.id})
             self.planned.append(planned)
         return response
 

@@ -9,6 +9,7 @@ import pytest
 
 from components.keys_and_secrets import KEY_DOMAINS, Keys, KeysArgs, key_domains, key_policy
 from finplatform.blueprints import Blueprint
+from finplatform.plan import Plan
 from tests.conftest import Engine
 
 ROOT = "arn:aws:iam::111122223333:root"
@@ -100,3 +101,21 @@ def test_logs_key_lets_cloudtrail_encrypt_only_this_accounts_trails() -> None:
         "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:111122223333:trail/*"
     }
     assert trail["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+
+
+def test_application_secrets_are_encrypted_and_replicated_in_prod(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    secrets = {s.name: s for s in plan.named("aws:secretsmanager/secret:Secret") if s.name.startswith("secrets-")}
+    assert sorted(secrets) == ["secrets-ethereum-signing-key", "secrets-jwt-signing-key", "secrets-market-data-api-key"]
+    for secret in secrets.values():
+        assert secret.inputs["kmsKeyId"] == plan.outputs["keyArns"]["secrets"] and secret.protect
+        assert secret.inputs["replicas"][0]["region"] == "us-west-2"
+    assert secrets["secrets-jwt-signing-key"].inputs["name"] == "finplatform/prod/jwt-signing-key"
+
+
+def test_only_generated_secrets_get_a_value_and_it_is_secret(planned: Callable[[str], Plan]) -> None:
+    versions = planned("dev").named("aws:secretsmanager/secretVersion:SecretVersion")
+    by_name = {v.name: v for v in versions}
+    assert "secrets-jwt-signing-key-version" in by_name
+    assert "secrets-ethereum-signing-key-version" not in by_name, "operator secrets are filled by hand"
+    assert all(v.inputs["secretString"] == "[secret]" for v in versions)

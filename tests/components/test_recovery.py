@@ -1,0 +1,33 @@
+"""Recovery layer: the backup vault, its lock, the daily plan and the DR copy."""
+
+from collections.abc import Callable
+
+from finplatform.plan import Plan
+
+
+def test_vault_is_encrypted_with_the_backups_key(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    vaults = {v.name: v for v in plan.named("aws:backup/vault:Vault")}
+    assert vaults["recovery-vault"].inputs["kmsKeyArn"] == plan.outputs["keyArns"]["backups"]
+    assert vaults["recovery-dr-vault"].inputs["kmsKeyArn"].startswith("arn:aws:kms:us-west-2:")
+
+
+def test_prod_locks_the_vault_and_copies_to_the_dr_region(planned: Callable[[str], Plan]) -> None:
+    prod, dev = planned("prod"), planned("dev")
+    (lock,) = prod.named("aws:backup/vaultLockConfiguration:VaultLockConfiguration")
+    assert lock.inputs["changeableForDays"] == 3
+    (rule,) = prod.named("aws:backup/plan:Plan")[0].inputs["rules"]
+    assert rule["lifecycle"]["deleteAfter"] == 30
+    assert rule["copyActions"][0]["destinationVaultArn"].startswith("arn:aws:backup:us-west-2:")
+    assert dev.named("aws:backup/vaultLockConfiguration:VaultLockConfiguration") == []
+    (dev_rule,) = dev.named("aws:backup/plan:Plan")[0].inputs["rules"]
+    assert "copyActions" not in dev_rule and dev_rule["lifecycle"]["deleteAfter"] == 1
+
+
+def test_stateful_resources_are_selected_by_tag(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    (selection,) = plan.named("aws:backup/selection:Selection")
+    (tag,) = selection.inputs["selectionTags"]
+    assert (tag["key"], tag["value"]) == ("backup-plan", "prod-daily")
+    tagged = {r.name for r in plan.resources if (r.inputs.get("tags") or {}).get("backup-plan") == "prod-daily"}
+    assert {"postgres-primary", "storage-portfolio-data", "storage-audit-trail"} <= tagged
