@@ -120,7 +120,7 @@ if blueprint.postgres:
             logs_key_arn=keys.arn("logs"),
             parameter_path=f"/{PROJECT}/{stack.stack}/postgres",
             tags=backed_up,
-            dr=dr_stores if blueprint.postgres.cross_region_replica else None,
+            dr=dr_stores if blueprint.needs_cross_region_replica() else None,
         ),
         opts=in_primary,
     )

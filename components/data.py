@@ -419,6 +419,17 @@ class Redis(pulumi.ComponentResource):
         endpoint = (
             group_resource.configuration_endpoint_address if clustered else group_resource.primary_endpoint_address
         )
+        aws.ssm.Parameter(
+            f"{name}-url",
+            aws.ssm.ParameterArgs(
+                name=f"/{args.secret_path}/url",
+                type="SecureString",
+                key_id=args.secrets_key_arn,
+                description="Connection URL without credentials; the AUTH token is in its own secret.",
+                value=pulumi.Output.concat("rediss://", endpoint, f":{REDIS_PORT}"),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.connection = ConnectionInfo(endpoint, REDIS_PORT, secret.arn)
         self.register_outputs({"endpoint": endpoint, "secretArn": secret.arn})
 

@@ -24,6 +24,8 @@ from finplatform.catalog import (
 from finplatform.profiles import Environment
 
 T = TypeVar("T")
+# The daily backup, copied across regions, loses at most a day.
+DAILY_BACKUP_RPO_MINUTES = 24 * 60
 
 
 def catalogued(kind: str, allowed: frozenset[str]) -> Callable[[str], str]:
@@ -154,7 +156,11 @@ class Postgres(_Model):
 
     engine_version: str = Field("16", description="PostgreSQL major or major.minor version.")
     database_name: str = Field("app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Initial database.")
-    cross_region_replica: bool = Field(False, description="Keep a replica in the DR region when DR is on.")
+    cross_region_replica: bool | None = Field(
+        None,
+        description="Keep a replica in the DR region when DR is on. Default: when the recovery point objective is "
+        "under a day, which the daily cross-region backup copy cannot meet.",
+    )
     sizes: PerEnvironment[PostgresSize] = Field(description="Size per environment.")
 
 
@@ -234,6 +240,14 @@ class Blueprint(_Model):
     time_series: TimeSeries | None = Field(None, description="Time-series store, if any.")
     buckets: list[Bucket] = Field(default_factory=list, description="S3 buckets by purpose.")
     secrets: list[Secret] = Field(default_factory=list, description="Application secrets.")
+
+    def needs_cross_region_replica(self) -> bool:
+        """Whether PostgreSQL keeps a DR-region replica: as configured, else when RPO is under a day."""
+        if self.postgres is None:
+            return False
+        if self.postgres.cross_region_replica is not None:
+            return self.postgres.cross_region_replica
+        return self.recovery.rpo_minutes < DAILY_BACKUP_RPO_MINUTES
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
