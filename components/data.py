@@ -12,8 +12,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
+from components.keys_and_secrets import store_secret
 from components.providers import Placement
 from finplatform.blueprints import Postgres as PostgresSpec
 from finplatform.blueprints import PostgresSize, RedisSize, TimeSeriesSize
@@ -338,26 +338,17 @@ class Redis(pulumi.ComponentResource):
         super().__init__("finplatform:data:Redis", name, None, opts)
         profile, size = args.profile, args.size
         group = admit_app_tier(f"{name}-sg", REDIS_PORT, args.network, self)
-        token = random.RandomPassword(
-            f"{name}-auth-token",
-            random.RandomPasswordArgs(length=64, special=False),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        secret = aws.secretsmanager.Secret(
+        secret, token = store_secret(
             f"{name}-auth",
-            aws.secretsmanager.SecretArgs(
-                name=f"{args.secret_path}/auth-token",
-                description="Redis AUTH token",
-                kms_key_id=args.secrets_key_arn,
-                recovery_window_in_days=30 if profile.deletion_protection else 7,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, protect=profile.protect_stateful_resources),
+            f"{args.secret_path}/auth-token",
+            "Redis AUTH token",
+            args.secrets_key_arn,
+            recovery_window_days=30 if profile.deletion_protection else 7,
+            parent=self,
+            protect=profile.protect_stateful_resources,
+            generate=64,
         )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-auth-version",
-            aws.secretsmanager.SecretVersionArgs(secret_id=secret.id, secret_string=token.result),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        assert token is not None
         slow_log = encrypted_log_group(
             f"{name}-slow-log",
             None,
@@ -852,26 +843,17 @@ class TimeSeries(pulumi.ComponentResource):
             self.register_outputs({})
             return
         group = admit_app_tier(f"{name}-sg", INFLUX_PORT, args.network, self)
-        password = random.RandomPassword(
-            f"{name}-password",
-            random.RandomPasswordArgs(length=40, special=False),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        secret = aws.secretsmanager.Secret(
+        secret, password = store_secret(
             f"{name}-credentials",
-            aws.secretsmanager.SecretArgs(
-                name=f"{args.secret_path}/credentials",
-                description="InfluxDB administrator password",
-                kms_key_id=args.secrets_key_arn,
-                recovery_window_in_days=30 if args.profile.deletion_protection else 7,
-            ),
-            opts=stateful,
+            f"{args.secret_path}/credentials",
+            "InfluxDB administrator password",
+            args.secrets_key_arn,
+            recovery_window_days=30 if args.profile.deletion_protection else 7,
+            parent=self,
+            protect=args.profile.protect_stateful_resources,
+            generate=40,
         )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-credentials-version",
-            aws.secretsmanager.SecretVersionArgs(secret_id=secret.id, secret_string=password.result),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        assert password is not None
         instance = aws.timestreaminfluxdb.DbInstance(
             f"{name}-influxdb",
             aws.timestreaminfluxdb.DbInstanceArgs(

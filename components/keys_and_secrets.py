@@ -191,6 +191,46 @@ class Keys(pulumi.ComponentResource):
         return self.arns[domain]
 
 
+def store_secret(
+    name: str,
+    secret_name: str,
+    description: str,
+    kms_key_arn: pulumi.Input[str],
+    *,
+    recovery_window_days: int,
+    parent: pulumi.Resource,
+    protect: bool,
+    generate: int | None = None,
+    replicas: Sequence[aws.secretsmanager.SecretReplicaArgs] | None = None,
+) -> tuple[aws.secretsmanager.Secret, random.RandomPassword | None]:
+    """A Secrets Manager secret encrypted with ``kms_key_arn``; with ``generate``, a random value of that many
+    characters is made at deploy time and stored as its first version (held by Pulumi only as a secret)."""
+    secret = aws.secretsmanager.Secret(
+        name,
+        aws.secretsmanager.SecretArgs(
+            name=secret_name,
+            description=description,
+            kms_key_id=kms_key_arn,
+            recovery_window_in_days=recovery_window_days,
+            replicas=list(replicas) if replicas else None,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )
+    if generate is None:
+        return secret, None
+    value = random.RandomPassword(
+        f"{name}-value",
+        random.RandomPasswordArgs(length=generate, special=False),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.secretsmanager.SecretVersion(
+        f"{name}-version",
+        aws.secretsmanager.SecretVersionArgs(secret_id=secret.id, secret_string=value.result),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return secret, value
+
+
 @dataclass(frozen=True)
 class SecretsArgs:
     """Inputs of the application-secrets component."""
@@ -222,27 +262,16 @@ class Secrets(pulumi.ComponentResource):
         )
         self.arns = {}
         for spec in args.secrets:
-            secret = aws.secretsmanager.Secret(
+            secret, _ = store_secret(
                 f"{name}-{spec.name}",
-                aws.secretsmanager.SecretArgs(
-                    name=f"{args.path}/{spec.name}",
-                    description=spec.description or spec.name,
-                    kms_key_id=args.kms_key_arn,
-                    recovery_window_in_days=args.recovery_window_days,
-                    replicas=replicas,
-                ),
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                f"{args.path}/{spec.name}",
+                spec.description or spec.name,
+                args.kms_key_arn,
+                recovery_window_days=args.recovery_window_days,
+                parent=self,
+                protect=args.protect,
+                generate=64 if spec.source == "generated" else None,
+                replicas=replicas,
             )
-            if spec.source == "generated":
-                value = random.RandomPassword(
-                    f"{name}-{spec.name}-value",
-                    random.RandomPasswordArgs(length=64, special=False),
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
-                aws.secretsmanager.SecretVersion(
-                    f"{name}-{spec.name}-version",
-                    aws.secretsmanager.SecretVersionArgs(secret_id=secret.id, secret_string=value.result),
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
             self.arns[spec.name] = secret.arn
         self.register_outputs({"secretArns": self.arns})
