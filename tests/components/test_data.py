@@ -250,3 +250,21 @@ def test_liveanalytics_keeps_seed_004_retention_with_the_data_key(
     retention = engine.one("aws:timestreamwrite/table:Table").inputs["retentionProperties"]
     assert retention == {"memoryStoreRetentionPeriodInHours": 24, "magneticStoreRetentionPeriodInDays": 365}
     assert engine.of_type("aws:timestreaminfluxdb/dbInstance:DbInstance") == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_data_stores_follow_each_environment_profile(planned: Callable[[str], Plan], stack: str) -> None:
+    # GIVEN the stack's environment profile
+    profile = PROFILES[stack]  # type: ignore[index]
+    plan = planned(stack)
+    # WHEN its data stores reach the engine
+    db, cache = _one(plan, RDS, "postgres-primary"), _one(plan, CACHE, "redis-group")
+    # THEN redundancy, retention and protection are the profile's
+    assert db.inputs["multiAz"] is profile.multi_az
+    assert db.inputs["backupRetentionPeriod"] == profile.backup_retention_days
+    assert db.inputs["deletionProtection"] is profile.deletion_protection
+    assert db.protect is profile.protect_stateful_resources and cache.protect is profile.protect_stateful_resources
+    assert cache.inputs["snapshotRetentionLimit"] == min(profile.backup_retention_days, 35)
+    assert cache.inputs["multiAzEnabled"] is (cache.inputs["numCacheClusters"] > 1 and profile.multi_az)
+    lock = [r for r in plan.named("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")]
+    assert bool(lock) is (stack == "prod")
