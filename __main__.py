@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.audit import Audit, AuditArgs, AuditSwitches, cloudtrail_bucket_statements
+from components.compute import FargateArgs, FargateServices, Grants, Registry, RegistryArgs, image_repository
 from components.data import (
     DrReplica,
     ObjectStorage,
@@ -105,6 +106,7 @@ secrets = Secrets(
 )
 
 connections = {}
+postgres_resource_id = None
 if blueprint.postgres:
     postgres = Postgres(
         "postgres",
@@ -125,6 +127,7 @@ if blueprint.postgres:
         opts=in_primary,
     )
     connections["postgres"] = postgres.connection
+    postgres_resource_id = postgres.instance.resource_id
 if blueprint.redis:
     redis = Redis(
         "redis",
@@ -177,6 +180,46 @@ if blueprint.time_series:
     )
     if time_series.connection is not None:
         connections["timeSeries"] = time_series.connection
+
+unsupported = sorted({s.target for s in blueprint.services} - {"ecs-fargate"})
+if unsupported:
+    raise pulumi.RunError(
+        f"blueprints/{blueprint.name}.yaml: compute target(s) {', '.join(unsupported)} are not built yet; "
+        "this release runs ecs-fargate services"
+    )
+if blueprint.services:
+    registry = Registry(
+        "registry",
+        RegistryArgs(
+            repositories=sorted({image_repository(s.image)[0] for s in blueprint.services}),
+            prefix=prefix,
+            kms_key_arn=keys.arn("data"),
+        ),
+        opts=in_primary,
+    )
+    FargateServices(
+        "services",
+        FargateArgs(
+            services=blueprint.services,
+            environment=stack.environment,
+            profile=profile,
+            placement=primary,
+            private_subnet_ids=network.private_subnet_ids,
+            app_security_group_id=network.app_security_group_id,
+            registry=registry,
+            grants=Grants(
+                secret_arns=secrets.arns,
+                bucket_arns={n: b.arn for n, b in storage.by_name.items()},
+                stores=connections,
+                postgres_resource_id=postgres_resource_id,
+                data_key_arn=keys.arn("data"),
+                secrets_key_arn=keys.arn("secrets"),
+            ),
+            logs_key_arn=keys.arn("logs"),
+            settings=blueprint.settings.for_env(stack.environment) if blueprint.settings else {},
+        ),
+        opts=in_primary,
+    )
 
 Audit(
     "audit",

@@ -100,6 +100,11 @@ class Service(_Model):
     path_patterns: list[str] = Field(default_factory=lambda: ["/*"], description="ALB paths routed to it.")
     sticky_sessions: bool = Field(False, description="Pin a user's session to one task (Streamlit needs it).")
     interruptible: bool = Field(False, description="Tolerates interruption, so it may run on Spot capacity.")
+    access: list[str] = Field(
+        default_factory=list,
+        description="What the service may reach, for its least-privilege role: postgres, redis, timeSeries, "
+        "secret:<name>, bucket:<name>.",
+    )
     sizes: PerEnvironment[ServiceSize] = Field(description="Size and scaling per environment.")
 
     @model_validator(mode="after")
@@ -133,6 +138,7 @@ class Function(_Model):
     triggers: list[Literal["http", "queue", "schedule"]] = Field(
         default_factory=list, description="API Gateway route, SQS queue and/or EventBridge schedule."
     )
+    access: list[str] = Field(default_factory=list, description="What the function may reach (as for services).")
     reserved_concurrency: PerEnvironment[int] = Field(description="Reserved concurrency per environment.")
 
 
@@ -248,6 +254,18 @@ class Blueprint(_Model):
         if self.postgres.cross_region_replica is not None:
             return self.postgres.cross_region_replica
         return self.recovery.rpo_minutes < DAILY_BACKUP_RPO_MINUTES
+
+    @model_validator(mode="after")
+    def _access_names_exist(self) -> Self:
+        stores = {"postgres": self.postgres, "redis": self.redis, "timeSeries": self.time_series}
+        known = {f"secret:{s.name}" for s in self.secrets} | {f"bucket:{b.name}" for b in self.buckets}
+        known |= {name for name, store in stores.items() if store is not None}
+        workloads: list[Service | Function] = [*self.services, *self.functions]
+        for workload in workloads:
+            unknown = [a for a in workload.access if a not in known]
+            if unknown:
+                raise ValueError(f"{workload.name} accesses {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:

@@ -196,6 +196,9 @@ class StackConfig(BaseModel):
         le=30,
         description="Days before a deleted KMS key is destroyed (7-30). " + _profile_note("key_deletion_window_days"),
     )
+    tracing: bool | None = Field(
+        None, description="X-Ray tracing for services and functions. " + _profile_note("tracing")
+    )
     overrides: list[str] = Field(
         default_factory=list,
         description="Blueprint field overrides as path=value, e.g. services.web-ui.sizes.prod.max=6.",

@@ -143,7 +143,24 @@ def _influx(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
     return instance_id
 
 
+def _repository(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    state.update(
+        name=name,
+        repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{name}",
+        arn=f"arn:aws:ecr:{region}:{ACCOUNT_ID}:repository/{name}",
+    )
+    return name
+
+
+def _task_definition(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    arn = f"arn:aws:ecs:{region}:{ACCOUNT_ID}:task-definition/{state.get('family', logical)}:1"
+    state.update(arn=arn, revision=1)
+    return arn
+
+
 COMPUTED = {
+    "aws:ecr/repository:Repository": _repository,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "aws:timestreaminfluxdb/dbInstance:DbInstance": _influx,
     "aws:kms/key:Key": _kms_key,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,

@@ -27,6 +27,7 @@ class Profile(BaseModel):
     dr_enabled: bool = Field(description="Declare the DR region's provider and keys.")
     detailed_monitoring: bool = Field(description="Full monitoring: detailed metrics, insights, alarms.")
     key_deletion_window_days: int = Field(description="Waiting period before a deleted KMS key is destroyed.")
+    tracing: bool = Field(description="X-Ray tracing: a daemon sidecar in each task, active tracing in functions.")
 
 
 # dev keeps two AZs: RDS subnet groups and ALBs refuse fewer, so "single AZ" in seed 000 means
@@ -44,6 +45,7 @@ PROFILES: dict[Environment, Profile] = {
         dr_enabled=False,
         detailed_monitoring=False,
         key_deletion_window_days=7,
+        tracing=False,
     ),
     "staging": Profile(
         az_count=2,
@@ -57,6 +59,7 @@ PROFILES: dict[Environment, Profile] = {
         dr_enabled=False,
         detailed_monitoring=True,
         key_deletion_window_days=30,
+        tracing=True,
     ),
     "prod": Profile(
         az_count=3,
@@ -70,5 +73,6 @@ PROFILES: dict[Environment, Profile] = {
         dr_enabled=True,
         detailed_monitoring=True,
         key_deletion_window_days=30,
+        tracing=True,
     ),
 }

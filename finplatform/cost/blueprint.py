@@ -1,7 +1,7 @@
 """A projection of a blueprint's monthly cost, for the layers the program does not declare yet.
 
-It builds, from the blueprint's sizes and the environment profile, the billable resources the compute and
-edge layers will declare, and prices them with the same model as the plan. It is documentation
+It builds, from the blueprint's sizes and the environment profile, the billable resources the functions and
+the edge layer will declare, and prices them with the same model as the plan. It is documentation
 (docs/cost.md), never part of a plan: the plan prices only what the program declares.
 """
 
@@ -15,31 +15,8 @@ def _resource(kind: str, name: str, region: str, **props: object) -> PricedResou
 
 def projected_resources(stack: ResolvedStack) -> list[PricedResource]:
     """What the later layers will declare for this stack's blueprint, as priced resources."""
-    bp, env, profile, region = stack.blueprint, stack.environment, stack.profile, stack.region
+    bp, profile, region = stack.blueprint, stack.profile, stack.region
     resources: list[PricedResource] = []
-    for service in bp.services:
-        size = service.sizes.for_env(env)
-        task_arn = f"arn:projection:task/{service.name}"
-        resources += [
-            _resource(
-                "aws:ecs/taskDefinition:TaskDefinition",
-                service.name,
-                region,
-                arn=task_arn,
-                cpu=size.cpu,
-                memory=size.memory,
-            ),
-            _resource(
-                "aws:ecs/service:Service", service.name, region, desiredCount=size.desired, taskDefinition=task_arn
-            ),
-            _resource(
-                "aws:cloudwatch/logGroup:LogGroup",
-                f"{service.name}-logs",
-                region,
-                retentionInDays=profile.log_retention_days,
-            ),
-            _resource("aws:ecr/repository:Repository", service.name, region),
-        ]
     for function in bp.functions:
         resources += [
             _resource("aws:lambda/function:Function", function.name, region, memorySize=function.memory_mb),

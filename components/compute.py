@@ -1,0 +1,461 @@
+"""Compute layer: the image registry and ECS Fargate services (EC2 Auto Scaling, EKS and Lambda follow).
+
+Each service gets its own execution role and task role, written from the blueprint's ``access`` list so that a
+service can read only the secrets, buckets and databases it names.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.data import ConnectionInfo, encrypted_log_group, service_role
+from components.providers import Placement
+from finplatform.blueprints import Service
+from finplatform.profiles import Environment, Profile
+
+XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.12"
+CPU_TARGET = 70.0  # seed 003
+MEMORY_TARGET = 80.0  # seed 003
+SCALE_OUT_COOLDOWN = 60  # seed 003
+SCALE_IN_COOLDOWN = 300  # seed 003
+KEEP_IMAGES = 30
+
+
+def image_repository(image: str) -> tuple[str, str]:
+    """('web-ui', ':1.0.0') for 'web-ui:1.0.0'; a digest keeps its '@sha256:...' form."""
+    if "@" in image:
+        name, digest = image.split("@", 1)
+        return name, f"@{digest}"
+    name, _, tag = image.partition(":")
+    return name, f":{tag or 'latest'}"
+
+
+def ecr_lifecycle_policy() -> dict[str, Any]:
+    """Expire untagged images after a week and keep the last tagged ones."""
+    return {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Drop untagged images after 7 days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": 7,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": f"Keep the last {KEEP_IMAGES} images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": KEEP_IMAGES},
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+
+
+@dataclass(frozen=True)
+class RegistryArgs:
+    """Inputs of the registry."""
+
+    repositories: Sequence[str]
+    prefix: str
+    kms_key_arn: pulumi.Input[str]
+
+
+class Registry(pulumi.ComponentResource):
+    """An ECR repository per image: immutable tags, scan on push, KMS encryption, a lifecycle policy."""
+
+    repositories: dict[str, aws.ecr.Repository]
+
+    def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:compute:Registry", name, None, opts)
+        self.repositories = {}
+        for repository in args.repositories:
+            repo = aws.ecr.Repository(
+                f"{name}-{repository}",
+                aws.ecr.RepositoryArgs(
+                    name=f"{args.prefix}/{repository}",
+                    image_tag_mutability="IMMUTABLE",
+                    image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+                    encryption_configurations=[
+                        aws.ecr.RepositoryEncryptionConfigurationArgs(
+                            encryption_type="KMS",
+                            kms_key=args.kms_key_arn,
+                        )
+                    ],
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.ecr.LifecyclePolicy(
+                f"{name}-{repository}-lifecycle",
+                aws.ecr.LifecyclePolicyArgs(repository=repo.name, policy=json.dumps(ecr_lifecycle_policy())),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.repositories[repository] = repo
+        self.register_outputs({n: r.repository_url for n, r in self.repositories.items()})
+
+
+@dataclass(frozen=True)
+class Grants:
+    """The resources a workload may reach, by the names its blueprint ``access`` list uses."""
+
+    secret_arns: Mapping[str, pulumi.Input[str]]
+    bucket_arns: Mapping[str, pulumi.Input[str]]
+    stores: Mapping[str, ConnectionInfo]
+    postgres_resource_id: pulumi.Input[str] | None
+    data_key_arn: pulumi.Input[str]
+    secrets_key_arn: pulumi.Input[str]
+
+
+def injected_secrets(access: Sequence[str], grants: Grants) -> dict[str, pulumi.Input[str]]:
+    """Container secrets (environment name -> secret ARN) for the stores and secrets a workload names."""
+    secrets: dict[str, pulumi.Input[str]] = {}
+    for item in access:
+        if item.startswith("secret:"):
+            name = item.removeprefix("secret:")
+            secrets[name.upper().replace("-", "_")] = grants.secret_arns[name]
+        elif item == "redis":
+            secrets["REDIS_AUTH_TOKEN"] = grants.stores["redis"].secret_arn
+        elif item == "timeSeries":
+            secrets["INFLUXDB_PASSWORD"] = grants.stores["timeSeries"].secret_arn
+    return secrets
+
+
+def task_policy(
+    workload: str, access: Sequence[str], resolved: Mapping[str, Any], *, partition: str, region: str, account: str
+) -> dict[str, Any]:
+    """The task role's policy: only what ``access`` names. ``resolved`` holds the ARNs, already known."""
+    statements: list[dict[str, Any]] = []
+    buckets = [resolved["buckets"][a.removeprefix("bucket:")] for a in access if a.startswith("bucket:")]
+    if buckets:
+        statements += [
+            {"Sid": "ListBuckets", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": buckets},
+            {
+                "Sid": "ReadWriteObjects",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": [f"{b}/*" for b in buckets],
+            },
+            {
+                "Sid": "UseDataKeyThroughS3",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": resolved["dataKey"],
+            },
+        ]
+    if "postgres" in access and resolved.get("postgresResourceId"):
+        statements.append(
+            {
+                "Sid": "ConnectAsItsOwnDatabaseUser",
+                "Effect": "Allow",
+                "Action": "rds-db:connect",
+                "Resource": f"arn:{partition}:rds-db:{region}:{account}:dbuser:"
+                f"{resolved['postgresResourceId']}/{workload}",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def needs_task_policy(access: Sequence[str]) -> bool:
+    """Secrets reach the task through injection, so only buckets and IAM database login need a task policy."""
+    return "postgres" in access or any(a.startswith("bucket:") for a in access)
+
+
+def execution_policy(
+    repository_arn: str, log_group_arn: str, secret_arns: Sequence[str], secrets_key_arn: str
+) -> dict[str, Any]:
+    """What ECS needs to start the task: pull its image, write its logs, read the secrets it injects."""
+    statements: list[dict[str, Any]] = [
+        # GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" here.
+        {"Sid": "RegistryLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {
+            "Sid": "PullItsImage",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            "Resource": repository_arn,
+        },
+        {
+            "Sid": "WriteItsLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group_arn}:log-stream:*",
+        },
+    ]
+    if secret_arns:
+        statements += [
+            {
+                "Sid": "ReadItsSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": sorted(secret_arns),
+            },
+            {"Sid": "DecryptItsSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": secrets_key_arn},
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def container_definitions(
+    service: Service,
+    *,
+    image: str,
+    log_group: str,
+    region: str,
+    environment: Mapping[str, str],
+    secrets: Mapping[str, str],
+    tracing: bool,
+) -> list[dict[str, Any]]:
+    """The task's containers: the service, and the X-Ray daemon when tracing is on."""
+    logging: dict[str, Any] = {
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": service.name},
+    }
+    app: dict[str, Any] = {
+        "name": service.name,
+        "image": image,
+        "essential": True,
+        "portMappings": [{"containerPort": service.port, "protocol": "tcp"}],
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
+        "healthCheck": {
+            "command": ["CMD-SHELL", f"curl -fs http://localhost:{service.port}{service.health_check_path} || exit 1"],
+            "interval": 30,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        },
+        "readonlyRootFilesystem": False,
+        "privileged": False,
+        "logConfiguration": logging,
+    }
+    containers = [app]
+    if tracing:
+        containers.append(
+            {
+                "name": "xray-daemon",
+                "image": XRAY_IMAGE,
+                "essential": False,
+                "cpu": 32,
+                "memoryReservation": 256,
+                "portMappings": [{"containerPort": 2000, "protocol": "udp"}],
+                "privileged": False,
+                "logConfiguration": {**logging, "options": {**logging["options"], "awslogs-stream-prefix": "xray"}},
+            }
+        )
+        app["environment"].append({"name": "AWS_XRAY_DAEMON_ADDRESS", "value": "localhost:2000"})
+    return containers
+
+
+def capacity_strategy(service: Service) -> list[aws.ecs.ServiceCapacityProviderStrategyArgs]:
+    """Interruptible services run mostly on Spot, with one on-demand task as a floor."""
+    if service.interruptible:
+        return [
+            aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", base=1, weight=1),
+            aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE_SPOT", weight=3),
+        ]
+    return [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)]
+
+
+@dataclass(frozen=True)
+class FargateArgs:
+    """Inputs of the Fargate services."""
+
+    services: Sequence[Service]
+    environment: Environment
+    profile: Profile
+    placement: Placement
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    app_security_group_id: pulumi.Input[str]
+    registry: Registry
+    grants: Grants
+    logs_key_arn: pulumi.Input[str]
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+
+class FargateServices(pulumi.ComponentResource):
+    """An ECS cluster (Container Insights, FARGATE and FARGATE_SPOT) and one service per blueprint service:
+    private subnets, the application tier's security group, a circuit breaker with rollback, and target
+    tracking on CPU (70%) and memory (80%) between the environment's min and max."""
+
+    services: dict[str, aws.ecs.Service]
+    cluster: aws.ecs.Cluster
+
+    def __init__(self, name: str, args: FargateArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:compute:FargateServices", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            aws.ecs.ClusterArgs(settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")]),
+            opts=child,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            aws.ecs.ClusterCapacityProvidersArgs(
+                cluster_name=self.cluster.name, capacity_providers=["FARGATE", "FARGATE_SPOT"]
+            ),
+            opts=child,
+        )
+        self.services = {}
+        for service in args.services:
+            self.services[service.name] = self._service(name, service, args)
+        self.register_outputs({n: s.name for n, s in self.services.items()})
+
+    def _service(self, name: str, service: Service, args: FargateArgs) -> aws.ecs.Service:
+        prefix = f"{name}-{service.name}"
+        child = pulumi.ResourceOptions(parent=self)
+        placement, profile, grants = args.placement, args.profile, args.grants
+        size = service.sizes.for_env(args.environment)
+        repository_name, reference = image_repository(service.image)
+        repository = args.registry.repositories[repository_name]
+        logs = encrypted_log_group(
+            f"{prefix}-logs",
+            None,
+            args.logs_key_arn,
+            profile.log_retention_days,
+            parent=self,
+            protect=profile.protect_stateful_resources,
+        )
+        secrets = injected_secrets(service.access, grants)
+        environment = dict(args.settings)
+        if "postgres" in service.access:
+            db = grants.stores["postgres"]
+            environment.update(DB_PORT=str(db.port), DB_USER=service.name)
+        task_role = service_role(f"{prefix}-task", "ecs-tasks.amazonaws.com", placement, f"{service.name} tasks", self)
+        resolved = pulumi.Output.all(
+            buckets=pulumi.Output.all(**dict(grants.bucket_arns)) if grants.bucket_arns else {},
+            dataKey=grants.data_key_arn,
+            postgresResourceId=grants.postgres_resource_id or "",
+            account=placement.account_id,
+        )
+        if needs_task_policy(service.access):
+            aws.iam.RolePolicy(
+                f"{prefix}-task-policy",
+                aws.iam.RolePolicyArgs(
+                    role=task_role.id,
+                    policy=resolved.apply(
+                        lambda r: json.dumps(
+                            task_policy(
+                                service.name,
+                                service.access,
+                                r,
+                                partition=placement.partition,
+                                region=placement.region,
+                                account=r["account"],
+                            )
+                        )
+                    ),
+                ),
+                opts=child,
+            )
+        execution_role = service_role(
+            f"{prefix}-execution", "ecs-tasks.amazonaws.com", placement, f"{service.name} task start-up", self
+        )
+        aws.iam.RolePolicy(
+            f"{prefix}-execution-policy",
+            aws.iam.RolePolicyArgs(
+                role=execution_role.id,
+                policy=pulumi.Output.all(
+                    repository.arn,
+                    logs.arn,
+                    pulumi.Output.all(*secrets.values()),
+                    grants.secrets_key_arn,
+                ).apply(lambda v: json.dumps(execution_policy(v[0], v[1], v[2], v[3]))),
+            ),
+            opts=child,
+        )
+        endpoints = {"postgres": "DB_HOST", "redis": "REDIS_HOST", "timeSeries": "INFLUXDB_HOST"}
+        hosts = {
+            variable: grants.stores[store].endpoint for store, variable in endpoints.items() if store in service.access
+        }
+        definitions = pulumi.Output.all(
+            image=repository.repository_url.apply(lambda url: url + reference),
+            log_group=logs.name,
+            secrets=pulumi.Output.all(**secrets) if secrets else {},
+            hosts=pulumi.Output.all(**hosts) if hosts else {},
+        ).apply(
+            lambda v: json.dumps(
+                container_definitions(
+                    service,
+                    image=str(v["image"]),
+                    log_group=str(v["log_group"]),
+                    region=placement.region,
+                    environment={**environment, **dict(v["hosts"])},
+                    secrets=dict(v["secrets"]),
+                    tracing=profile.tracing,
+                )
+            )
+        )
+        task = aws.ecs.TaskDefinition(
+            f"{prefix}-task",
+            aws.ecs.TaskDefinitionArgs(
+                family=prefix,
+                cpu=str(size.cpu),
+                memory=str(size.memory),
+                network_mode="awsvpc",
+                requires_compatibilities=["FARGATE"],
+                execution_role_arn=execution_role.arn,
+                task_role_arn=task_role.arn,
+                container_definitions=definitions,
+                runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                    operating_system_family="LINUX", cpu_architecture="X86_64"
+                ),
+            ),
+            opts=child,
+        )
+        ecs_service = aws.ecs.Service(
+            f"{prefix}-service",
+            aws.ecs.ServiceArgs(
+                cluster=self.cluster.arn,
+                task_definition=task.arn,
+                desired_count=size.desired,
+                capacity_provider_strategies=capacity_strategy(service),
+                network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                    subnets=args.private_subnet_ids,
+                    security_groups=[args.app_security_group_id],
+                    assign_public_ip=False,
+                ),
+                deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+                propagate_tags="SERVICE",
+                enable_ecs_managed_tags=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),  # autoscaling owns it
+        )
+        target = aws.appautoscaling.Target(
+            f"{prefix}-scaling",
+            aws.appautoscaling.TargetArgs(
+                service_namespace="ecs",
+                scalable_dimension="ecs:service:DesiredCount",
+                resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", ecs_service.name),
+                min_capacity=size.min,
+                max_capacity=size.max,
+            ),
+            opts=child,
+        )
+        for metric, value in (
+            ("ECSServiceAverageCPUUtilization", CPU_TARGET),
+            ("ECSServiceAverageMemoryUtilization", MEMORY_TARGET),
+        ):
+            aws.appautoscaling.Policy(
+                f"{prefix}-{'cpu' if 'CPU' in metric else 'memory'}",
+                aws.appautoscaling.PolicyArgs(
+                    policy_type="TargetTrackingScaling",
+                    service_namespace="ecs",
+                    scalable_dimension=target.scalable_dimension,
+                    resource_id=target.resource_id,
+                    target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                        target_value=value,
+                        scale_out_cooldown=SCALE_OUT_COOLDOWN,
+                        scale_in_cooldown=SCALE_IN_COOLDOWN,
+                        predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                            predefined_metric_type=metric
+                        ),
+                    ),
+                ),
+                opts=child,
+            )
+        return ecs_service
