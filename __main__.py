@@ -4,7 +4,16 @@ import pulumi
 import pulumi_aws as aws
 
 from components.audit import Audit, AuditArgs, AuditSwitches, cloudtrail_bucket_statements
-from components.compute import FargateArgs, FargateServices, Grants, Registry, RegistryArgs, image_repository
+from components.compute import (
+    FargateArgs,
+    FargateServices,
+    Functions,
+    FunctionsArgs,
+    Grants,
+    Registry,
+    RegistryArgs,
+    image_repository,
+)
 from components.data import (
     DrReplica,
     ObjectStorage,
@@ -187,6 +196,15 @@ if unsupported:
         f"blueprints/{blueprint.name}.yaml: compute target(s) {', '.join(unsupported)} are not built yet; "
         "this release runs ecs-fargate services"
     )
+grants = Grants(
+    secret_arns=secrets.arns,
+    bucket_arns={n: b.arn for n, b in storage.by_name.items()},
+    stores=connections,
+    postgres_resource_id=postgres_resource_id,
+    data_key_arn=keys.arn("data"),
+    secrets_key_arn=keys.arn("secrets"),
+)
+settings = blueprint.settings.for_env(stack.environment) if blueprint.settings else {}
 if blueprint.services:
     registry = Registry(
         "registry",
@@ -207,19 +225,31 @@ if blueprint.services:
             private_subnet_ids=network.private_subnet_ids,
             app_security_group_id=network.app_security_group_id,
             registry=registry,
-            grants=Grants(
-                secret_arns=secrets.arns,
-                bucket_arns={n: b.arn for n, b in storage.by_name.items()},
-                stores=connections,
-                postgres_resource_id=postgres_resource_id,
-                data_key_arn=keys.arn("data"),
-                secrets_key_arn=keys.arn("secrets"),
-            ),
+            grants=grants,
             logs_key_arn=keys.arn("logs"),
-            settings=blueprint.settings.for_env(stack.environment) if blueprint.settings else {},
+            settings=settings,
         ),
         opts=in_primary,
     )
+
+if blueprint.functions:
+    functions = Functions(
+        "functions",
+        FunctionsArgs(
+            functions=blueprint.functions,
+            environment=stack.environment,
+            profile=profile,
+            placement=primary,
+            prefix=prefix,
+            private_subnet_ids=network.private_subnet_ids,
+            app_security_group_id=network.app_security_group_id,
+            grants=grants,
+            logs_key_arn=keys.arn("logs"),
+            settings=settings,
+        ),
+        opts=in_primary,
+    )
+    pulumi.export("apiEndpoints", functions.api_endpoints)
 
 Audit(
     "audit",

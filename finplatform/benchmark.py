@@ -18,7 +18,7 @@ from pathlib import Path
 from finplatform import ROOT
 
 FLOOR_PROGRAM = """
-import importlib, os, sys
+import importlib, keyword, os, sys
 import pulumi
 import pulumi_aws as aws
 from pulumi.runtime.stack import run_pulumi_func
@@ -35,6 +35,7 @@ for token in sys.argv[2:]:
     if package == "pulumi":
         module, name, package = "", "Provider", name
     module = module.split("/")[0]
+    module = module + "_" if keyword.iskeyword(module) else module  # aws:lambda lives in pulumi_aws.lambda_
     python_module = "pulumi_" + package + ("" if module in ("", "index") else "." + module)
     getattr(importlib.import_module(python_module), name)
 

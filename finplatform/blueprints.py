@@ -139,6 +139,7 @@ class Function(_Model):
         default_factory=list, description="API Gateway route, SQS queue and/or EventBridge schedule."
     )
     access: list[str] = Field(default_factory=list, description="What the function may reach (as for services).")
+    schedule: str = Field("rate(1 hour)", description="EventBridge schedule expression, for the schedule trigger.")
     reserved_concurrency: PerEnvironment[int] = Field(description="Reserved concurrency per environment.")
 
 

@@ -158,7 +158,33 @@ def _task_definition(logical: str, name: str, region: str, state: dict[str, Any]
     return arn
 
 
+def _function(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
+    invoke = f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+    state.update(name=name, arn=arn, invokeArn=invoke, qualifiedArn=f"{arn}:$LATEST")
+    return name
+
+
+def _http_api(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    api_id = physical_id("api", logical)[-10:]
+    state.update(
+        apiEndpoint=f"https://{api_id}.execute-api.{region}.amazonaws.com",
+        executionArn=f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api_id}",
+        arn=f"arn:aws:apigateway:{region}::/apis/{api_id}",
+    )
+    return api_id
+
+
+def _queue(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    url = f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{name}"
+    state.update(name=name, arn=f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{name}", url=url)
+    return url
+
+
 COMPUTED = {
+    "aws:lambda/function:Function": _function,
+    "aws:apigatewayv2/api:Api": _http_api,
+    "aws:sqs/queue:Queue": _queue,
     "aws:ecr/repository:Repository": _repository,
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "aws:timestreaminfluxdb/dbInstance:DbInstance": _influx,

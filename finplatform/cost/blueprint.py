@@ -1,7 +1,7 @@
 """A projection of a blueprint's monthly cost, for the layers the program does not declare yet.
 
-It builds, from the blueprint's sizes and the environment profile, the billable resources the functions and
-the edge layer will declare, and prices them with the same model as the plan. It is documentation
+It builds, from the blueprint's sizes and the environment profile, the billable resources the edge layer
+will declare, and prices them with the same model as the plan. It is documentation
 (docs/cost.md), never part of a plan: the plan prices only what the program declares.
 """
 
@@ -15,25 +15,8 @@ def _resource(kind: str, name: str, region: str, **props: object) -> PricedResou
 
 def projected_resources(stack: ResolvedStack) -> list[PricedResource]:
     """What the later layers will declare for this stack's blueprint, as priced resources."""
-    bp, profile, region = stack.blueprint, stack.profile, stack.region
+    bp, region = stack.blueprint, stack.region
     resources: list[PricedResource] = []
-    for function in bp.functions:
-        resources += [
-            _resource("aws:lambda/function:Function", function.name, region, memorySize=function.memory_mb),
-            _resource(
-                "aws:cloudwatch/logGroup:LogGroup",
-                f"{function.name}-logs",
-                region,
-                retentionInDays=profile.log_retention_days,
-            ),
-        ]
-        if "http" in function.triggers:
-            resources.append(_resource("aws:apigatewayv2/api:Api", f"{function.name}-api", region))
-        if "queue" in function.triggers:
-            resources += [
-                _resource("aws:sqs/queue:Queue", f"{function.name}-queue", region),
-                _resource("aws:sqs/queue:Queue", f"{function.name}-dlq", region),
-            ]
     if any(s.public for s in bp.services):
         resources += [
             _resource("aws:lb/loadBalancer:LoadBalancer", "alb", region, loadBalancerType="application"),
