@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 from google.protobuf.json_format import MessageToDict
+from pulumi.output import Unknown
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
@@ -33,7 +34,7 @@ def _redact(value: Any) -> Any:
         return {k: _redact(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact(v) for v in value]
-    if value is rpc.UNKNOWN or isinstance(value, pulumi.Resource):
+    if value is rpc.UNKNOWN or isinstance(value, pulumi.Resource | Unknown):
         return "[unknown]"
     if isinstance(value, float) and value.is_integer():
         return int(value)  # the wire carries every number as a double
@@ -85,6 +86,7 @@ def _rds_instance(logical: str, name: str, region: str, state: dict[str, Any]) -
     port = int(state.get("port") or 5432)
     state.update(
         identifier=identifier,
+        resourceId="db-" + physical_id("x", logical).removeprefix("x-0").upper()[:26],
         address=address,
         endpoint=f"{address}:{port}",
         port=port,

@@ -118,3 +118,20 @@ def test_program_stops_on_bad_config_with_a_run_error_and_declares_nothing() -> 
         assert monitor.planned == []
     finally:
         pulumi.runtime.settings.reset_options()
+
+
+def _unknowns(value: object, path: str = "") -> list[str]:
+    if value == "[unknown]":
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _unknowns(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _unknowns(v, f"{path}[{i}]")]
+    return []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_input_is_known_in_the_plan(planned: Callable[[str], Plan], stack: str) -> None:
+    # An unknown input means the mocks lack an attribute AWS computes, so the plan would hide a value.
+    unknown = {r.name: _unknowns(r.inputs) for r in planned(stack).resources}
+    assert {name: paths for name, paths in unknown.items() if paths} == {}

@@ -10,6 +10,7 @@ from components.compute import capacity_strategy, execution_policy, image_reposi
 from finplatform.blueprints import Service
 from finplatform.mocks import PlannedResource
 from finplatform.plan import Plan
+from tests.conftest import Engine
 
 
 def _one(plan: Plan, type_: str, name: str) -> PlannedResource:
@@ -91,6 +92,21 @@ def test_autoscaling_tracks_cpu_and_memory_within_the_environment_bounds(
     assert {(c["scaleOutCooldown"], c["scaleInCooldown"]) for c in policies.values()} == {(60, 300)}
 
 
+def test_task_role_policy_reaches_the_engine_resolved(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    policy = json.loads(
+        _one(plan, "aws:iam/rolePolicy:RolePolicy", "services-analytics-engine-task-policy").inputs["policy"]
+    )
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    db = _one(plan, "aws:rds/instance:Instance", "postgres-primary")
+    assert statements["ConnectAsItsOwnDatabaseUser"]["Resource"].endswith(
+        f":dbuser:{db.outputs['resourceId']}/analytics-engine"
+    )
+    assert [b.split(":::")[1].split("-")[0:3] for b in statements["ListBuckets"]["Resource"]] == [
+        ["storage", "portfolio", "data"]
+    ]
+
+
 def test_execution_role_reaches_only_its_image_logs_and_secrets(planned: Callable[[str], Plan]) -> None:
     plan = planned("prod")
     policy = json.loads(
@@ -142,3 +158,107 @@ def test_interruptible_services_run_mostly_on_spot() -> None:
 def test_images_are_referenced_by_tag_or_digest() -> None:
     assert image_repository("web-ui:1.4.2") == ("web-ui", ":1.4.2")
     assert image_repository("web-ui@sha256:abc") == ("web-ui", "@sha256:abc")
+
+
+def test_function_runs_in_the_vpc_traced_with_reserved_concurrency_and_a_dlq(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    function = _one(plan, "aws:lambda/function:Function", "functions-blockchain-anchoring")
+    assert function.inputs["vpcConfig"]["subnetIds"] == plan.outputs["privateSubnetIds"]
+    assert function.inputs["vpcConfig"]["securityGroupIds"] == [plan.outputs["appSecurityGroupId"]]
+    assert function.inputs["tracingConfig"] == {"mode": "Active"}
+    assert function.inputs["reservedConcurrentExecutions"] == 10
+    dlq = _one(plan, "aws:sqs/queue:Queue", "functions-blockchain-anchoring-dlq")
+    assert function.inputs["deadLetterConfig"]["targetArn"] == dlq.outputs["arn"]
+    assert function.inputs["kmsKeyArn"] == plan.outputs["keyArns"]["data"]
+    variables = function.inputs["environment"]["variables"]
+    assert variables["ETHEREUM_NETWORK"] == "mainnet"
+    assert variables["ETHEREUM_SIGNING_KEY"].startswith("arn:aws:secretsmanager:"), "an ARN, never the key"
+    assert (
+        _one(planned("dev"), "aws:lambda/function:Function", "functions-blockchain-anchoring").inputs[
+            "reservedConcurrentExecutions"
+        ]
+        == 2
+    )
+
+
+def test_http_api_logs_throttles_and_may_invoke_only_this_function(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    stage = _one(plan, "aws:apigatewayv2/stage:Stage", "functions-blockchain-anchoring-stage")
+    assert stage.inputs["defaultRouteSettings"]["throttlingBurstLimit"] == 100
+    assert stage.inputs["defaultRouteSettings"]["throttlingRateLimit"] == 50
+    assert stage.inputs["accessLogSettings"]["destinationArn"].startswith("arn:aws:logs:us-east-1:")
+    permission = _one(plan, "aws:lambda/permission:Permission", "functions-blockchain-anchoring-api-invoke")
+    assert permission.inputs["principal"] == "apigateway.amazonaws.com"
+    assert permission.inputs["sourceArn"].startswith("arn:aws:execute-api:us-east-1:111122223333:")
+
+
+def test_queue_is_encrypted_and_redrives_to_the_dlq(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    queue = _one(plan, "aws:sqs/queue:Queue", "functions-blockchain-anchoring-queue")
+    assert queue.inputs["kmsMasterKeyId"] == plan.outputs["keyArns"]["data"]
+    redrive = json.loads(queue.inputs["redrivePolicy"])
+    dlq = _one(plan, "aws:sqs/queue:Queue", "functions-blockchain-anchoring-dlq")
+    assert redrive == {"deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": 5}
+    assert queue.inputs["visibilityTimeoutSeconds"] == 6 * 120
+    mapping = _one(
+        plan, "aws:lambda/eventSourceMapping:EventSourceMapping", "functions-blockchain-anchoring-queue-trigger"
+    )
+    assert mapping.inputs["eventSourceArn"] == queue.outputs["arn"]
+
+
+def test_function_role_names_its_secrets_and_wildcards_only_x_ray(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    policy = json.loads(
+        _one(plan, "aws:iam/rolePolicy:RolePolicy", "functions-blockchain-anchoring-policy").inputs["policy"]
+    )
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert [s for s in statements.values() if s["Resource"] == "*"] == [statements["SendTraces"]]
+    (secret,) = statements["ReadItsSecrets"]["Resource"]
+    assert "ethereum-signing-key" in secret
+    assert statements["ReadWriteObjects"]["Resource"][0].startswith("arn:aws:s3:::storage-audit-trail-")
+
+
+def test_schedule_trigger_is_scoped_to_its_rule(engine: Engine, provider: Callable[[], object]) -> None:
+    import pulumi
+
+    from components.compute import Functions, FunctionsArgs, Grants
+    from components.providers import Placement
+    from finplatform.blueprints import Function
+    from finplatform.profiles import PROFILES
+
+    function = Function.model_validate(
+        {
+            "name": "eod-report",
+            "triggers": ["schedule"],
+            "vpcAccess": False,
+            "schedule": "cron(0 22 ? * MON-FRI *)",
+            "reservedConcurrency": {"dev": 1, "staging": 1, "prod": 1},
+        }
+    )
+
+    def declare() -> None:
+        Functions(
+            "functions",
+            FunctionsArgs(
+                functions=[function],
+                environment="dev",
+                profile=PROFILES["dev"],
+                placement=Placement(provider(), "us-east-1", "111122223333"),  # type: ignore[arg-type]
+                prefix="finplatform-test",
+                private_subnet_ids=[],
+                app_security_group_id="sg-app",
+                grants=Grants({}, {}, {}, None, "arn:data", "arn:secrets"),
+                logs_key_arn="arn:logs",
+            ),
+            opts=pulumi.ResourceOptions(),
+        )
+
+    engine.declare(declare)
+    rule = engine.one("aws:cloudwatch/eventRule:EventRule")
+    assert rule.inputs["scheduleExpression"] == "cron(0 22 ? * MON-FRI *)"
+    permission = engine.one("aws:lambda/permission:Permission")
+    assert (permission.inputs["principal"], permission.inputs["sourceArn"]) == (
+        "events.amazonaws.com",
+        rule.outputs["arn"],
+    )
+    assert "vpcConfig" not in engine.one("aws:lambda/function:Function").inputs
