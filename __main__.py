@@ -26,6 +26,7 @@ from components.data import (
     TimeSeries,
     TimeSeriesArgs,
 )
+from components.edge import Edge, EdgeArgs, routed_target_groups
 from components.keys_and_secrets import Keys, KeysArgs, Secrets, SecretsArgs, key_domains
 from components.network import Network, NetworkArgs
 from components.providers import Placement, declare_providers
@@ -205,6 +206,22 @@ grants = Grants(
     secrets_key_arn=keys.arn("secrets"),
 )
 settings = blueprint.settings.for_env(stack.environment) if blueprint.settings else {}
+edge = None
+if any(service.public for service in blueprint.services):
+    edge = Edge(
+        "edge",
+        EdgeArgs(
+            services=blueprint.services,
+            profile=profile,
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids,
+            app_security_group_id=network.app_security_group_id,
+            certificate_arn=config.certificate_arn,
+            waf_rate_limit=config.waf_rate_limit,
+        ),
+        opts=in_primary,
+    )
+    pulumi.export("loadBalancerDnsName", edge.dns_name)
 if blueprint.services:
     registry = Registry(
         "registry",
@@ -228,6 +245,7 @@ if blueprint.services:
             grants=grants,
             logs_key_arn=keys.arn("logs"),
             settings=settings,
+            target_groups=routed_target_groups(edge),
         ),
         opts=in_primary,
     )

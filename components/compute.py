@@ -275,6 +275,7 @@ class FargateArgs:
     grants: Grants
     logs_key_arn: pulumi.Input[str]
     settings: Mapping[str, str] = field(default_factory=dict)
+    target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # service name -> target group
 
 
 class FargateServices(pulumi.ComponentResource):
@@ -420,6 +421,16 @@ class FargateServices(pulumi.ComponentResource):
                     assign_public_ip=False,
                 ),
                 deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+                load_balancers=[
+                    aws.ecs.ServiceLoadBalancerArgs(
+                        target_group_arn=args.target_groups[service.name],
+                        container_name=service.name,
+                        container_port=service.port,
+                    )
+                ]
+                if service.name in args.target_groups
+                else None,
+                health_check_grace_period_seconds=60 if service.name in args.target_groups else None,
                 propagate_tags="SERVICE",
                 enable_ecs_managed_tags=True,
             ),

@@ -22,6 +22,9 @@ def _plan(args: argparse.Namespace) -> int:
     plan = plan_stack(args.stack, root=root, pack_config=pack_config, policies=not args.no_policies)
     elapsed = time.perf_counter() - started
     print(render_tree(plan))
+    if plan.warnings:
+        print("\nWarnings from the program:")
+        print("\n".join(f"  - {warning}" for warning in plan.warnings))
     if plan.policies is not None:
         print()
         print(render_policies(plan.policies))

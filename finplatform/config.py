@@ -227,6 +227,14 @@ class StackConfig(BaseModel):
         description="S3 Object Lock compliance-mode retention of the "
         "audit bucket in prod (7 years by default); other environments do not lock.",
     )
+    certificate_arn: str = Field(
+        "",
+        description="ACM certificate for the load balancer's HTTPS listener. Without it (or a domain), the "
+        "HTTPS listener and the services' routes are left out and the plan says so.",
+    )
+    waf_rate_limit: int = Field(
+        2000, ge=100, le=2_000_000_000, description="Requests per 5 minutes from one IP before the web ACL blocks it."
+    )
     eks_public_endpoint: bool = Field(
         False, description="Allow a public EKS API endpoint outside prod (never allowed in prod)."
     )

@@ -6,6 +6,7 @@ Remote components get the outputs their real provider would return, derived from
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -258,6 +259,7 @@ class CapturingMonitor(MockMonitor):
     def __init__(self, mocks: PlanMocks) -> None:
         super().__init__(mocks)
         self.planned: list[PlannedResource] = []
+        self.warnings: list[str] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # SDK method is unannotated
@@ -297,14 +299,32 @@ def _planned(request: Any, urn: str) -> PlannedResource:
     )
 
 
+class _Diagnostics(logging.Handler):
+    """Collects what the program logs to the engine (warnings, errors), each message once."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages:
+            self.messages.append(message)
+
+
 def install_mocks(
     stack: str, config: dict[str, str] | None = None, secret_keys: Sequence[str] = ()
 ) -> CapturingMonitor:
     """Point the Pulumi runtime at fresh mocks for ``stack`` (with its config) and return the recording monitor."""
     monitor = CapturingMonitor(PlanMocks())
+    engine_log = logging.getLogger(f"finplatform.engine.{id(monitor)}")
+    engine_log.propagate = False
+    engine_log.addHandler(_Diagnostics(monitor.warnings))
     settings.reset_options(project=PROJECT, stack=stack, preview=True)
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
-    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor, logger=engine_log
+    )
     return monitor
 
 

@@ -3,7 +3,7 @@
 import runpy
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ class Plan:
     derived: dict[str, list[DerivedResource]]
     outputs: dict[str, Any]
     environment: str = "dev"
+    warnings: list[str] = field(default_factory=list)
     policies: PolicyReport | None = None
     cost: Estimate | None = None
 
@@ -70,6 +71,7 @@ class Plan:
                 for d in children
             ],
             "outputs": self.outputs,
+            "warnings": self.warnings,
             **({"policies": self.policies.to_json()} if self.policies is not None else {}),
             **({"cost": self.cost.to_json()} if self.cost is not None else {}),
         }
@@ -130,7 +132,9 @@ def run_program(stack: str, root: Path = ROOT, raw_config: dict[str, str] | None
     run_declarations(lambda: runpy.run_path(program, run_name="__main__"))
 
     derived = {r.urn: EXPANDERS[r.type](r.name, r.inputs) for r in monitor.planned if r.remote and r.type in EXPANDERS}
-    return Plan(stack=stack, resources=monitor.planned, derived=derived, outputs=_stack_outputs())
+    return Plan(
+        stack=stack, resources=monitor.planned, derived=derived, outputs=_stack_outputs(), warnings=monitor.warnings
+    )
 
 
 def plan_stack(stack: str, root: Path = ROOT, pack_config: dict[str, Any] | None = None, policies: bool = True) -> Plan:

@@ -1,7 +1,7 @@
 """A projection of a blueprint's monthly cost, for the layers the program does not declare yet.
 
-It builds, from the blueprint's sizes and the environment profile, the billable resources the edge layer
-will declare, and prices them with the same model as the plan. It is documentation
+It builds, from the blueprint's sizes and the environment profile, the billable resources the rest of the
+edge layer (CloudFront) will declare, and prices them with the same model as the plan. It is documentation
 (docs/cost.md), never part of a plan: the plan prices only what the program declares.
 """
 
@@ -19,8 +19,6 @@ def projected_resources(stack: ResolvedStack) -> list[PricedResource]:
     resources: list[PricedResource] = []
     if any(s.public for s in bp.services):
         resources += [
-            _resource("aws:lb/loadBalancer:LoadBalancer", "alb", region, loadBalancerType="application"),
-            _resource("aws:wafv2/webAcl:WebAcl", "waf", region, rules=[{}] * 5),
             _resource("aws:cloudfront/distribution:Distribution", "cdn", region),
         ]
     return resources

@@ -57,13 +57,19 @@ def _estimates(stack: str) -> tuple[Estimate, Estimate]:
 
 
 def _verdict(total: float, outside_seed: float) -> str:
-    """One honest sentence on where the projection lands against seed 000's range."""
-    where = "inside" if 475 <= total <= 935 else ("above" if total > 935 else "below")
-    return (
-        f"The projection lands {where} seed 000's range, at ${total:,.2f}/month, although ${outside_seed:,.2f} of it "
-        "is for parts the seed's table leaves out and a bank's production needs (NAT gateways and public IPv4, KMS "
-        "keys, Secrets Manager, Redis); the high-availability sizes keep the seed's own lines close to its figures."
+    """One honest sentence on where the projection lands against seed 000's range, and why."""
+    parts = (
+        f"${outside_seed:,.2f} of it is for parts the seed's table leaves out and a bank's production needs "
+        "(NAT gateways and public IPv4, KMS keys, Secrets Manager, Redis)"
     )
+    if 475 <= total <= 935:
+        return f"The projection lands inside seed 000's range, at ${total:,.2f}/month, although {parts}."
+    if total > 935:
+        return (
+            f"The projection lands above seed 000's range, at ${total:,.2f}/month: {parts}, and every log group "
+            "is assumed to ingest logIngestGb, which over-counts the quiet ones (set finplatform:usage to refine)."
+        )
+    return f"The projection lands below seed 000's range, at ${total:,.2f}/month, even though {parts}."
 
 
 def render_cost_doc() -> str:
@@ -103,10 +109,10 @@ def render_cost_doc() -> str:
         "",
         "## The stacks",
         "",
-        "*Declared* is what `plan` prices today: every layer but the edge (network, keys and secrets, data, audit,",
-        "recovery, the image registry, the ECS services and the functions). *With the blueprint* adds a projection",
-        "of what the edge layer (ALB, WAF, CloudFront) will declare for the default blueprint (seed 000), built from",
-        "its sizes (`finplatform/cost/blueprint.py`) and priced by the same model.",
+        "*Declared* is what `plan` prices today: network, keys and secrets, data, audit, recovery, the image",
+        "registry, the ECS services, the functions, and the load balancer with its WAF. *With the blueprint* adds a",
+        "projection of the CloudFront distribution still to come for the default blueprint (seed 000)",
+        "(`finplatform/cost/blueprint.py`), priced by the same model.",
         "",
         "| Stack | Declared | With the blueprint |",
         "| --- | --- | --- |",
