@@ -5,6 +5,8 @@ import pulumi_aws as aws
 
 from components.audit import Audit, AuditArgs, AuditSwitches, cloudtrail_bucket_statements
 from components.compute import (
+    Ec2Args,
+    Ec2Services,
     FargateArgs,
     FargateServices,
     Functions,
@@ -191,11 +193,11 @@ if blueprint.time_series:
     if time_series.connection is not None:
         connections["timeSeries"] = time_series.connection
 
-unsupported = sorted({s.target for s in blueprint.services} - {"ecs-fargate"})
+unsupported = sorted({s.target for s in blueprint.services} - {"ecs-fargate", "ec2-autoscaling"})
 if unsupported:
     raise pulumi.RunError(
         f"blueprints/{blueprint.name}.yaml: compute target(s) {', '.join(unsupported)} are not built yet; "
-        "this release runs ecs-fargate services"
+        "this release runs ecs-fargate and ec2-autoscaling services"
     )
 grants = Grants(
     secret_arns=secrets.arns,
@@ -235,7 +237,7 @@ if blueprint.services:
     FargateServices(
         "services",
         FargateArgs(
-            services=blueprint.services,
+            services=[s for s in blueprint.services if s.target == "ecs-fargate"],
             environment=stack.environment,
             profile=profile,
             placement=primary,
@@ -245,6 +247,25 @@ if blueprint.services:
             grants=grants,
             logs_key_arn=keys.arn("logs"),
             settings=settings,
+            target_groups=routed_target_groups(edge),
+        ),
+        opts=in_primary,
+    )
+
+ec2_services = [s for s in blueprint.services if s.target == "ec2-autoscaling"]
+if ec2_services:
+    Ec2Services(
+        "instances",
+        Ec2Args(
+            services=ec2_services,
+            environment=stack.environment,
+            profile=profile,
+            placement=primary,
+            private_subnet_ids=network.private_subnet_ids,
+            first_az=stack.network.availability_zones[0],
+            app_security_group_id=network.app_security_group_id,
+            registry=registry,
+            grants=grants,
             target_groups=routed_target_groups(edge),
         ),
         opts=in_primary,

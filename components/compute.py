@@ -4,6 +4,7 @@ Each service gets its own execution role and task role, written from the bluepri
 service can read only the secrets, buckets and databases it names.
 """
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -764,3 +765,288 @@ class Functions(pulumi.ComponentResource):
             opts=child,
         )
         self.api_endpoints[prefix] = stage.invoke_url
+
+
+AL2023_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+API_SCALE_OUT = (70.0, 2)  # CPU percent, minutes (seed 002)
+API_SCALE_IN = (50.0, 5)
+WORKER_SCALE_OUT = (50.0, 3)  # queued tasks, minutes (seed 002)
+WORKER_SCALE_IN = (10.0, 10)
+WORKER_METRIC = ("finplatform/Workers", "QueueBacklog")  # published by the workers from their Celery queue
+SSM_CORE = "AmazonSSMManagedInstanceCore"  # SSM Session Manager instead of SSH; AWS scopes it service-wide
+
+
+def user_data(service: Service, image: str, region: str, volume_id: str | None) -> str:
+    """Boot script: attach and mount the persistent volume if any, then run the service's image."""
+    lines = ["#!/bin/bash", "set -euo pipefail", "dnf install -y docker", "systemctl enable --now docker"]
+    if volume_id:
+        lines += [
+            "INSTANCE=$(TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token "
+            '-H "X-aws-ec2-metadata-token-ttl-seconds: 60"); '
+            'curl -s -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
+            f"until aws ec2 attach-volume --region {region} --volume-id {volume_id} --instance-id $INSTANCE "
+            "--device /dev/sdf; do sleep 10; done",
+            "until [ -e /dev/nvme1n1 ]; do sleep 2; done",
+            "blkid /dev/nvme1n1 || mkfs -t xfs /dev/nvme1n1",
+            "mkdir -p /data && mount /dev/nvme1n1 /data",
+        ]
+    registry = image.split("/", maxsplit=1)[0]
+    lines += [
+        f"aws ecr get-login-password --region {region} | docker login --username AWS --password-stdin {registry}",
+        f"docker run -d --restart always -p {service.port}:{service.port}"
+        + (" -v /data:/data" if volume_id else "")
+        + f" {image}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def volume_policy(volume_arn: str, group_name: str, partition: str, region: str, account: str) -> dict[str, Any]:
+    """The monitoring host may attach its own volume, and only to instances of its own Auto Scaling group."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AttachItsVolume",
+                "Effect": "Allow",
+                "Action": "ec2:AttachVolume",
+                "Resource": [volume_arn, f"arn:{partition}:ec2:{region}:{account}:instance/*"],
+                # Volumes carry no group tag, so IfExists; instances must belong to the host's group.
+                "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/aws:autoscaling:groupName": group_name}},
+            }
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Ec2Args:
+    """Inputs of the EC2 Auto Scaling services."""
+
+    services: Sequence[Service]
+    environment: Environment
+    profile: Profile
+    placement: Placement
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    first_az: str
+    app_security_group_id: pulumi.Input[str]
+    registry: Registry
+    grants: Grants
+    target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+class Ec2Services(pulumi.ComponentResource):
+    """Services on EC2 Auto Scaling groups: IMDSv2, encrypted EBS, the SSM agent and no SSH key, a least-privilege
+    instance profile, private subnets. API servers scale on CPU and sit behind the ALB; workers scale on their
+    queue backlog; a service with a volume keeps its data on a persistent encrypted EBS volume."""
+
+    groups: dict[str, aws.autoscaling.Group]
+
+    def __init__(self, name: str, args: Ec2Args, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:compute:Ec2Services", name, None, opts)
+        ami = aws.ssm.get_parameter_output(
+            name=AL2023_AMI, opts=pulumi.InvokeOutputOptions(provider=args.placement.provider)
+        ).value
+        self.groups = {s.name: self._service(f"{name}-{s.name}", s, args, ami) for s in args.services}
+        self.register_outputs({n: g.name for n, g in self.groups.items()})
+
+    def _service(self, prefix: str, service: Service, args: Ec2Args, ami: pulumi.Output[str]) -> aws.autoscaling.Group:
+        child = pulumi.ResourceOptions(parent=self)
+        placement, profile, grants = args.placement, args.profile, args.grants
+        size = service.sizes.for_env(args.environment)
+        role = service_role(f"{prefix}-role", "ec2.amazonaws.com", placement, f"{service.name} instances", self)
+        aws.iam.RolePolicyAttachment(
+            f"{prefix}-ssm",
+            aws.iam.RolePolicyAttachmentArgs(
+                role=role.name, policy_arn=f"arn:{placement.partition}:iam::aws:policy/{SSM_CORE}"
+            ),
+            opts=child,
+        )
+        repository_name, reference = image_repository(service.image)
+        repository = args.registry.repositories[repository_name]
+        statements_source = pulumi.Output.all(
+            buckets=pulumi.Output.all(**dict(grants.bucket_arns)) if grants.bucket_arns else {},
+            dataKey=grants.data_key_arn,
+            postgresResourceId=grants.postgres_resource_id or "",
+            account=placement.account_id,
+            repository=repository.arn,
+        )
+        aws.iam.RolePolicy(
+            f"{prefix}-policy",
+            aws.iam.RolePolicyArgs(
+                role=role.id,
+                policy=statements_source.apply(
+                    lambda r: json.dumps(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                *execution_policy(
+                                    r["repository"],
+                                    f"arn:{placement.partition}:logs:{placement.region}:"
+                                    f"{r['account']}:log-group:/finplatform/{service.name}",
+                                    [],
+                                    "",
+                                )["Statement"][:2],
+                                *task_policy(
+                                    service.name,
+                                    service.access,
+                                    r,
+                                    partition=placement.partition,
+                                    region=placement.region,
+                                    account=r["account"],
+                                )["Statement"],
+                            ],
+                        }
+                    )
+                ),
+            ),
+            opts=child,
+        )
+        instance_profile = aws.iam.InstanceProfile(
+            f"{prefix}-profile", aws.iam.InstanceProfileArgs(role=role.name), opts=child
+        )
+        volume_id: pulumi.Output[str] | None = None
+        volume_arn: pulumi.Output[str] | None = None
+        subnets: pulumi.Input[Sequence[str]] = args.private_subnet_ids
+        if service.volume_gb:
+            volume = aws.ebs.Volume(
+                f"{prefix}-data",
+                aws.ebs.VolumeArgs(
+                    availability_zone=args.first_az,
+                    size=service.volume_gb,
+                    type="gp3",
+                    encrypted=True,
+                    kms_key_id=grants.data_key_arn,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, protect=profile.protect_stateful_resources),
+            )
+            volume_id, volume_arn = volume.id, volume.arn
+            # The host must come up in the volume's AZ.
+            subnets = pulumi.Output.from_input(args.private_subnet_ids).apply(lambda ids: [ids[0]])
+        image = repository.repository_url.apply(lambda url: url + reference)
+        script = pulumi.Output.all(image, volume_id or "").apply(
+            lambda v: user_data(service, v[0], placement.region, v[1] or None)
+        )
+        template = aws.ec2.LaunchTemplate(
+            f"{prefix}-template",
+            aws.ec2.LaunchTemplateArgs(
+                image_id=ami,
+                instance_type=size.instance_type,
+                iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=instance_profile.arn),
+                vpc_security_group_ids=[args.app_security_group_id],
+                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+                ),
+                block_device_mappings=[
+                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                        device_name="/dev/xvda",
+                        ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                            volume_size=20,
+                            volume_type="gp3",
+                            encrypted="true",
+                            kms_key_id=grants.data_key_arn,
+                            delete_on_termination="true",
+                        ),
+                    )
+                ],
+                monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=profile.detailed_monitoring),
+                user_data=script.apply(lambda text: base64.b64encode(text.encode()).decode()),
+                tag_specifications=[
+                    aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags={"Name": prefix})
+                ],
+                update_default_version=True,
+            ),
+            opts=child,
+        )
+        routed = service.name in args.target_groups
+        group = aws.autoscaling.Group(
+            f"{prefix}-group",
+            aws.autoscaling.GroupArgs(
+                vpc_zone_identifiers=subnets,
+                min_size=size.min,
+                max_size=size.max,
+                desired_capacity=size.desired,
+                health_check_type="ELB" if routed else "EC2",
+                health_check_grace_period=120,
+                target_group_arns=[args.target_groups[service.name]] if routed else None,
+                launch_template=None
+                if service.interruptible
+                else aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version="$Latest"),
+                mixed_instances_policy=aws.autoscaling.GroupMixedInstancesPolicyArgs(
+                    instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+                        on_demand_base_capacity=1,
+                        on_demand_percentage_above_base_capacity=25,
+                        spot_allocation_strategy="price-capacity-optimized",
+                    ),
+                    launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+                        launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                            launch_template_id=template.id, version="$Latest"
+                        )
+                    ),
+                )
+                if service.interruptible
+                else None,
+                instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(strategy="Rolling"),
+                tags=[aws.autoscaling.GroupTagArgs(key="Name", value=prefix, propagate_at_launch=True)],
+            ),
+            opts=child,
+        )
+        if service.volume_gb and volume_arn is not None:
+            aws.iam.RolePolicy(
+                f"{prefix}-volume-policy",
+                aws.iam.RolePolicyArgs(
+                    role=role.id,
+                    policy=pulumi.Output.all(
+                        volume_arn,
+                        group.name,
+                        placement.account_id,
+                    ).apply(
+                        lambda v: json.dumps(volume_policy(v[0], v[1], placement.partition, placement.region, v[2]))
+                    ),
+                ),
+                opts=child,
+            )
+        self._scaling(prefix, service, group)
+        return group
+
+    def _scaling(self, prefix: str, service: Service, group: aws.autoscaling.Group) -> None:
+        """Step scaling on CPU for API servers, on the queue backlog for workers."""
+        child = pulumi.ResourceOptions(parent=self)
+        if service.public:
+            namespace, metric, dimensions = "AWS/EC2", "CPUUtilization", {"AutoScalingGroupName": group.name}
+            out, scale_in = API_SCALE_OUT, API_SCALE_IN
+        else:
+            namespace, metric = WORKER_METRIC
+            dimensions = {"Service": pulumi.Output.from_input(service.name)}
+            out, scale_in = WORKER_SCALE_OUT, WORKER_SCALE_IN
+        for direction, (threshold, minutes), adjustment, comparison in (
+            ("out", out, 1, "GreaterThanThreshold"),
+            ("in", scale_in, -1, "LessThanThreshold"),
+        ):
+            policy = aws.autoscaling.Policy(
+                f"{prefix}-scale-{direction}",
+                aws.autoscaling.PolicyArgs(
+                    autoscaling_group_name=group.name,
+                    policy_type="SimpleScaling",
+                    adjustment_type="ChangeInCapacity",
+                    scaling_adjustment=adjustment,
+                    cooldown=60 if adjustment > 0 else 300,
+                ),
+                opts=child,
+            )
+            aws.cloudwatch.MetricAlarm(
+                f"{prefix}-scale-{direction}-alarm",
+                aws.cloudwatch.MetricAlarmArgs(
+                    namespace=namespace,
+                    metric_name=metric,
+                    dimensions=dimensions,
+                    statistic="Average",
+                    period=60,
+                    evaluation_periods=minutes,
+                    threshold=threshold,
+                    comparison_operator=comparison,
+                    alarm_actions=[policy.arn],
+                    treat_missing_data="notBreaching",
+                    alarm_description=f"scale {service.name} {direction}: {metric} {comparison} {threshold:g} "
+                    f"for {minutes} minutes",
+                ),
+                opts=child,
+            )

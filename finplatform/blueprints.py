@@ -105,6 +105,9 @@ class Service(_Model):
         description="What the service may reach, for its least-privilege role: postgres, redis, timeSeries, "
         "secret:<name>, bucket:<name>.",
     )
+    volume_gb: int | None = Field(
+        None, ge=1, le=16384, description="ec2-autoscaling only: a persistent encrypted EBS volume (monitoring data)."
+    )
     sizes: PerEnvironment[ServiceSize] = Field(description="Size and scaling per environment.")
 
     @model_validator(mode="after")

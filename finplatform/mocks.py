@@ -248,6 +248,19 @@ class PlanMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             arn = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/plan/offline"
             return {"accountId": ACCOUNT_ID, "arn": arn, "userId": "AROAPLAN:offline", "id": ACCOUNT_ID}, []
+        if args.token == "aws:ssm/getParameter:getParameter":
+            name = str(args.args.get("name", ""))
+            value = "ami-0" + hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:16]
+            return {
+                "name": name,
+                "value": value,
+                "insecureValue": value,
+                "type": "String",
+                "version": 1,
+                "arn": f"arn:aws:ssm:us-east-1::parameter{name}",
+                "id": name,
+                "withDecryption": False,
+            }, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         return {}, []
