@@ -241,7 +241,9 @@ class PlanMocks(pulumi.runtime.Mocks):
             state.setdefault("name", name)
             state.setdefault("arn", f"arn:aws:{module}:{region}:{ACCOUNT_ID}:{kind}/{resource_id}")
         default_tags = _provider_object(provider.get("defaultTags")).get("tags") or {}
-        state["tagsAll"] = {**default_tags, **(args.inputs.get("tags") or {})}
+        own_tags = args.inputs.get("tags")
+        # Most resources take a tag map; a few (Auto Scaling groups) take a list of tag blocks.
+        state["tagsAll"] = {**default_tags, **(own_tags if isinstance(own_tags, dict) else {})}
         return resource_id, state
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

@@ -1,6 +1,6 @@
 """Shared fixtures: Pulumi mocks installed per test, and stack plans cached per session."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -8,6 +8,7 @@ import pytest
 
 from finplatform.mocks import CapturingMonitor, PlannedResource, install_mocks, run_declarations
 from finplatform.plan import Plan, run_program
+from finplatform.policy_eval import POLICIES_DIR, AnalyzedResource, PackProcess, Violation
 
 
 class Engine:
@@ -55,3 +56,37 @@ def planned() -> Callable[[str], Plan]:
         return _PLANS[stack]
 
     return plan
+
+
+class Analyzers:
+    """Running packs, keyed by folder, for one environment's stack."""
+
+    def __init__(self, processes: dict[str, PackProcess]) -> None:
+        self.processes = processes
+
+    def violations(self, pack: str, resources: Sequence[AnalyzedResource]) -> list[Violation]:
+        process = self.processes[pack]
+        found = [v for r in resources for v in process.analyze(r)]
+        return found + process.analyze_stack(resources)
+
+
+@pytest.fixture(scope="session")
+def analyzers() -> Iterator[Callable[[str, Mapping[str, str]], Analyzers]]:
+    """Packs started like the CLI starts them, for a given environment and stack config."""
+    started: dict[tuple[str, tuple[tuple[str, str], ...]], Analyzers] = {}
+
+    def get(environment: str, config: Mapping[str, str]) -> Analyzers:
+        stack_config = {"finplatform:environment": environment, **config}
+        key = (environment, tuple(sorted(stack_config.items())))
+        if key not in started:
+            folders = sorted(p.parent for p in POLICIES_DIR.glob("*/PulumiPolicy.yaml"))
+            processes = {f.name: PackProcess(f, environment, stack_config) for f in folders}
+            for process in processes.values():
+                process.connect({})
+            started[key] = Analyzers(processes)
+        return started[key]
+
+    yield get
+    for analyzers_for_stack in started.values():
+        for process in analyzers_for_stack.processes.values():
+            process.close()

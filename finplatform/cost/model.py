@@ -183,7 +183,11 @@ def _launch_template(r: PricedResource, c: _Context) -> tuple[float, str]:
 
 def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
     template = r.properties.get("launchTemplate") or {}
-    source = c.by_reference.get(str(template.get("id") or template.get("name") or ""))
+    mixed = ((r.properties.get("mixedInstancesPolicy") or {}).get("launchTemplate") or {}).get(
+        "launchTemplateSpecification"
+    ) or {}
+    reference = template.get("id") or template.get("name") or mixed.get("launchTemplateId") or ""
+    source = c.by_reference.get(str(reference))
     size = str(r.properties.get("instanceType") or (source.properties if source else {}).get("instanceType"))
     count = _num(r.properties.get("desiredCapacity"), _num(r.properties.get("minSize"), 1))
     return c.hourly("ec2", size) * c.hours * count, f"{count:g} x {size} x {c.hours:.0f} h (desired capacity)"
@@ -370,7 +374,10 @@ def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
         regions = table["regions"]
         prices = regions.get(r.region) or regions["us-east-1"]
         context = _Context(prices=prices, usage=usage, hours=table["hoursPerMonth"], by_reference=references)
-        monthly, basis = pricer(r, context)
+        try:
+            monthly, basis = pricer(r, context)
+        except KeyError as missing:  # a size not known yet (a preview before deploy) or not in the table
+            monthly, basis = 0.0, f"not priced: {missing.args[0]}"
         if r.region not in regions:
             basis += f" (us-east-1 prices; none vendored for {r.region})"
         items.append(CostItem(urn=r.urn, type=r.type, monthly_usd=round(monthly, 2), basis=basis))

@@ -111,7 +111,12 @@ def effective_tags(subject: Subject) -> dict[str, str]:
     """The resource's tags merged over its provider's default tags, as AWS will apply them."""
     default_tags = decoded(subject.provider_props.get("defaultTags")) or {}
     tags = dict((default_tags.get("tags") or {}) if isinstance(default_tags, Mapping) else {})
-    tags.update(decoded(subject.props.get("tags")) or {})
+    own = decoded(subject.props.get("tags")) or {}
+    if isinstance(own, Sequence) and not isinstance(own, str):
+        # Auto Scaling groups take a list of {key, value, propagateAtLaunch} blocks instead of a map.
+        own = {block.get("key"): block.get("value") for block in own if isinstance(block, Mapping)}
+    if isinstance(own, Mapping):
+        tags.update(own)
     return {str(k): str(v) for k, v in tags.items()}
 
 

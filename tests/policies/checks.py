@@ -5,7 +5,8 @@ from collections.abc import Callable, Mapping, Sequence
 import pytest
 
 from policies.common.framework import Rule
-from tests.policies.conftest import Analyzers, Case
+from tests.conftest import Analyzers
+from tests.policies.conftest import Case
 
 GetAnalyzers = Callable[[str, Mapping[str, str]], Analyzers]
 

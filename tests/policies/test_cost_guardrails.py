@@ -43,6 +43,12 @@ CASES = [
     ),
     Case(
         "tags-standard",
+        [resource(t.AUTOSCALING_GROUP, "api", {"tags": [{"key": "Name", "value": "api", "propagateAtLaunch": True}]})],
+        [resource(t.AUTOSCALING_GROUP, "api", {"tags": [{"key": "Name", "value": "api"}]}, tags={})],
+        label="autoscaling-tag-blocks",
+    ),
+    Case(
+        "tags-standard",
         [resource(t.KMS_KEY, "data", {}), resource("aws:kms/alias:Alias", "data-alias", {}, tags={})],
         [resource(t.KMS_KEY, "data", {}, tags={k: v for k, v in TAGS.items() if k != "cost-center"})],
     ),

@@ -110,3 +110,10 @@ def test_eks_cluster_is_priced_from_its_arguments() -> None:
     # THEN the control plane and the node group are both priced
     assert items["aws:eks/cluster:Cluster"] == pytest.approx(73.0)
     assert items["aws:autoscaling/group:Group"] == pytest.approx(2 * 730 * 0.0416, abs=0.01)
+
+
+def test_an_unresolvable_size_is_listed_at_zero_with_the_reason_rather_than_failing() -> None:
+    # GIVEN an Auto Scaling group whose launch template the model cannot see (as in a preview before deploy)
+    group = PricedResource("urn:asg", "aws:autoscaling/group:Group", "api", {"desiredCapacity": 2}, "us-east-1")
+    (item,) = estimate([group], DEFAULTS["prod"]).items
+    assert item.monthly_usd == 0 and item.basis.startswith("not priced: no ec2 price")

@@ -1,0 +1,142 @@
+"""EC2 Auto Scaling target (seed 002's API servers and Celery workers, seed 001's monitoring host), under each
+profile, with the policy packs run over what it declares."""
+
+import json
+from collections.abc import Callable, Mapping
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.compute import Ec2Args, Ec2Services, Grants, Registry, RegistryArgs
+from components.providers import Placement
+from finplatform.blueprints import Service
+from finplatform.plan import Plan
+from finplatform.profiles import PROFILES
+from tests.conftest import Analyzers, Engine
+
+SIZES = {"dev": (1, 2), "staging": (2, 3), "prod": (2, 4)}
+
+
+def _service(name: str, public: bool, **extra: object) -> Service:
+    return Service.model_validate(
+        {
+            "name": name,
+            "target": "ec2-autoscaling",
+            "image": f"{name}:1.0",
+            "port": 8000,
+            "public": public,
+            "sizes": {
+                env: {"instanceType": "t3.small", "min": low, "desired": low, "max": high}
+                for env, (low, high) in SIZES.items()
+            },
+            **extra,
+        }
+    )
+
+
+SERVICES = [_service("api", True), _service("worker", False), _service("monitoring", False, volumeGb=100, port=9090)]
+
+
+def _declare(environment: str, provider: Callable[[], aws.Provider]) -> None:
+    placement = Placement(provider(), "us-east-1", "111122223333")
+    registry = Registry("registry", RegistryArgs(["api", "worker", "monitoring"], "finplatform-test", "arn:data"))
+    Ec2Services(
+        "instances",
+        Ec2Args(
+            services=SERVICES,
+            environment=environment,
+            profile=PROFILES[environment],
+            placement=placement,  # type: ignore[arg-type,index]
+            private_subnet_ids=["subnet-a", "subnet-b"],
+            first_az="us-east-1a",
+            app_security_group_id="sg-app",
+            registry=registry,
+            grants=Grants({}, {}, {}, None, "arn:aws:kms:us-east-1:111122223333:key/data", "arn:secrets"),
+            target_groups={"api": "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/api/1"},
+        ),
+        opts=pulumi.ResourceOptions(),
+    )
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_instances_are_hardened_in_every_profile(
+    engine: Engine, provider: Callable[[], aws.Provider], environment: str
+) -> None:
+    # GIVEN seed 002's API servers and workers and seed 001's monitoring host
+    engine.declare(lambda: _declare(environment, provider))
+    # THEN every launch template requires IMDSv2, encrypts its disk with the data key and has no SSH key
+    for template in engine.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+        ebs = template.inputs["blockDeviceMappings"][0]["ebs"]
+        assert (ebs["encrypted"], ebs["kmsKeyId"]) == ("true", "arn:aws:kms:us-east-1:111122223333:key/data")
+        assert "keyName" not in template.inputs and template.inputs["vpcSecurityGroupIds"] == ["sg-app"]
+        assert template.inputs["imageId"].startswith("ami-")
+    groups = {g.name: g for g in engine.of_type("aws:autoscaling/group:Group")}
+    low, high = SIZES[environment]
+    assert (groups["instances-api-group"].inputs["minSize"], groups["instances-api-group"].inputs["maxSize"]) == (
+        low,
+        high,
+    )
+    assert groups["instances-api-group"].inputs["vpcZoneIdentifiers"] == ["subnet-a", "subnet-b"]
+    assert groups["instances-api-group"].inputs["healthCheckType"] == "ELB"
+    assert groups["instances-monitoring-group"].inputs["vpcZoneIdentifiers"] == ["subnet-a"], "the volume's AZ"
+    roles = [r for r in engine.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
+    assert all(r.inputs["policyArn"].endswith("AmazonSSMManagedInstanceCore") for r in roles)
+
+
+def _alarms(engine: Engine, service: str) -> Mapping[str, dict[str, object]]:
+    return {
+        a.name.removeprefix(f"instances-{service}-"): a.inputs
+        for a in engine.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.name.startswith(f"instances-{service}-")
+    }
+
+
+def test_api_servers_scale_on_cpu_as_seed_002_says(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    engine.declare(lambda: _declare("prod", provider))
+    alarms = _alarms(engine, "api")
+    up, down = alarms["scale-out-alarm"], alarms["scale-in-alarm"]
+    assert (up["metricName"], up["threshold"], up["evaluationPeriods"], up["period"]) == ("CPUUtilization", 70, 2, 60)
+    assert (down["threshold"], down["evaluationPeriods"], down["comparisonOperator"]) == (50, 5, "LessThanThreshold")
+
+
+def test_workers_scale_on_their_queue_backlog(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    engine.declare(lambda: _declare("prod", provider))
+    alarms = _alarms(engine, "worker")
+    up, down = alarms["scale-out-alarm"], alarms["scale-in-alarm"]
+    assert (up["namespace"], up["metricName"]) == ("finplatform/Workers", "QueueBacklog")
+    assert (up["threshold"], up["evaluationPeriods"]) == (50, 3)
+    assert (down["threshold"], down["evaluationPeriods"]) == (10, 10)
+
+
+def test_monitoring_host_keeps_its_data_on_an_encrypted_volume_only_it_attaches(
+    engine: Engine, provider: Callable[[], aws.Provider]
+) -> None:
+    engine.declare(lambda: _declare("prod", provider))
+    volume = engine.one("aws:ebs/volume:Volume")
+    assert (volume.inputs["encrypted"], volume.inputs["size"], volume.inputs["availabilityZone"]) == (
+        True,
+        100,
+        "us-east-1a",
+    )
+    assert volume.protect
+    (policy,) = [p for p in engine.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("volume-policy")]
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Action"] == "ec2:AttachVolume" and volume.outputs["arn"] in statement["Resource"]
+
+
+def test_packs_accept_the_ec2_target_in_prod(
+    engine: Engine, provider: Callable[[], aws.Provider], analyzers: Callable[[str, Mapping[str, str]], Analyzers]
+) -> None:
+    # GIVEN what the EC2 target declares in prod, as the engine would show it to the packs
+    engine.declare(lambda: _declare("prod", provider))
+    view = Plan("test", engine.monitor.planned, {}, {}).engine_view()
+    # THEN no mandatory policy fails
+    for pack in ("encryption", "least_privilege", "data_protection", "cost_guardrails"):
+        failing = [
+            v
+            for v in analyzers("prod", {}).violations(pack, view)
+            if v.level == "mandatory" and v.policy not in ("tags-standard", "stack-monthly-budget")
+        ]
+        assert failing == [], failing
