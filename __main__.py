@@ -12,6 +12,8 @@ from components.compute import (
     Functions,
     FunctionsArgs,
     Grants,
+    KubernetesArgs,
+    KubernetesCluster,
     Registry,
     RegistryArgs,
     image_repository,
@@ -193,12 +195,6 @@ if blueprint.time_series:
     if time_series.connection is not None:
         connections["timeSeries"] = time_series.connection
 
-unsupported = sorted({s.target for s in blueprint.services} - {"ecs-fargate", "ec2-autoscaling"})
-if unsupported:
-    raise pulumi.RunError(
-        f"blueprints/{blueprint.name}.yaml: compute target(s) {', '.join(unsupported)} are not built yet; "
-        "this release runs ecs-fargate and ec2-autoscaling services"
-    )
 grants = Grants(
     secret_arns=secrets.arns,
     bucket_arns={n: b.arn for n, b in storage.by_name.items()},
@@ -270,6 +266,27 @@ if ec2_services:
         ),
         opts=in_primary,
     )
+
+eks_services = [s for s in blueprint.services if s.target == "eks"]
+if eks_services:
+    kubernetes = KubernetesCluster(
+        "kubernetes",
+        KubernetesArgs(
+            services=eks_services,
+            environment=stack.environment,
+            profile=profile,
+            placement=primary,
+            cluster_name=f"{prefix}-eks",
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            data_key_arn=keys.arn("data"),
+            logs_key_arn=keys.arn("logs"),
+            public_endpoint=config.eks_public_endpoint,
+            admin_role_arn=config.eks_admin_role_arn,
+        ),
+        opts=in_primary,
+    )
+    pulumi.export("kubeconfig", kubernetes.kubeconfig)
 
 if blueprint.functions:
     functions = Functions(

@@ -1050,3 +1050,150 @@ class Ec2Services(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+
+
+EKS_VERSION = "1.31"
+EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+# AWS-managed policies every EKS worker node needs (kubelet, VPC CNI, image pulls, SSM access); AWS scopes them
+# to the node's own cluster at run time and offers no narrower documents.
+EKS_NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    SSM_CORE,
+)
+CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+
+@dataclass(frozen=True)
+class KubernetesArgs:
+    """Inputs of the EKS cluster and its node groups."""
+
+    services: Sequence[Service]
+    environment: Environment
+    profile: Profile
+    placement: Placement
+    cluster_name: str
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    data_key_arn: pulumi.Input[str]
+    logs_key_arn: pulumi.Input[str]
+    public_endpoint: bool = False
+    admin_role_arn: str = ""
+
+
+class KubernetesCluster(pulumi.ComponentResource):
+    """A pulumi-eks cluster: API authentication with access entries, a private endpoint (public only where the
+    stack allows it, never in prod), secrets envelope-encrypted with the data key, control-plane logs on, an OIDC
+    provider and the pod-identity add-on for workload roles, and a managed node group per service."""
+
+    kubeconfig: pulumi.Output[str]
+
+    def __init__(self, name: str, args: KubernetesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        import pulumi_eks as eks
+
+        super().__init__("finplatform:compute:KubernetesCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        placement, profile = args.placement, args.profile
+        public = args.public_endpoint and args.environment != "prod"
+        logs = encrypted_log_group(
+            f"{name}-control-plane-logs",
+            f"/aws/eks/{args.cluster_name}/cluster",
+            args.logs_key_arn,
+            profile.log_retention_days,
+            parent=self,
+            protect=profile.protect_stateful_resources,
+        )
+        access_entries = (
+            {
+                "platform-admins": eks.AccessEntryArgs(
+                    principal_arn=args.admin_role_arn,
+                    access_policies={
+                        "cluster-admin": eks.AccessPolicyAssociationArgs(
+                            policy_arn=CLUSTER_ADMIN_POLICY.format(partition=placement.partition),
+                            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                        )
+                    },
+                )
+            }
+            if args.admin_role_arn
+            else None
+        )
+        cluster = eks.Cluster(
+            f"{name}-cluster",
+            eks.ClusterArgs(
+                name=args.cluster_name,
+                version=EKS_VERSION,
+                vpc_id=args.vpc_id,
+                private_subnet_ids=args.private_subnet_ids,
+                endpoint_private_access=True,
+                endpoint_public_access=public,
+                authentication_mode=eks.AuthenticationMode.API,
+                access_entries=access_entries,
+                encryption_config_key_arn=args.data_key_arn,
+                enabled_cluster_log_types=EKS_LOG_TYPES,
+                create_oidc_provider=True,
+                skip_default_node_group=True,
+                node_associate_public_ip_address=False,
+                deletion_protection=profile.deletion_protection,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
+        )
+        node_role = service_role(f"{name}-nodes", "ec2.amazonaws.com", placement, "EKS worker nodes", self)
+        for policy in EKS_NODE_POLICIES:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-nodes-{policy}",
+                aws.iam.RolePolicyAttachmentArgs(
+                    role=node_role.name, policy_arn=f"arn:{placement.partition}:iam::aws:policy/{policy}"
+                ),
+                opts=child,
+            )
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes-template",
+            aws.ec2.LaunchTemplateArgs(
+                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
+                ),
+                block_device_mappings=[
+                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                        device_name="/dev/xvda",
+                        ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                            volume_size=50,
+                            volume_type="gp3",
+                            encrypted="true",
+                            kms_key_id=args.data_key_arn,
+                            delete_on_termination="true",
+                        ),
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        groups = []
+        for service in args.services:
+            size = service.sizes.for_env(args.environment)
+            groups.append(
+                eks.ManagedNodeGroup(
+                    f"{name}-{service.name}-nodes",
+                    eks.ManagedNodeGroupArgs(
+                        cluster=cluster,
+                        node_role=node_role,
+                        subnet_ids=args.private_subnet_ids,
+                        instance_types=[str(size.instance_type)],  # the blueprint requires one for eks services
+                        capacity_type="SPOT" if service.interruptible else "ON_DEMAND",
+                        scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                            desired_size=size.desired, min_size=size.min, max_size=size.max
+                        ),
+                        launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version="$Latest"),
+                        labels={"finplatform/service": service.name},
+                    ),
+                    opts=child,
+                )
+            )
+        aws.eks.Addon(
+            f"{name}-pod-identity",
+            aws.eks.AddonArgs(cluster_name=args.cluster_name, addon_name="eks-pod-identity-agent"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *groups]),
+        )
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.register_outputs({"kubeconfig": self.kubeconfig})

@@ -235,6 +235,9 @@ class StackConfig(BaseModel):
     waf_rate_limit: int = Field(
         2000, ge=100, le=2_000_000_000, description="Requests per 5 minutes from one IP before the web ACL blocks it."
     )
+    eks_admin_role_arn: str = Field(
+        "", description="IAM role granted cluster-admin through an EKS access entry (none when empty)."
+    )
     eks_public_endpoint: bool = Field(
         False, description="Allow a public EKS API endpoint outside prod (never allowed in prod)."
     )

@@ -13,11 +13,11 @@ from typing import Any
 
 import pulumi
 from google.protobuf.json_format import MessageToDict
-from pulumi.output import Unknown
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, _resolve_callbacks
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from finplatform import PROJECT
 from finplatform.remote_components import OUTPUTS, physical_id
@@ -25,21 +25,6 @@ from finplatform.remote_components import OUTPUTS, physical_id
 ACCOUNT_ID = "111122223333"
 SECRET_PLACEHOLDER = "[secret]"
 _ARN_KINDS = {"aws:iam/role:Role": "role", "aws:iam/policy:Policy": "policy"}
-
-
-def _redact(value: Any) -> Any:
-    """Inputs as plain JSON-able values, with secret values replaced by a marker."""
-    if rpc.is_rpc_secret(value):
-        return SECRET_PLACEHOLDER
-    if isinstance(value, dict):
-        return {k: _redact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    if value is rpc.UNKNOWN or isinstance(value, pulumi.Resource | Unknown):
-        return "[unknown]"
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # the wire carries every number as a double
-    return value
 
 
 @dataclass
@@ -268,6 +253,27 @@ class PlanMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
+def engine_values(value: Any) -> Any:
+    """The engine's wire format as plain values: secrets as a marker, resource references as their URN,
+    unknowns as a marker. Read directly, so that no resource is rehydrated on the monitor's thread."""
+    if isinstance(value, dict):
+        signature = value.get(rpc._special_sig_key)
+        if signature == rpc._special_secret_sig:
+            return SECRET_PLACEHOLDER
+        if signature == rpc._special_resource_sig:
+            return value.get("urn", "")
+        if signature == rpc._special_output_value_sig:
+            return SECRET_PLACEHOLDER if value.get("secret") else engine_values(value.get("value", rpc.UNKNOWN))
+        return {k: engine_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [engine_values(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire carries every number as a double
+    return value
+
+
 class CapturingMonitor(MockMonitor):
     """A mock monitor that records every RegisterResource request in the order the engine gets them."""
 
@@ -277,19 +283,33 @@ class CapturingMonitor(MockMonitor):
         self.warnings: list[str] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # SDK method is unannotated
-        if request.type != "pulumi:pulumi:Stack":
-            planned = _planned(request, response.urn)
-            registration = self.resources[response.urn]
-            secret_outputs = set(request.additionalSecretOutputs)
-            state = {k: SECRET_PLACEHOLDER if k in secret_outputs else v for k, v in registration.state.items()}
-            planned.outputs = _redact({**state, "id": registration.id})
-            self.planned.append(planned)
-        return response
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()  # type: ignore[no-untyped-call]  # serializing the state needs a loop on this thread
+        inputs = engine_values(MessageToDict(request.object))
+        args = MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+            transforms=_resolve_callbacks(request.transforms),
+        )
+        new_id, state = self.mocks.new_resource(args)
+        resource_id = new_id or ""
+        serialized = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
+        planned = _planned(request, urn, inputs)
+        secret_outputs = set(request.additionalSecretOutputs)
+        planned.outputs = {k: SECRET_PLACEHOLDER if k in secret_outputs else v for k, v in state.items()}
+        planned.outputs["id"] = resource_id
+        self.planned.append(planned)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=serialized)
 
 
-def _planned(request: Any, urn: str) -> PlannedResource:
-    inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+def _planned(request: Any, urn: str, inputs: dict[str, Any]) -> PlannedResource:
     options: dict[str, Any] = {
         "protect": request.protect if request.HasField("protect") else False,
         "provider": request.provider,
@@ -308,7 +328,7 @@ def _planned(request: Any, urn: str) -> PlannedResource:
         parent=request.parent,
         custom=request.custom,
         remote=request.remote,
-        inputs=_redact(inputs),
+        inputs=inputs,
         dependencies=list(request.dependencies),
         options=options,
     )

@@ -6,6 +6,7 @@ judge, so the plan can count and price them, and give the mocks the outputs the 
 """
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,9 +219,36 @@ def expand_eks_managed_node_group(name: str, inputs: dict[str, Any]) -> list[Der
     ]
 
 
+def eks_cluster_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs pulumi-eks's Cluster returns that the platform reads."""
+    cluster = str(inputs.get("name") or name)
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": cluster,
+                "cluster": {
+                    "server": f"https://{physical_id('eks', cluster)[-16:].upper()}.gr7.us-east-1.eks.amazonaws.com"
+                },
+            }
+        ],
+    }
+    return {
+        "kubeconfig": kubeconfig,
+        "kubeconfigJson": json.dumps(kubeconfig),
+        "clusterSecurityGroupId": physical_id("sg", f"{cluster}-cluster"),
+        "oidcProviderArn": f"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/{cluster}",
+    }
+
+
 EXPANDERS: dict[str, Callable[[str, dict[str, Any]], list[DerivedResource]]] = {
     AWSX_VPC: expand_awsx_vpc,
     EKS_CLUSTER: expand_eks_cluster,
     EKS_MANAGED_NODE_GROUP: expand_eks_managed_node_group,
 }
-OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {AWSX_VPC: awsx_vpc_outputs}
+OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+    AWSX_VPC: awsx_vpc_outputs,
+    EKS_CLUSTER: eks_cluster_outputs,
+    EKS_MANAGED_NODE_GROUP: lambda name, inputs: {},
+}

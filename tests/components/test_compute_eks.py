@@ -1,0 +1,101 @@
+"""EKS target (seed 001's blockchain-service) under each profile, with the policy packs over what it declares."""
+
+from collections.abc import Callable, Mapping
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.compute import KubernetesArgs, KubernetesCluster
+from components.providers import Placement
+from finplatform.blueprints import Service
+from finplatform.plan import Plan
+from finplatform.profiles import PROFILES
+from finplatform.remote_components import EXPANDERS
+from tests.conftest import Analyzers, Engine
+
+# seed 001: t3.medium nodes, 2 to 10
+CHAIN = Service.model_validate(
+    {
+        "name": "blockchain-service",
+        "target": "eks",
+        "image": "blockchain-service:5.0",
+        "port": 5001,
+        "sizes": {
+            env: {"instanceType": "t3.medium", "min": 2, "desired": 2, "max": 10} for env in ("dev", "staging", "prod")
+        },
+    }
+)
+
+
+def _declare(environment: str, provider: Callable[[], aws.Provider], public: bool = False) -> None:
+    KubernetesCluster(
+        "kubernetes",
+        KubernetesArgs(
+            services=[CHAIN],
+            environment=environment,
+            profile=PROFILES[environment],  # type: ignore[arg-type,index]
+            placement=Placement(provider(), "us-east-1", "111122223333"),
+            cluster_name="finplatform-test-eks",
+            vpc_id="vpc-1",
+            private_subnet_ids=["subnet-a", "subnet-b"],
+            data_key_arn="arn:aws:kms:us-east-1:111122223333:key/data",
+            logs_key_arn="arn:logs",
+            public_endpoint=public,
+            admin_role_arn="arn:aws:iam::111122223333:role/platform-admins",
+        ),
+        opts=pulumi.ResourceOptions(),
+    )
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_cluster_is_private_encrypted_logged_and_uses_access_entries(
+    engine: Engine, provider: Callable[[], aws.Provider], environment: str
+) -> None:
+    engine.declare(lambda: _declare(environment, provider))
+    cluster = engine.one("eks:index:Cluster")
+    assert cluster.remote and cluster.inputs["endpointPublicAccess"] is False
+    assert cluster.inputs["endpointPrivateAccess"] is True and cluster.inputs["authenticationMode"] == "API"
+    assert cluster.inputs["encryptionConfigKeyArn"] == "arn:aws:kms:us-east-1:111122223333:key/data"
+    assert cluster.inputs["enabledClusterLogTypes"] == [
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
+    ]
+    assert cluster.inputs["createOidcProvider"] is True and cluster.inputs["skipDefaultNodeGroup"] is True
+    assert "platform-admins" in cluster.inputs["accessEntries"]
+    nodes = engine.one("eks:index:ManagedNodeGroup")
+    assert nodes.inputs["instanceTypes"] == ["t3.medium"]
+    assert nodes.inputs["scalingConfig"] == {"desiredSize": 2, "minSize": 2, "maxSize": 10}
+    template = engine.one("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    assert engine.one("aws:eks/addon:Addon").inputs["addonName"] == "eks-pod-identity-agent"
+    log_group = engine.one("aws:cloudwatch/logGroup:LogGroup")
+    assert log_group.inputs["name"] == "/aws/eks/finplatform-test-eks/cluster"
+
+
+def test_a_public_endpoint_is_never_granted_in_prod(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    engine.declare(lambda: _declare("prod", provider, public=True))
+    assert engine.one("eks:index:Cluster").inputs["endpointPublicAccess"] is False
+
+
+def test_packs_accept_the_eks_target_in_prod(
+    engine: Engine, provider: Callable[[], aws.Provider], analyzers: Callable[[str, Mapping[str, str]], Analyzers]
+) -> None:
+    # GIVEN the cluster as the engine sees it, with the parts pulumi-eks creates derived from its arguments
+    engine.declare(lambda: _declare("prod", provider))
+    planned = engine.monitor.planned
+    derived = {r.urn: EXPANDERS[r.type](r.name, r.inputs) for r in planned if r.type in EXPANDERS}
+    view = Plan("test", planned, derived, {}).engine_view()
+    assert {"aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"} <= {r.type for r in view}
+    # THEN nothing mandatory fails
+    for pack in ("encryption", "least_privilege", "data_protection", "cost_guardrails"):
+        failing = [
+            v
+            for v in analyzers("prod", {}).violations(pack, view)
+            if v.level == "mandatory" and v.policy not in ("tags-standard", "stack-monthly-budget")
+        ]
+        assert failing == [], failing
