@@ -776,6 +776,28 @@ WORKER_METRIC = ("finplatform/Workers", "QueueBacklog")  # published by the work
 SSM_CORE = "AmazonSSMManagedInstanceCore"  # SSM Session Manager instead of SSH; AWS scopes it service-wide
 
 
+def hardened_instances(key_arn: pulumi.Input[str], disk_gb: int, hop_limit: int) -> dict[str, Any]:
+    """Launch-template settings every instance of the platform gets: IMDSv2 only, and a gp3 root disk
+    encrypted with the data key. Pods on EKS nodes need a hop limit of 2 to reach IMDS through the node."""
+    return {
+        "metadata_options": aws.ec2.LaunchTemplateMetadataOptionsArgs(
+            http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=hop_limit
+        ),
+        "block_device_mappings": [
+            aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda",
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=disk_gb,
+                    volume_type="gp3",
+                    encrypted="true",
+                    kms_key_id=key_arn,
+                    delete_on_termination="true",
+                ),
+            )
+        ],
+    }
+
+
 def user_data(service: Service, image: str, region: str, volume_id: str | None) -> str:
     """Boot script: attach and mount the persistent volume if any, then run the service's image."""
     lines = ["#!/bin/bash", "set -euo pipefail", "dnf install -y docker", "systemctl enable --now docker"]
@@ -932,21 +954,7 @@ class Ec2Services(pulumi.ComponentResource):
                 instance_type=size.instance_type,
                 iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=instance_profile.arn),
                 vpc_security_group_ids=[args.app_security_group_id],
-                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
-                ),
-                block_device_mappings=[
-                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                        device_name="/dev/xvda",
-                        ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                            volume_size=20,
-                            volume_type="gp3",
-                            encrypted="true",
-                            kms_key_id=grants.data_key_arn,
-                            delete_on_termination="true",
-                        ),
-                    )
-                ],
+                **hardened_instances(grants.data_key_arn, disk_gb=20, hop_limit=1),
                 monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=profile.detailed_monitoring),
                 user_data=script.apply(lambda text: base64.b64encode(text.encode()).decode()),
                 tag_specifications=[
@@ -1151,21 +1159,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         template = aws.ec2.LaunchTemplate(
             f"{name}-nodes-template",
             aws.ec2.LaunchTemplateArgs(
-                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
-                ),
-                block_device_mappings=[
-                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                        device_name="/dev/xvda",
-                        ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                            volume_size=50,
-                            volume_type="gp3",
-                            encrypted="true",
-                            kms_key_id=args.data_key_arn,
-                            delete_on_termination="true",
-                        ),
-                    )
-                ],
+                **hardened_instances(args.data_key_arn, disk_gb=50, hop_limit=2),
             ),
             opts=child,
         )
