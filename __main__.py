@@ -172,6 +172,10 @@ storage = ObjectStorage(
         log_writers=["timestream-influxdb.amazonaws.com"] if blueprint.time_series else [],
         tags=backed_up,
         dr=dr_stores,
+        load_balancer_logs=any(service.public for service in blueprint.services),
+        elb_account_arn=aws.elb.get_service_account_output(
+            opts=pulumi.InvokeOutputOptions(provider=primary.provider)
+        ).arn,
     ),
     opts=in_primary,
 )
@@ -216,6 +220,8 @@ if any(service.public for service in blueprint.services):
             app_security_group_id=network.app_security_group_id,
             certificate_arn=config.certificate_arn,
             waf_rate_limit=config.waf_rate_limit,
+            access_logs_bucket=storage.lb_logs.name if storage.lb_logs else None,
+            access_logs_ready=storage.lb_logs,
         ),
         opts=in_primary,
     )

@@ -445,6 +445,7 @@ LIFECYCLE: dict[str, tuple[list[tuple[int, str]], int, int | None]] = {
     "backups": ([(30, "STANDARD_IA"), (90, "GLACIER_IR")], 30, None),
     "artifacts": ([(30, "STANDARD_IA")], 30, None),
     "logs": ([(30, "STANDARD_IA")], 30, 365),
+    "lb-logs": ([(30, "STANDARD_IA")], 30, 365),
 }
 CRITICAL_PURPOSES = ("data", "audit")
 
@@ -486,6 +487,10 @@ class BucketArgs:
     lock_days: int | None = None
     extra_statements: Sequence[Mapping[str, Any]] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    # False only for load-balancer access logs: ELB writes only to buckets with S3-managed encryption (SSE-S3),
+    # which S3 applies by default; the encryption pack exempts buckets tagged purpose=lb-logs for that reason.
+    kms_encrypted: bool = True
+    elb_account_arn: pulumi.Input[str] = ""
 
 
 class Bucket(pulumi.ComponentResource):
@@ -529,22 +534,23 @@ class Bucket(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
-                bucket=bucket_id,
-                rules=[
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="aws:kms",
-                            kms_master_key_id=args.kms_key_arn,
-                        ),
-                        bucket_key_enabled=True,
-                    )
-                ],
-            ),
-            opts=child,
-        )
+        if args.kms_encrypted:
+            aws.s3.BucketServerSideEncryptionConfiguration(
+                f"{name}-encryption",
+                aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
+                    bucket=bucket_id,
+                    rules=[
+                        aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                            apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                                sse_algorithm="aws:kms",
+                                kms_master_key_id=args.kms_key_arn,
+                            ),
+                            bucket_key_enabled=True,
+                        )
+                    ],
+                ),
+                opts=child,
+            )
         self.versioning = aws.s3.BucketVersioning(
             f"{name}-versioning",
             aws.s3.BucketVersioningInitArgs(
@@ -558,11 +564,14 @@ class Bucket(pulumi.ComponentResource):
             f"{name}-policy",
             aws.s3.BucketPolicyArgs(
                 bucket=bucket_id,
-                policy=pulumi.Output.all(self.bucket.arn, args.account_id).apply(
+                policy=pulumi.Output.all(self.bucket.arn, args.account_id, args.elb_account_arn).apply(
                     lambda values: json.dumps(
                         {
                             "Version": "2012-10-17",
-                            "Statement": [tls_only_statement(values[0]), *_resolve(extra, values[0], values[1])],
+                            "Statement": [
+                                tls_only_statement(values[0]),
+                                *_resolve(extra, values[0], values[1], values[2]),
+                            ],
                         }
                     )
                 ),
@@ -601,9 +610,10 @@ class Bucket(pulumi.ComponentResource):
         self.register_outputs({"name": self.name, "arn": self.arn})
 
 
-def _resolve(statements: list[dict[str, Any]], bucket_arn: str, account_id: str) -> list[dict[str, Any]]:
-    """Statements written with ``{bucket}`` and ``{account}`` placeholders, filled in."""
+def _resolve(statements: list[dict[str, Any]], bucket_arn: str, account_id: str, elb: str) -> list[dict[str, Any]]:
+    """Statements written with ``{bucket}``, ``{account}`` and ``{elb}`` placeholders, filled in."""
     text = json.dumps(statements).replace("{bucket}", bucket_arn).replace("{account}", account_id)
+    text = text.replace("{elb}", elb)
     return json.loads(text)  # type: ignore[no-any-return]
 
 
@@ -658,8 +668,33 @@ class ObjectStorageArgs:
     audit_lock_days: int | None
     audit_statements: Sequence[Mapping[str, Any]] = ()
     log_writers: Sequence[str] = ()  # service principals that deliver logs to the log bucket
+    load_balancer_logs: bool = False
+    elb_account_arn: pulumi.Input[str] = ""  # the region's ELB log-delivery account (older regions)
     tags: Mapping[str, str] = field(default_factory=dict)
     dr: DrReplica | None = None
+
+
+def lb_log_statements() -> list[dict[str, Any]]:
+    """ELB may write this account's load-balancer logs under alb/: through the region's ELB account (regions
+    before August 2022) or the log-delivery service principal (later regions)."""
+    resource = "{bucket}/alb/AWSLogs/{account}/*"
+    return [
+        {
+            "Sid": "ElbLogDeliveryAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": "{elb}"},
+            "Action": "s3:PutObject",
+            "Resource": resource,
+        },
+        {
+            "Sid": "ElbLogDeliveryService",
+            "Effect": "Allow",
+            "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": resource,
+            "Condition": {"StringEquals": {"aws:SourceAccount": "{account}"}},
+        },
+    ]
 
 
 def bucket_set(blueprint_buckets: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -677,6 +712,7 @@ class ObjectStorage(pulumi.ComponentResource):
     by_name: dict[str, Bucket]
     audit: Bucket
     logs: Bucket
+    lb_logs: Bucket | None
 
     def __init__(self, name: str, args: ObjectStorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:ObjectStorage", name, None, opts)
@@ -713,6 +749,25 @@ class ObjectStorage(pulumi.ComponentResource):
             opts=child,
         )
         self.logs = logs
+        self.lb_logs = (
+            Bucket(
+                f"{name}-lb-access-logs",
+                BucketArgs(
+                    purpose="lb-logs",
+                    kms_encrypted=False,
+                    kms_key_arn="",
+                    protect=args.protect,
+                    account_id=args.placement.account_id,
+                    log_bucket=logs.name,
+                    elb_account_arn=args.elb_account_arn,
+                    tags={"purpose": "lb-logs"},
+                    extra_statements=lb_log_statements(),
+                ),
+                opts=child,
+            )
+            if args.load_balancer_logs
+            else None
+        )
         self.by_name = {}
         for bucket_name, purpose in bucket_set(args.buckets):
             locked = args.audit_lock_days if purpose == "audit" else None

@@ -80,6 +80,8 @@ class EdgeArgs:
     app_security_group_id: pulumi.Input[str]
     certificate_arn: str
     waf_rate_limit: int
+    access_logs_bucket: pulumi.Input[str] | None = None
+    access_logs_ready: pulumi.Resource | None = None  # the bucket and its policy must exist before the ALB
 
 
 class Edge(pulumi.ComponentResource):
@@ -140,8 +142,15 @@ class Edge(pulumi.ComponentResource):
                 security_groups=[group.id],
                 drop_invalid_header_fields=True,
                 enable_deletion_protection=args.profile.deletion_protection,
+                access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                    bucket=args.access_logs_bucket, prefix="alb", enabled=True
+                )
+                if args.access_logs_bucket is not None
+                else None,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[args.access_logs_ready] if args.access_logs_ready else None
+            ),
         )
         acl = aws.wafv2.WebAcl(
             f"{name}-waf",

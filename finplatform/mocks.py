@@ -235,6 +235,9 @@ class PlanMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             arn = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/plan/offline"
             return {"accountId": ACCOUNT_ID, "arn": arn, "userId": "AROAPLAN:offline", "id": ACCOUNT_ID}, []
+        if args.token == "aws:elb/getServiceAccount:getServiceAccount":
+            # us-east-1's ELB log-delivery account, as AWS publishes it
+            return {"arn": "arn:aws:iam::127311923021:root", "id": "127311923021"}, []
         if args.token == "aws:ssm/getParameter:getParameter":
             name = str(args.args.get("name", ""))
             value = "ami-0" + hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:16]

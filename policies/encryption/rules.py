@@ -97,8 +97,20 @@ def _tls_only_statement(subject: Subject) -> bool:
     return False
 
 
+LB_LOG_PURPOSE = "lb-logs"
+
+
+def _is_lb_log_bucket(bucket: Subject) -> bool:
+    """ELB writes access logs only to buckets with S3-managed encryption (SSE-S3, S3's default), so the bucket
+    the platform tags for load-balancer logs is exempt from the SSE-KMS requirement."""
+    tags = decoded(bucket.get("tags")) or {}
+    return isinstance(tags, Mapping) and tags.get("purpose") == LB_LOG_PURPOSE
+
+
 def _buckets_encrypted(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:
     for bucket in _buckets_lacking(subjects, t.S3_SSE, lambda s: not list(_s3_sse(s, context))):
+        if _is_lb_log_bucket(bucket):
+            continue
         yield bucket.urn, f"{bucket.name}: add a server-side encryption configuration with SSE-KMS and a bucket key"
 
 

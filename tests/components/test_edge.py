@@ -1,5 +1,6 @@
 """Edge layer: the load balancer, its WAF, listeners and routes, with and without a certificate."""
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -92,3 +93,21 @@ def test_with_a_certificate_services_register_and_the_ui_is_sticky(prod_with_cer
     service = _one(plan, "aws:ecs/service:Service", "services-web-ui-service")
     (attachment,) = service.inputs["loadBalancers"]
     assert (attachment["targetGroupArn"], attachment["containerPort"]) == (group.outputs["arn"], 8501)
+
+
+def test_alb_writes_access_logs_to_its_own_sse_s3_bucket(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack's load balancer
+    plan = planned("prod")
+    alb = _one(plan, "aws:lb/loadBalancer:LoadBalancer", "edge-alb")
+    bucket = _one(plan, "aws:s3/bucket:Bucket", "storage-lb-access-logs")
+    # THEN it logs under alb/ to a bucket tagged for load-balancer logs, which has no SSE-KMS configuration
+    # (ELB writes only with S3-managed keys) and admits ELB's log delivery for this account only
+    assert alb.inputs["accessLogs"] == {"bucket": bucket.outputs["bucket"], "prefix": "alb", "enabled": True}
+    assert bucket.inputs["tags"]["purpose"] == "lb-logs"
+    sse = [r for r in plan.resources if r.name == "storage-lb-access-logs-encryption"]
+    assert sse == []
+    policy = _one(plan, "aws:s3/bucketPolicy:BucketPolicy", "storage-lb-access-logs-policy")
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert statements["ElbLogDeliveryAccount"]["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
+    assert statements["ElbLogDeliveryService"]["Resource"].endswith("/alb/AWSLogs/111122223333/*")
+    assert statements["DenyWithoutTls"]["Effect"] == "Deny"

@@ -90,6 +90,16 @@ CASES = [
         [_bucket()],
     ),
     Case(
+        "s3-bucket-encryption-configured",
+        [
+            resource(
+                t.S3_BUCKETS[0], "alb-logs", {"id": "alb-logs", "bucket": "alb-logs", "tags": {"purpose": "lb-logs"}}
+            )
+        ],
+        [resource(t.S3_BUCKETS[0], "alb-logs", {"id": "alb-logs", "bucket": "alb-logs", "tags": {"purpose": "logs"}})],
+        label="only-load-balancer-logs-may-use-sse-s3",
+    ),
+    Case(
         "s3-tls-only",
         [_bucket(), resource(t.S3_POLICY, "data-policy", {"bucket": "data-bucket", "policy": TLS_ONLY})],
         [_bucket(), resource(t.S3_POLICY, "data-policy", {"bucket": "data-bucket", "policy": "{}"})],
