@@ -30,10 +30,10 @@ from components.data import (
     TimeSeries,
     TimeSeriesArgs,
 )
-from components.edge import Edge, EdgeArgs, routed_target_groups
+from components.edge import Cdn, CdnArgs, Edge, EdgeArgs, routed_target_groups
 from components.keys_and_secrets import Keys, KeysArgs, Secrets, SecretsArgs, key_domains
 from components.network import Network, NetworkArgs
-from components.providers import Placement, declare_providers
+from components.providers import Placement, declare_providers, edge_provider
 from components.recovery import Recovery, RecoveryArgs, backup_tag
 from finplatform import PROJECT
 from finplatform.config import ConfigError, raw_config_from_runtime, resolve_stack
@@ -220,12 +220,29 @@ if any(service.public for service in blueprint.services):
             app_security_group_id=network.app_security_group_id,
             certificate_arn=config.certificate_arn,
             waf_rate_limit=config.waf_rate_limit,
+            domain=config.domain_name,
+            zone_id=config.hosted_zone_id,
             access_logs_bucket=storage.lb_logs.name if storage.lb_logs else None,
             access_logs_ready=storage.lb_logs,
         ),
         opts=in_primary,
     )
     pulumi.export("loadBalancerDnsName", edge.dns_name)
+    if config.domain_name and config.hosted_zone_id:
+        cdn = Cdn(
+            "cdn",
+            CdnArgs(
+                domain=config.domain_name,
+                zone_id=config.hosted_zone_id,
+                alb_dns_name=edge.dns_name,
+                alb_zone_id=edge.zone_id,
+                validation_record=edge.validation_fqdn,
+                edge_provider=edge_provider(stack, providers),
+                waf_rate_limit=config.waf_rate_limit,
+            ),
+            opts=in_primary,
+        )
+        pulumi.export("cdnDomainName", cdn.domain_name)
 if blueprint.services:
     registry = Registry(
         "registry",

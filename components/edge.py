@@ -6,6 +6,7 @@ Without one the listener and the services' routes are left out, and the program 
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -80,6 +81,8 @@ class EdgeArgs:
     app_security_group_id: pulumi.Input[str]
     certificate_arn: str
     waf_rate_limit: int
+    domain: str = ""  # with zone_id: a DNS-validated certificate when certificate_arn is empty
+    zone_id: str = ""
     access_logs_bucket: pulumi.Input[str] | None = None
     access_logs_ready: pulumi.Resource | None = None  # the bucket and its policy must exist before the ALB
 
@@ -204,19 +207,29 @@ class Edge(pulumi.ComponentResource):
             )
             for s in public
         }
-        self.https_ready = bool(args.certificate_arn)
+        certificate: pulumi.Input[str] = args.certificate_arn
+        self.validation_fqdn: pulumi.Output[str] | None = None
+        if not certificate and args.domain and args.zone_id:
+            certificate, self.validation_fqdn = validated_certificate(
+                f"{name}-certificate", args.domain, args.zone_id, self
+            )
+        self.https_ready = bool(certificate)
         if self.https_ready:
-            self._https(name, balancer, public, args.certificate_arn)
+            self._https(name, balancer, public, certificate)
         else:
             pulumi.log.warn(
-                "finplatform:certificateArn is not set: the load balancer serves only the HTTP-to-HTTPS redirect, "
+                "finplatform:certificateArn is not set (nor finplatform:domainName): the load balancer serves only "
+                "the HTTP-to-HTTPS redirect, "
                 "and the services are not routed until an ACM certificate ARN is configured",
                 resource=self,
             )
         self.dns_name = balancer.dns_name
+        self.zone_id = balancer.zone_id
         self.register_outputs({"dnsName": self.dns_name})
 
-    def _https(self, name: str, balancer: aws.lb.LoadBalancer, services: Sequence[Service], certificate: str) -> None:
+    def _https(
+        self, name: str, balancer: aws.lb.LoadBalancer, services: Sequence[Service], certificate: pulumi.Input[str]
+    ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         # Longest path patterns first, so "/api/*" wins over "/*"; the first service is the default.
         ordered = sorted(services, key=lambda s: -max(len(p) for p in s.path_patterns))
@@ -262,3 +275,223 @@ def routed_target_groups(edge: "Edge | None") -> Mapping[str, pulumi.Output[str]
     if edge is None or not edge.https_ready:
         return {}
     return {name: group.arn for name, group in edge.target_groups.items()}
+
+
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone every CloudFront distribution answers from
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS managed cache policy
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS managed origin request policy
+STATIC_TTL = 365 * 24 * 3600  # seed 004: static assets for a year
+API_TTL = 60  # seed 004: API responses for a minute
+STATIC_PATHS = ("/static/*", "/assets/*")
+REALTIME_PATHS = ("/_stcore/stream*", "/ws/*")  # seed 004: real-time data bypasses the cache
+
+
+def cache_policy(
+    name: str, ttl: int, query_strings: bool, parent: pulumi.Resource, provider: pulumi.ProviderResource
+) -> aws.cloudfront.CachePolicy:
+    none = "none"
+    return aws.cloudfront.CachePolicy(
+        name,
+        aws.cloudfront.CachePolicyArgs(
+            default_ttl=ttl,
+            max_ttl=ttl,
+            min_ttl=0,
+            parameters_in_cache_key_and_forwarded_to_origin=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
+                cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
+                    cookie_behavior=none
+                ),
+                headers_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs(
+                    header_behavior=none
+                ),
+                query_strings_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
+                    query_string_behavior="all" if query_strings else none
+                ),
+                enable_accept_encoding_gzip=True,
+                enable_accept_encoding_brotli=True,
+            ),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )
+
+
+def validated_certificate(
+    name: str,
+    domain: str,
+    zone_id: str,
+    parent: pulumi.Resource,
+    *,
+    provider: pulumi.ProviderResource | None = None,
+    existing_record: pulumi.Output[str] | None = None,
+) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    """An ACM certificate for the domain and its subdomains, validated through a DNS record in the zone.
+
+    Returns the validated certificate's ARN and the validation record's name. ACM asks for the same record for a
+    domain in every region of an account, so a second certificate passes ``existing_record`` instead of
+    declaring the record again (two resources owning one record would delete it for both)."""
+    opts = pulumi.ResourceOptions(parent=parent, provider=provider)
+    certificate = aws.acm.Certificate(
+        name,
+        aws.acm.CertificateArgs(domain_name=domain, subject_alternative_names=[f"*.{domain}"], validation_method="DNS"),
+        opts=opts,
+    )
+    if existing_record is None:
+        # The apex and the wildcard share one validation record.
+        option = certificate.domain_validation_options.apply(lambda options: options[0])
+        existing_record = aws.route53.Record(
+            f"{name}-validation",
+            aws.route53.RecordArgs(
+                zone_id=zone_id,
+                name=option.apply(lambda o: str(o.resource_record_name)),
+                type=option.apply(lambda o: str(o.resource_record_type)),
+                records=[option.apply(lambda o: str(o.resource_record_value))],
+                ttl=300,
+                allow_overwrite=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        ).fqdn
+    validation = aws.acm.CertificateValidation(
+        f"{name}-validated",
+        aws.acm.CertificateValidationArgs(certificate_arn=certificate.arn, validation_record_fqdns=[existing_record]),
+        opts=opts,
+    )
+    return validation.certificate_arn, existing_record
+
+
+@dataclass(frozen=True)
+class CdnArgs:
+    """Inputs of the CDN and DNS part of the edge layer."""
+
+    domain: str
+    zone_id: str
+    alb_dns_name: pulumi.Input[str]
+    alb_zone_id: pulumi.Input[str]
+    validation_record: pulumi.Output[str] | None  # the ALB certificate's record, reused (same name in every region)
+    edge_provider: pulumi.ProviderResource  # us-east-1: CloudFront's certificates and web ACLs live there
+    waf_rate_limit: int
+
+
+def alb_behaviour(path: str | None, policy: pulumi.Input[str]) -> dict[str, Any]:
+    """One cache behaviour towards the load balancer; ``path`` None for the default behaviour."""
+    behaviour: dict[str, Any] = {
+        "target_origin_id": "alb",
+        "viewer_protocol_policy": "redirect-to-https",
+        "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+        "cached_methods": ["GET", "HEAD"],
+        "cache_policy_id": policy,
+        "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST,
+        "compress": True,
+    }
+    if path is not None:
+        behaviour["path_pattern"] = path
+    return behaviour
+
+
+class Cdn(pulumi.ComponentResource):
+    """CloudFront in front of the load balancer: static paths cached a year, the API a minute, real-time and
+    everything else uncached; its own web ACL; TLS 1.2+ with a DNS-validated ACM certificate; alias records
+    for the domain and for the ALB's origin name. The ALB is the only origin: the stack's buckets are
+    KMS-encrypted and private, and serving them through CloudFront would need a key-policy grant of its own."""
+
+    distribution: aws.cloudfront.Distribution
+    domain_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:edge:Cdn", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        at_edge = pulumi.ResourceOptions(parent=self, provider=args.edge_provider)
+        origin_name = f"origin.{args.domain}"
+        aws.route53.Record(
+            f"{name}-origin",
+            aws.route53.RecordArgs(
+                zone_id=args.zone_id,
+                name=origin_name,
+                type="A",
+                aliases=[
+                    aws.route53.RecordAliasArgs(
+                        name=args.alb_dns_name, zone_id=args.alb_zone_id, evaluate_target_health=True
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        certificate, _ = validated_certificate(
+            f"{name}-certificate",
+            args.domain,
+            args.zone_id,
+            self,
+            provider=args.edge_provider,
+            existing_record=args.validation_record,
+        )
+        acl = aws.wafv2.WebAcl(
+            f"{name}-waf",
+            aws.wafv2.WebAclArgs(
+                scope="CLOUDFRONT",
+                default_action=aws.wafv2.WebAclDefaultActionArgs(allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
+                rules=waf_rules(args.waf_rate_limit),
+                visibility_config=_visibility(f"{name}-waf"),
+            ),
+            opts=at_edge,
+        )
+        static = cache_policy(f"{name}-static-cache", STATIC_TTL, False, self, args.edge_provider)
+        api = cache_policy(f"{name}-api-cache", API_TTL, True, self, args.edge_provider)
+        ordered = [
+            *[aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour(p, static.id)) for p in STATIC_PATHS],
+            aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour("/api/*", api.id)),
+            *[
+                aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour(p, CACHING_DISABLED))
+                for p in REALTIME_PATHS
+            ],
+        ]
+        self.distribution = aws.cloudfront.Distribution(
+            f"{name}-distribution",
+            aws.cloudfront.DistributionArgs(
+                enabled=True,
+                is_ipv6_enabled=True,
+                http_version="http2and3",
+                price_class="PriceClass_100",
+                aliases=[args.domain],
+                web_acl_id=acl.arn,
+                origins=[
+                    aws.cloudfront.DistributionOriginArgs(
+                        origin_id="alb",
+                        domain_name=origin_name,
+                        custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                            http_port=80,
+                            https_port=443,
+                            origin_protocol_policy="https-only",
+                            origin_ssl_protocols=["TLSv1.2"],
+                        ),
+                    ),
+                ],
+                default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                    **alb_behaviour(None, CACHING_DISABLED)
+                ),
+                ordered_cache_behaviors=ordered,
+                restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                    geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
+                ),
+                viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(
+                    acm_certificate_arn=certificate,
+                    ssl_support_method="sni-only",
+                    minimum_protocol_version="TLSv1.2_2021",
+                ),
+            ),
+            opts=at_edge,
+        )
+        for record_type in ("A", "AAAA"):
+            aws.route53.Record(
+                f"{name}-alias-{record_type.lower()}",
+                aws.route53.RecordArgs(
+                    zone_id=args.zone_id,
+                    name=args.domain,
+                    type=record_type,
+                    aliases=[
+                        aws.route53.RecordAliasArgs(
+                            name=self.distribution.domain_name, zone_id=CLOUDFRONT_ZONE_ID, evaluate_target_health=False
+                        )
+                    ],
+                ),
+                opts=child,
+            )
+        self.domain_name = self.distribution.domain_name
+        self.register_outputs({"domainName": self.domain_name})

@@ -43,6 +43,16 @@ def declare_providers(stack: ResolvedStack) -> RegionalProviders:
     return RegionalProviders(primary=primary, dr=dr)
 
 
+EDGE_REGION = "us-east-1"  # CloudFront takes certificates and web ACLs from this region only
+
+
+def edge_provider(stack: ResolvedStack, providers: RegionalProviders) -> aws.Provider:
+    """The provider for CloudFront's certificate and web ACL: the primary one when it is already in us-east-1."""
+    if stack.region == EDGE_REGION:
+        return providers.primary
+    return _provider("aws-edge", EDGE_REGION, stack.tags)
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where a component's resources go: the provider, its region and partition, and the account."""

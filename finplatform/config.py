@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 from finplatform import PROJECT, ROOT
@@ -232,6 +232,28 @@ class StackConfig(BaseModel):
         description="ACM certificate for the load balancer's HTTPS listener. Without it (or a domain), the "
         "HTTPS listener and the services' routes are left out and the plan says so.",
     )
+    domain_name: str = Field(
+        "",
+        description="Public domain (e.g. portfolio.example.com). With hostedZoneId it brings ACM certificates "
+        "validated through DNS, the CloudFront distribution and the alias records; empty: no CDN.",
+    )
+    hosted_zone_id: str = Field(
+        "",
+        validate_default=True,
+        description="Route 53 hosted zone that answers for domainName (e.g. Z0123456789ABCDEFGHIJ); "
+        "set both or neither.",
+    )
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _domain_and_zone_together(cls, zone: str, info: ValidationInfo) -> str:
+        domain = info.data.get("domain_name", "")
+        if bool(domain) != bool(zone):
+            raise ValueError("domainName and hostedZoneId go together: set both (for the CDN and DNS) or neither")
+        if zone and not (zone.startswith("Z") and zone.isalnum()):
+            raise ValueError(f"{zone!r} is not a Route 53 hosted zone ID (Z followed by letters and digits)")
+        return zone
+
     waf_rate_limit: int = Field(
         2000, ge=100, le=2_000_000_000, description="Requests per 5 minutes from one IP before the web ACL blocks it."
     )
@@ -301,7 +323,8 @@ def stack_file_name(stack: str) -> str:
 
 
 def _key(name: str) -> str:
-    return f"{PROJECT}:{name}"
+    # A default that fails validation is reported under the Python name; the user knows the camelCase key.
+    return f"{PROJECT}:{to_camel(name) if name in StackConfig.model_fields else name}"
 
 
 def _is_list_field(field: str) -> bool:

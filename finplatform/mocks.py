@@ -169,7 +169,52 @@ def _queue(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
     return url
 
 
+def _load_balancer(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    arn = (
+        f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{name}/{physical_id('lb', logical)[-16:]}"
+    )
+    state.update(name=name, arn=arn, dnsName=f"{name}.{region}.elb.amazonaws.com", zoneId="Z35SXDOTRQ7X7K")
+    return arn
+
+
+def _certificate(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    arn = f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{physical_id('cert', logical)}"
+    token = physical_id("acm", str(state.get("domainName")))
+    record = {
+        "domainName": state.get("domainName"),
+        "resourceRecordName": f"_{token}.{state.get('domainName')}.",
+        "resourceRecordType": "CNAME",
+        "resourceRecordValue": f"_{token}.acm-validations.aws.",
+    }
+    state.update(arn=arn, domainValidationOptions=[record])
+    return arn
+
+
+def _certificate_validation(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    return str(state.get("certificateArn"))
+
+
+def _record(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    state["fqdn"] = str(state.get("name", "")).rstrip(".")
+    return f"{state.get('zoneId')}_{state['fqdn']}_{state.get('type')}"
+
+
+def _distribution(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    distribution_id = physical_id("cf", logical)[-14:].upper()
+    state.update(
+        domainName=f"d{distribution_id.lower()}.cloudfront.net",
+        arn=f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{distribution_id}",
+        hostedZoneId="Z2FDTNDATAQYW2",
+    )
+    return distribution_id
+
+
 COMPUTED = {
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
+    "aws:route53/record:Record": _record,
+    "aws:cloudfront/distribution:Distribution": _distribution,
     "aws:lambda/function:Function": _function,
     "aws:apigatewayv2/api:Api": _http_api,
     "aws:sqs/queue:Queue": _queue,

@@ -1,7 +1,8 @@
-"""A projection of a blueprint's monthly cost, for the layers the program does not declare yet.
+"""A projection of a blueprint's monthly cost with the parts a stack file does not switch on by default.
 
-It builds, from the blueprint's sizes and the environment profile, the billable resources the rest of the
-edge layer (CloudFront) will declare, and prices them with the same model as the plan. It is documentation
+It builds, from the blueprint's sizes and the environment profile, the billable resources the CDN part of the
+edge layer declares once finplatform:domainName and finplatform:hostedZoneId are set (the CloudFront
+distribution), and prices them with the same model as the plan. It is documentation
 (docs/cost.md), never part of a plan: the plan prices only what the program declares.
 """
 

@@ -105,6 +105,7 @@ NOT_TAGGABLE = frozenset(
         "aws:secretsmanager/secretRotation:SecretRotation",
         "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
         "aws:cloudfront/originAccessControl:OriginAccessControl",
+        "aws:cloudfront/cachePolicy:CachePolicy",
         "aws:apigatewayv2/route:Route",
         "aws:apigatewayv2/integration:Integration",
         "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",

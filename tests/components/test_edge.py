@@ -1,14 +1,15 @@
 """Edge layer: the load balancer, its WAF, listeners and routes, with and without a certificate."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 
-from components.edge import MANAGED_RULE_GROUPS, TLS_POLICY
+from components.edge import CACHING_DISABLED, MANAGED_RULE_GROUPS, TLS_POLICY
 from finplatform.config import read_stack_file
 from finplatform.mocks import PlannedResource
 from finplatform.plan import Plan, run_program
+from tests.conftest import Analyzers
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0example"
 _WITH_CERTIFICATE: dict[str, Plan] = {}
@@ -111,3 +112,128 @@ def test_alb_writes_access_logs_to_its_own_sse_s3_bucket(planned: Callable[[str]
     assert statements["ElbLogDeliveryAccount"]["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
     assert statements["ElbLogDeliveryService"]["Resource"].endswith("/alb/AWSLogs/111122223333/*")
     assert statements["DenyWithoutTls"]["Effect"] == "Deny"
+
+
+DOMAIN = {"finplatform:domainName": "portfolio.example.com", "finplatform:hostedZoneId": "Z0123456789EXAMPLE"}
+
+
+@pytest.fixture
+def prod_with_domain() -> Plan:
+    """The prod stack with a domain and its hosted zone: certificates through DNS, CloudFront, alias records."""
+    if "domain" not in _WITH_CERTIFICATE:
+        raw, _ = read_stack_file("prod")
+        _WITH_CERTIFICATE["domain"] = run_program("prod", raw_config={**raw, **DOMAIN})
+    return _WITH_CERTIFICATE["domain"]
+
+
+def test_without_a_domain_there_is_no_cdn_dns_or_certificate(planned: Callable[[str], Plan]) -> None:
+    types = {r.type for r in planned("prod").resources}
+    assert not {t for t in types if t.split(":")[1].split("/")[0] in ("cloudfront", "route53", "acm")}
+
+
+def test_a_domain_gives_the_alb_a_dns_validated_certificate(prod_with_domain: Plan) -> None:
+    # GIVEN prod with domainName and hostedZoneId but no certificateArn
+    plan = prod_with_domain
+    # THEN the ALB's certificate covers the apex and its subdomains and is validated through one DNS record
+    certificate = _one(plan, "aws:acm/certificate:Certificate", "edge-certificate")
+    assert (certificate.inputs["domainName"], certificate.inputs["subjectAlternativeNames"]) == (
+        "portfolio.example.com",
+        ["*.portfolio.example.com"],
+    )
+    assert certificate.inputs["validationMethod"] == "DNS"
+    (record,) = [r for r in plan.named("aws:route53/record:Record") if r.name.endswith("-validation")]
+    option = certificate.outputs["domainValidationOptions"][0]
+    assert (record.inputs["name"], record.inputs["type"], record.inputs["records"]) == (
+        option["resourceRecordName"],
+        "CNAME",
+        [option["resourceRecordValue"]],
+    )
+    assert record.inputs["zoneId"] == "Z0123456789EXAMPLE"
+    # AND the HTTPS listener serves it once validated, so the services are routed
+    https = _one(plan, "aws:lb/listener:Listener", "edge-https")
+    validated = _one(plan, "aws:acm/certificateValidation:CertificateValidation", "edge-certificate-validated")
+    assert https.inputs["certificateArn"] == validated.outputs["certificateArn"] == certificate.outputs["arn"]
+    assert not any("certificateArn is not set" in w for w in plan.warnings)
+    # AND the CloudFront certificate reuses that record instead of declaring a second owner of it
+    cdn_validated = _one(plan, "aws:acm/certificateValidation:CertificateValidation", "cdn-certificate-validated")
+    assert cdn_validated.inputs["validationRecordFqdns"] == validated.inputs["validationRecordFqdns"]
+
+
+def test_cloudfront_caches_static_a_year_the_api_a_minute_and_realtime_not_at_all(prod_with_domain: Plan) -> None:
+    plan = prod_with_domain
+    distribution = _one(plan, "aws:cloudfront/distribution:Distribution", "cdn-distribution")
+    policies = {p.outputs["id"]: p for p in plan.named("aws:cloudfront/cachePolicy:CachePolicy")}
+    ttl = {
+        b["pathPattern"]: policies[b["cachePolicyId"]].inputs["defaultTtl"]
+        if b["cachePolicyId"] in policies
+        else b["cachePolicyId"]
+        for b in distribution.inputs["orderedCacheBehaviors"]
+    }
+    assert ttl == {
+        "/static/*": 31_536_000,
+        "/assets/*": 31_536_000,
+        "/api/*": 60,
+        "/_stcore/stream*": CACHING_DISABLED,
+        "/ws/*": CACHING_DISABLED,
+    }
+    assert distribution.inputs["defaultCacheBehavior"]["cachePolicyId"] == CACHING_DISABLED
+    assert {b["viewerProtocolPolicy"] for b in distribution.inputs["orderedCacheBehaviors"]} == {"redirect-to-https"}
+    # THEN viewers get TLS 1.2+ on the domain, and CloudFront reaches the ALB over HTTPS only
+    viewer = distribution.inputs["viewerCertificate"]
+    assert (viewer["minimumProtocolVersion"], viewer["sslSupportMethod"]) == ("TLSv1.2_2021", "sni-only")
+    assert distribution.inputs["aliases"] == ["portfolio.example.com"]
+    (origin,) = distribution.inputs["origins"]
+    assert origin["domainName"] == "origin.portfolio.example.com"
+    assert origin["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+
+
+def test_cloudfront_has_its_own_web_acl_and_the_domain_points_at_it(prod_with_domain: Plan) -> None:
+    plan = prod_with_domain
+    distribution = _one(plan, "aws:cloudfront/distribution:Distribution", "cdn-distribution")
+    acl = _one(plan, "aws:wafv2/webAcl:WebAcl", "cdn-waf")
+    assert acl.inputs["scope"] == "CLOUDFRONT" and distribution.inputs["webAclId"] == acl.outputs["arn"]
+    assert [rule["name"] for rule in acl.inputs["rules"]] == [*MANAGED_RULE_GROUPS, "rate-limit"]
+    for kind in ("a", "aaaa"):
+        record = _one(plan, "aws:route53/record:Record", f"cdn-alias-{kind}")
+        assert record.inputs["name"] == "portfolio.example.com" and record.inputs["type"] == kind.upper()
+        assert record.inputs["aliases"][0]["name"] == distribution.outputs["domainName"]
+    origin = _one(plan, "aws:route53/record:Record", "cdn-origin")
+    alb = _one(plan, "aws:lb/loadBalancer:LoadBalancer", "edge-alb")
+    assert (origin.inputs["aliases"][0]["name"], origin.inputs["aliases"][0]["zoneId"]) == (
+        alb.outputs["dnsName"],
+        alb.outputs["zoneId"],
+    )
+    assert plan.outputs["cdnDomainName"] == distribution.outputs["domainName"]
+
+
+def test_packs_accept_the_cdn_and_dns_in_prod(
+    prod_with_domain: Plan, analyzers: Callable[[str, Mapping[str, str]], Analyzers]
+) -> None:
+    # GIVEN prod with a domain, as the engine would show it to the packs
+    view = prod_with_domain.engine_view()
+    # THEN no mandatory policy fails, and every input is known
+    for pack in ("encryption", "least_privilege", "data_protection", "cost_guardrails"):
+        failing = [v for v in analyzers("prod", {}).violations(pack, view) if v.level == "mandatory"]
+        assert failing == [], failing
+    assert "[unknown]" not in json.dumps([r.inputs for r in prod_with_domain.resources])
+
+
+def test_outside_us_east_1_cloudfront_parts_get_a_us_east_1_provider() -> None:
+    # GIVEN dev moved to eu-west-1 with a domain
+    raw, _ = read_stack_file("dev")
+    plan = run_program("dev", raw_config={**raw, **DOMAIN, "finplatform:region": "eu-west-1"})
+    # THEN the CloudFront certificate, web ACL, cache policies and distribution use a us-east-1 provider
+    (edge,) = [r for r in plan.resources if r.type == "pulumi:providers:aws" and r.name == "aws-edge"]
+    assert edge.inputs["region"] == "us-east-1"
+    at_edge = {r.name for r in plan.resources if "::aws-edge::" in r.options.get("provider", "")}
+    assert at_edge == {
+        "cdn-certificate",
+        "cdn-certificate-validated",
+        "cdn-waf",
+        "cdn-static-cache",
+        "cdn-api-cache",
+        "cdn-distribution",
+    }
+    # AND the ALB's certificate stays in the stack's region
+    (alb_certificate,) = [r for r in plan.resources if r.name == "edge-certificate"]
+    assert "::aws-primary::" in alb_certificate.options["provider"]

@@ -95,6 +95,22 @@ def test_invalid_cidr_is_rejected() -> None:
     assert "finplatform:vpcCidr" in message and "host bits set" in message and "10.0.0.0/16" in message
 
 
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ({"domainName": "portfolio.example.com"}, "go together"),
+        ({"hostedZoneId": "Z0123456789EXAMPLE"}, "go together"),
+        ({"domainName": "portfolio.example.com", "hostedZoneId": "zone-1"}, "not a Route 53 hosted zone ID"),
+    ],
+)
+def test_domain_and_hosted_zone_are_set_together_and_the_zone_id_is_checked(
+    keys: dict[str, str], expected: str
+) -> None:
+    # GIVEN half of the DNS settings, or a malformed zone ID; THEN the message names the camelCase key
+    message = _rejected(_raw(**keys))
+    assert "finplatform:hostedZoneId: " in message and expected in message
+
+
 def test_public_vpc_cidr_is_rejected() -> None:
     message = _rejected(_raw(vpcCidr="8.8.0.0/16"))
     assert "finplatform:vpcCidr" in message and "private range" in message
