@@ -51,6 +51,9 @@ primary = Placement(providers.primary, stack.region, account_id)
 dr = Placement(providers.dr, stack.dr_region, account_id) if providers.dr and stack.dr_region else None
 prefix = f"{PROJECT}-{stack.stack}"
 protect = profile.protect_stateful_resources
+# CloudFront fronts the public services once the stack has a domain; it serves the assets bucket, if any.
+cdn_enabled = bool(config.domain_name and config.hosted_zone_id) and any(s.public for s in blueprint.services)
+assets_bucket = next((b.name for b in blueprint.buckets if b.purpose == "assets"), None) if cdn_enabled else None
 
 
 def keys_for(name: str, placement: Placement) -> Keys:
@@ -64,6 +67,7 @@ def keys_for(name: str, placement: Placement) -> Keys:
             alias_prefix=prefix if placement is primary else f"{prefix}-dr",
             deletion_window_days=profile.key_deletion_window_days,
             protect=protect,
+            cloudfront_reads_data=placement is primary and assets_bucket is not None,
         ),
         opts=pulumi.ResourceOptions(provider=placement.provider),
     )
@@ -173,6 +177,7 @@ storage = ObjectStorage(
         tags=backed_up,
         dr=dr_stores,
         load_balancer_logs=any(service.public for service in blueprint.services),
+        cdn_reads_assets=assets_bucket is not None,
         elb_account_arn=aws.elb.get_service_account_output(
             opts=pulumi.InvokeOutputOptions(provider=primary.provider)
         ).arn,
@@ -228,7 +233,7 @@ if any(service.public for service in blueprint.services):
         opts=in_primary,
     )
     pulumi.export("loadBalancerDnsName", edge.dns_name)
-    if config.domain_name and config.hosted_zone_id:
+    if cdn_enabled:
         cdn = Cdn(
             "cdn",
             CdnArgs(
@@ -239,6 +244,9 @@ if any(service.public for service in blueprint.services):
                 validation_record=edge.validation_fqdn,
                 edge_provider=edge_provider(stack, providers),
                 waf_rate_limit=config.waf_rate_limit,
+                assets_bucket_domain=storage.by_name[assets_bucket].bucket.bucket_regional_domain_name
+                if assets_bucket
+                else None,
             ),
             opts=in_primary,
         )

@@ -672,6 +672,29 @@ class ObjectStorageArgs:
     elb_account_arn: pulumi.Input[str] = ""  # the region's ELB log-delivery account (older regions)
     tags: Mapping[str, str] = field(default_factory=dict)
     dr: DrReplica | None = None
+    cdn_reads_assets: bool = False  # CloudFront serves the assets buckets through origin access control
+
+
+def cdn_read_statement(partition: str) -> dict[str, Any]:
+    """CloudFront (origin access control) may read objects, for this account's distributions only. The
+    distribution is declared after the bucket, so its own ARN cannot be named; these are assets it serves
+    to anyone anyway."""
+    return {
+        "Sid": "CloudFrontReadsAssets",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": "{bucket}/*",
+        "Condition": {"StringLike": {"AWS:SourceArn": f"arn:{partition}:cloudfront::{{account}}:distribution/*"}},
+    }
+
+
+def _statements_for(purpose: str, args: "ObjectStorageArgs") -> Sequence[Mapping[str, Any]]:
+    if purpose == "audit":
+        return args.audit_statements
+    if purpose == "assets" and args.cdn_reads_assets:
+        return [cdn_read_statement(args.placement.partition)]
+    return ()
 
 
 def lb_log_statements() -> list[dict[str, Any]]:
@@ -780,7 +803,7 @@ class ObjectStorage(pulumi.ComponentResource):
                     account_id=args.placement.account_id,
                     log_bucket=logs.name,
                     lock_days=locked,
-                    extra_statements=args.audit_statements if purpose == "audit" else (),
+                    extra_statements=_statements_for(purpose, args),
                     tags=args.tags if purpose in CRITICAL_PURPOSES else {},
                 ),
                 opts=child,

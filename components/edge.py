@@ -368,6 +368,7 @@ class CdnArgs:
     validation_record: pulumi.Output[str] | None  # the ALB certificate's record, reused (same name in every region)
     edge_provider: pulumi.ProviderResource  # us-east-1: CloudFront's certificates and web ACLs live there
     waf_rate_limit: int
+    assets_bucket_domain: pulumi.Input[str] | None = None  # S3 origin for static paths; the ALB serves them if None
 
 
 def alb_behaviour(path: str | None, policy: pulumi.Input[str]) -> dict[str, Any]:
@@ -386,11 +387,26 @@ def alb_behaviour(path: str | None, policy: pulumi.Input[str]) -> dict[str, Any]
     return behaviour
 
 
+def static_behaviour(
+    path: str, origin: str, policy: pulumi.Input[str]
+) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
+    """A read-only, cached behaviour for static assets."""
+    return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+        path_pattern=path,
+        target_origin_id=origin,
+        viewer_protocol_policy="redirect-to-https",
+        allowed_methods=["GET", "HEAD"],
+        cached_methods=["GET", "HEAD"],
+        cache_policy_id=policy,
+        compress=True,
+    )
+
+
 class Cdn(pulumi.ComponentResource):
-    """CloudFront in front of the load balancer: static paths cached a year, the API a minute, real-time and
-    everything else uncached; its own web ACL; TLS 1.2+ with a DNS-validated ACM certificate; alias records
-    for the domain and for the ALB's origin name. The ALB is the only origin: the stack's buckets are
-    KMS-encrypted and private, and serving them through CloudFront would need a key-policy grant of its own."""
+    """CloudFront in front of the stack: static paths from the assets bucket through origin access control
+    (or from the ALB when the blueprint has no assets bucket), cached a year; the API through the ALB over
+    HTTPS, cached a minute; real-time paths and everything else uncached. Its own web ACL; TLS 1.2+ with a
+    DNS-validated ACM certificate; alias records for the domain and for the ALB's origin name."""
 
     distribution: aws.cloudfront.Distribution
     domain_name: pulumi.Output[str]
@@ -434,8 +450,35 @@ class Cdn(pulumi.ComponentResource):
         )
         static = cache_policy(f"{name}-static-cache", STATIC_TTL, False, self, args.edge_provider)
         api = cache_policy(f"{name}-api-cache", API_TTL, True, self, args.edge_provider)
+        origins = [
+            aws.cloudfront.DistributionOriginArgs(
+                origin_id="alb",
+                domain_name=origin_name,
+                custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                    http_port=80, https_port=443, origin_protocol_policy="https-only", origin_ssl_protocols=["TLSv1.2"]
+                ),
+            )
+        ]
+        static_origin = "alb"
+        if args.assets_bucket_domain is not None:
+            access = aws.cloudfront.OriginAccessControl(
+                f"{name}-assets-access",
+                aws.cloudfront.OriginAccessControlArgs(
+                    name=f"{name}-assets",
+                    origin_access_control_origin_type="s3",
+                    signing_behavior="always",
+                    signing_protocol="sigv4",
+                ),
+                opts=at_edge,
+            )
+            static_origin = "assets"
+            origins.append(
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id="assets", domain_name=args.assets_bucket_domain, origin_access_control_id=access.id
+                )
+            )
         ordered = [
-            *[aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour(p, static.id)) for p in STATIC_PATHS],
+            *[static_behaviour(p, static_origin, static.id) for p in STATIC_PATHS],
             aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour("/api/*", api.id)),
             *[
                 aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour(p, CACHING_DISABLED))
@@ -451,18 +494,7 @@ class Cdn(pulumi.ComponentResource):
                 price_class="PriceClass_100",
                 aliases=[args.domain],
                 web_acl_id=acl.arn,
-                origins=[
-                    aws.cloudfront.DistributionOriginArgs(
-                        origin_id="alb",
-                        domain_name=origin_name,
-                        custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
-                            http_port=80,
-                            https_port=443,
-                            origin_protocol_policy="https-only",
-                            origin_ssl_protocols=["TLSv1.2"],
-                        ),
-                    ),
-                ],
+                origins=origins,
                 default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                     **alb_behaviour(None, CACHING_DISABLED)
                 ),

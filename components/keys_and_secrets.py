@@ -57,8 +57,13 @@ def key_domains(blueprint: Blueprint) -> list[KeyDomain]:
     return [domain for domain in KEY_DOMAINS if wanted[domain]]
 
 
-def key_policy(domain: KeyDomain, account_id: str, region: str, partition: str) -> dict[str, Any]:
-    """The key policy: the account root administers the key; only the domain's AWS services use it."""
+def key_policy(
+    domain: KeyDomain, account_id: str, region: str, partition: str, cloudfront_reads: bool = False
+) -> dict[str, Any]:
+    """The key policy: the account root administers the key; only the domain's AWS services use it.
+
+    With ``cloudfront_reads``, the data key also lets this account's CloudFront distributions decrypt, which
+    origin access control needs to serve the SSE-KMS assets bucket; the bucket policy decides which objects."""
     root = f"arn:{partition}:iam::{account_id}:root"
     # In a key policy "Resource": "*" means "this key"; a key policy cannot name its own ARN.
     statements: list[dict[str, Any]] = [
@@ -91,6 +96,20 @@ def key_policy(domain: KeyDomain, account_id: str, region: str, partition: str) 
                 "Action": GRANT_ACTIONS,
                 "Resource": "*",
                 "Condition": {"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            }
+        )
+    if domain == "data" and cloudfront_reads:
+        statements.append(
+            {
+                "Sid": "CloudFrontDecryptsAssetsForThisAccountsDistributions",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                # The distribution is declared after the key, so its own ARN cannot be named here.
+                "Condition": {
+                    "StringLike": {"AWS:SourceArn": f"arn:{partition}:cloudfront::{account_id}:distribution/*"}
+                },
             }
         )
     if domain == "logs":
@@ -137,7 +156,7 @@ def key_policy(domain: KeyDomain, account_id: str, region: str, partition: str) 
 
 def _policy_renderer(domain: KeyDomain, args: "KeysArgs") -> Callable[[str], str]:
     def render(account_id: str) -> str:
-        return json.dumps(key_policy(domain, account_id, args.region, args.partition))
+        return json.dumps(key_policy(domain, account_id, args.region, args.partition, args.cloudfront_reads_data))
 
     return render
 
@@ -153,6 +172,7 @@ class KeysArgs:
     alias_prefix: str
     deletion_window_days: int
     protect: bool
+    cloudfront_reads_data: bool = False  # the CDN serves the assets bucket, encrypted with the data key
 
 
 class Keys(pulumi.ComponentResource):

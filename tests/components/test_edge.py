@@ -182,9 +182,58 @@ def test_cloudfront_caches_static_a_year_the_api_a_minute_and_realtime_not_at_al
     viewer = distribution.inputs["viewerCertificate"]
     assert (viewer["minimumProtocolVersion"], viewer["sslSupportMethod"]) == ("TLSv1.2_2021", "sni-only")
     assert distribution.inputs["aliases"] == ["portfolio.example.com"]
-    (origin,) = distribution.inputs["origins"]
-    assert origin["domainName"] == "origin.portfolio.example.com"
-    assert origin["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+    origins = {o["originId"]: o for o in distribution.inputs["origins"]}
+    assert origins["alb"]["domainName"] == "origin.portfolio.example.com"
+    assert origins["alb"]["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+    # AND static paths come from the assets bucket, everything else from the ALB
+    targets = {b["pathPattern"]: b["targetOriginId"] for b in distribution.inputs["orderedCacheBehaviors"]}
+    assert {p for p, origin in targets.items() if origin == "assets"} == {"/static/*", "/assets/*"}
+    assert distribution.inputs["defaultCacheBehavior"]["targetOriginId"] == "alb"
+
+
+def test_cloudfront_reads_the_kms_encrypted_assets_bucket_through_origin_access_control(
+    prod_with_domain: Plan,
+) -> None:
+    # GIVEN prod with a domain and the default blueprint's assets bucket
+    plan = prod_with_domain
+    distribution = _one(plan, "aws:cloudfront/distribution:Distribution", "cdn-distribution")
+    access = _one(plan, "aws:cloudfront/originAccessControl:OriginAccessControl", "cdn-assets-access")
+    bucket = _one(plan, "aws:s3/bucket:Bucket", "storage-static-assets")
+    # THEN the S3 origin is the bucket's regional name, signed with SigV4 on every request
+    (origin,) = [o for o in distribution.inputs["origins"] if o["originId"] == "assets"]
+    assert origin["domainName"] == bucket.outputs["bucketRegionalDomainName"]
+    assert origin["originAccessControlId"] == access.outputs["id"]
+    assert (access.inputs["signingBehavior"], access.inputs["signingProtocol"]) == ("always", "sigv4")
+    # AND only that bucket admits CloudFront, for GetObject from this account's distributions
+    distributions = "arn:aws:cloudfront::111122223333:distribution/*"
+    readers = {
+        p.name: s
+        for p in plan.named("aws:s3/bucketPolicy:BucketPolicy")
+        for s in json.loads(p.inputs["policy"])["Statement"]
+        if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+    }
+    assert list(readers) == ["storage-static-assets-policy"]
+    statement = readers["storage-static-assets-policy"]
+    assert statement["Action"] == "s3:GetObject" and statement["Resource"] == f"{bucket.outputs['arn']}/*"
+    assert statement["Condition"] == {"StringLike": {"AWS:SourceArn": distributions}}
+    # AND the data key lets CloudFront decrypt for those distributions; no other key does
+    decrypters = {
+        k.name: s
+        for k in plan.named("aws:kms/key:Key")
+        for s in json.loads(k.inputs["policy"])["Statement"]
+        if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+    }
+    assert list(decrypters) == ["keys-data"]
+    assert decrypters["keys-data"]["Action"] == "kms:Decrypt"
+    assert decrypters["keys-data"]["Condition"] == {"StringLike": {"AWS:SourceArn": distributions}}
+
+
+def test_without_a_domain_no_bucket_or_key_admits_cloudfront(planned: Callable[[str], Plan]) -> None:
+    plan = planned("prod")
+    policies = [
+        r.inputs["policy"] for r in plan.resources if r.type in ("aws:kms/key:Key", "aws:s3/bucketPolicy:BucketPolicy")
+    ]
+    assert policies and not any("cloudfront.amazonaws.com" in p for p in policies)
 
 
 def test_cloudfront_has_its_own_web_acl_and_the_domain_points_at_it(prod_with_domain: Plan) -> None:
@@ -229,6 +278,7 @@ def test_outside_us_east_1_cloudfront_parts_get_a_us_east_1_provider() -> None:
     assert at_edge == {
         "cdn-certificate",
         "cdn-certificate-validated",
+        "cdn-assets-access",
         "cdn-waf",
         "cdn-static-cache",
         "cdn-api-cache",
