@@ -177,7 +177,7 @@ storage = ObjectStorage(
         tags=backed_up,
         dr=dr_stores,
         load_balancer_logs=any(service.public for service in blueprint.services),
-        cdn_reads_assets=assets_bucket is not None,
+        cdn_assets_bucket=assets_bucket,
         elb_account_arn=aws.elb.get_service_account_output(
             opts=pulumi.InvokeOutputOptions(provider=primary.provider)
         ).arn,

@@ -672,7 +672,7 @@ class ObjectStorageArgs:
     elb_account_arn: pulumi.Input[str] = ""  # the region's ELB log-delivery account (older regions)
     tags: Mapping[str, str] = field(default_factory=dict)
     dr: DrReplica | None = None
-    cdn_reads_assets: bool = False  # CloudFront serves the assets buckets through origin access control
+    cdn_assets_bucket: str | None = None  # the blueprint bucket CloudFront serves through origin access control
 
 
 def cdn_read_statement(partition: str) -> dict[str, Any]:
@@ -689,10 +689,10 @@ def cdn_read_statement(partition: str) -> dict[str, Any]:
     }
 
 
-def _statements_for(purpose: str, args: "ObjectStorageArgs") -> Sequence[Mapping[str, Any]]:
+def _statements_for(bucket: str, purpose: str, args: "ObjectStorageArgs") -> Sequence[Mapping[str, Any]]:
     if purpose == "audit":
         return args.audit_statements
-    if purpose == "assets" and args.cdn_reads_assets:
+    if bucket == args.cdn_assets_bucket:
         return [cdn_read_statement(args.placement.partition)]
     return ()
 
@@ -803,7 +803,7 @@ class ObjectStorage(pulumi.ComponentResource):
                     account_id=args.placement.account_id,
                     log_bucket=logs.name,
                     lock_days=locked,
-                    extra_statements=_statements_for(purpose, args),
+                    extra_statements=_statements_for(bucket_name, purpose, args),
                     tags=args.tags if purpose in CRITICAL_PURPOSES else {},
                 ),
                 opts=child,

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.data import Redis, RedisArgs, StoreNetwork
+from components.data import ObjectStorageArgs, Redis, RedisArgs, StoreNetwork, _statements_for
 from components.providers import Placement
 from finplatform.blueprints import RedisSize
 from finplatform.mocks import PlannedResource
@@ -268,3 +268,19 @@ def test_data_stores_follow_each_environment_profile(planned: Callable[[str], Pl
     assert cache.inputs["multiAzEnabled"] is (cache.inputs["numCacheClusters"] > 1 and profile.multi_az)
     lock = [r for r in plan.named("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")]
     assert bool(lock) is (stack == "prod")
+
+
+def test_only_the_bucket_cloudfront_serves_admits_it() -> None:
+    # GIVEN two assets buckets, of which CloudFront serves one
+    args = ObjectStorageArgs(
+        buckets=[("static-assets", "assets"), ("uploads", "assets")],
+        placement=Placement(aws.Provider.__new__(aws.Provider), "us-east-1", "111122223333"),
+        data_key_arn="arn:aws:kms:us-east-1:111122223333:key/example",
+        protect=False,
+        audit_lock_days=None,
+        cdn_assets_bucket="static-assets",
+    )
+    # THEN the served bucket gets the CloudFront read statement and the other one gets none
+    (served,) = _statements_for("static-assets", "assets", args)
+    assert served["Principal"] == {"Service": "cloudfront.amazonaws.com"} and served["Action"] == "s3:GetObject"
+    assert _statements_for("uploads", "assets", args) == ()
