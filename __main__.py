@@ -36,7 +36,8 @@ from components.network import Network, NetworkArgs
 from components.providers import Placement, declare_providers, edge_provider
 from components.recovery import Recovery, RecoveryArgs, backup_tag
 from finplatform import PROJECT
-from finplatform.config import ConfigError, raw_config_from_runtime, resolve_stack
+from finplatform.config import ConfigError, raw_config_from_runtime
+from finplatform.stack import resolve_stack
 
 try:
     stack = resolve_stack(pulumi.get_stack(), raw_config_from_runtime())

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from finplatform.config import ResolvedStack
+from finplatform.stack import ResolvedStack
 
 
 @dataclass(frozen=True)

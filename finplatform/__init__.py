@@ -1,4 +1,6 @@
-"""finplatform's offline toolkit: typed stack configuration, blueprints, Pulumi mocks and the offline plan."""
+"""finplatform's model: typed stack configuration, environment profiles, blueprints, the size catalogue, the
+network layout and usage assumptions. The Pulumi program and the policy packs import it; it loads no tooling
+(that lives in ``finplatform.tooling`` and is never imported by the program)."""
 
 from pathlib import Path
 

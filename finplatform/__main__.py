@@ -13,8 +13,8 @@ from finplatform.config import ConfigError
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from finplatform.plan import plan_stack, render_cost, render_policies, render_tree
-    from finplatform.policy_eval import read_policy_pack_config
+    from finplatform.tooling.plan import plan_stack, render_cost, render_policies, render_tree
+    from finplatform.tooling.policy_eval import read_policy_pack_config
 
     started = time.perf_counter()
     pack_config = read_policy_pack_config(Path(p) for p in args.policy_pack_config)
@@ -44,7 +44,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from finplatform.project_file import GENERATED_FILES
+    from finplatform.tooling.project_file import GENERATED_FILES
 
     for relative, render in GENERATED_FILES.items():
         (ROOT / relative).write_text(render(), encoding="utf-8")
@@ -53,7 +53,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from finplatform.benchmark import run_benchmark
+    from finplatform.tooling.benchmark import run_benchmark
 
     result = run_benchmark(args.stack, args.repeat)
     print(f"plan --stack {result.stack} --no-policies: {result.resources} resources, {result.plan_seconds:.2f} s wall")

@@ -1,19 +1,23 @@
 """The instance sizes AWS offers, so that config naming a size that does not exist fails at load time.
 
-The sizes are those of the vendored price table (finplatform/cost/prices.json): the families the seeds and
-the environment profiles use, plus their neighbours. A size missing there is rejected with the list of
-allowed ones; add it, with its price, when the platform needs it.
+The catalogue owns its data (``catalog.json`` beside this file): the families the seeds and the environment
+profiles use, plus their neighbours. A size missing there is rejected with the list of allowed ones. The cost
+model imports this catalogue, never the reverse; a test keeps every catalogued size priced.
 """
 
-from finplatform.cost.model import price_table
+import json
+from pathlib import Path
 
-_PRICED = price_table()["regions"]["us-east-1"]
+CATALOG_FILE = Path(__file__).with_name("catalog.json")
+with CATALOG_FILE.open(encoding="utf-8") as _handle:
+    _SIZES: dict[str, list[str]] = {k: v for k, v in json.load(_handle).items() if isinstance(v, list)}
 
-# Sizes the price table lists: a size is valid exactly when the cost model can price it.
-EC2_INSTANCE_TYPES = frozenset(_PRICED["ec2"])
-RDS_INSTANCE_CLASSES = frozenset(_PRICED["rds"])
-ELASTICACHE_NODE_TYPES = frozenset(_PRICED["elasticache"])
-TIMESTREAM_INFLUXDB_TYPES = frozenset(_PRICED["timestreamInfluxdb"])
+EC2_INSTANCE_TYPES = frozenset(_SIZES["ec2"])
+RDS_INSTANCE_CLASSES = frozenset(_SIZES["rds"])
+ELASTICACHE_NODE_TYPES = frozenset(_SIZES["elasticache"])
+TIMESTREAM_INFLUXDB_TYPES = frozenset(_SIZES["timestreamInfluxdb"])
+# The catalogue per price-table service, as the cost model names them.
+SIZES_BY_SERVICE: dict[str, frozenset[str]] = {service: frozenset(sizes) for service, sizes in _SIZES.items()}
 
 # Fargate accepts only these CPU units, each with its own memory range (MiB) and step.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, int, int]] = {

@@ -1,4 +1,5 @@
-"""Typed stack configuration: the ``finplatform:*`` keys of ``Pulumi.<stack>.yaml``, validated by pydantic.
+"""Typed stack configuration: the ``finplatform:*`` keys of ``Pulumi.<stack>.yaml`` (and ``aws:region``),
+validated by pydantic.
 
 The same functions serve ``pulumi up`` (config from the Pulumi runtime) and the offline plan (config read
 from the stack file the way the CLI reads it), so both fail the same way on the same mistake: one message
@@ -8,26 +9,14 @@ naming the stack file and the key, raised before any resource is declared.
 import ipaddress
 import json
 import typing
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
-from finplatform import PROJECT, ROOT
-from finplatform.blueprints import Blueprint, available_blueprints, read_blueprint_document
+from finplatform import PROJECT
 from finplatform.catalog import LOG_RETENTION_DAYS
-from finplatform.cost.usage import UsageError, parse_usage
-from finplatform.network_layout import (
-    LayoutError,
-    NetworkPlan,
-    check_explicit_subnets,
-    default_availability_zones,
-    derive_subnets,
-)
-from finplatform.profiles import PROFILES, Environment, NatStrategy, Profile
+from finplatform.profiles import PROFILES, Environment, NatStrategy
 
 AWS_REGIONS = frozenset(
     {
@@ -65,6 +54,9 @@ AWS_REGIONS = frozenset(
 # Namespaces a stack file may use besides the project's own: the engine's settings
 # (for example pulumi:disable-default-providers).
 FOREIGN_NAMESPACES_ALLOWED = ("pulumi",)
+# The key every Pulumi AWS user sets the region with; the program reads it for its explicit providers.
+AWS_REGION_KEY = "aws:region"
+DEFAULT_REGION = "us-east-1"
 
 
 def _check_region(value: str) -> str:
@@ -120,7 +112,12 @@ class StackConfig(BaseModel):
         description="Environment profile the stack starts from: dev, staging or prod. "
         "Default: the stack's name when it is one of those; other stack names must set it.",
     )
-    region: Region = Field("us-east-1", description="Primary AWS region.")
+    region: Region | None = Field(
+        None,
+        description="Primary AWS region; an alias of aws:region, which is the key to set "
+        "(pulumi config set aws:region ...). Both may be set only to the same value. "
+        f"Default: aws:region, else {DEFAULT_REGION}.",
+    )
     dr_region: Region = Field("us-west-2", description="Disaster-recovery region, used when drEnabled is on.")
     blueprint: str = Field("portfolio-analytics", description="Workload blueprint: the name of a file in blueprints/.")
     owner: str = Field(
@@ -264,6 +261,11 @@ class StackConfig(BaseModel):
         False, description="Allow a public EKS API endpoint outside prod (never allowed in prod)."
     )
 
+    @property
+    def primary_region(self) -> str:
+        """aws:region (or finplatform:region, its alias), else the default region."""
+        return self.region or DEFAULT_REGION
+
 
 class ConfigProblem(NamedTuple):
     key: str
@@ -283,39 +285,6 @@ class ConfigError(Exception):
         if len(lines) == 1:
             return f"invalid configuration in {self.source}: {lines[0]}"
         return f"invalid configuration in {self.source}:\n  " + "\n  ".join(lines)
-
-
-@dataclass(frozen=True)
-class ResolvedStack:
-    """A stack's validated config with its profile, blueprint and network layout worked out."""
-
-    stack: str
-    environment: Environment
-    config: StackConfig
-    profile: Profile
-    blueprint: Blueprint
-    network: NetworkPlan
-    dr_network: NetworkPlan | None = None
-
-    @property
-    def region(self) -> str:
-        return self.config.region
-
-    @property
-    def dr_region(self) -> str | None:
-        return self.config.dr_region if self.profile.dr_enabled else None
-
-    @property
-    def tags(self) -> dict[str, str]:
-        """The standard tags every taggable resource carries (through the providers' default tags)."""
-        return {
-            "project": PROJECT,
-            "environment": self.environment,
-            "blueprint": self.blueprint.name,
-            "owner": self.config.owner,
-            "cost-center": self.config.cost_center,
-            "data-classification": self.config.data_classification,
-        }
 
 
 def stack_file_name(stack: str) -> str:
@@ -359,10 +328,15 @@ def parse_stack_config(raw: dict[str, str], source: str) -> StackConfig:
         namespace, _, name = full_key.partition(":")
         if namespace in FOREIGN_NAMESPACES_ALLOWED:
             continue
+        if full_key == AWS_REGION_KEY:
+            continue
         if namespace != PROJECT:
-            hint = f"set {_key('region')} instead" if full_key == "aws:region" else f"only {PROJECT}:* keys are read"
             problems.append(
-                ConfigProblem(full_key, f"unknown key; this project declares its providers explicitly, {hint}")
+                ConfigProblem(
+                    full_key,
+                    f"unknown key; this project declares its providers explicitly and reads only {PROJECT}:* keys "
+                    f"and {AWS_REGION_KEY}",
+                )
             )
             continue
         field = _FIELD_BY_ALIAS.get(name)
@@ -376,222 +350,21 @@ def parse_stack_config(raw: dict[str, str], source: str) -> StackConfig:
             values[name] = value
     if problems:
         raise ConfigError(source, problems)
+    aws_region = raw.get(AWS_REGION_KEY)
+    if aws_region is not None:
+        own = values.get("region")
+        if own is not None and own != aws_region:
+            message = f"{own!r} differs from {AWS_REGION_KEY} ({aws_region!r}); set only {AWS_REGION_KEY}"
+            raise ConfigError(source, [ConfigProblem(_key("region"), message)])
+        try:
+            _check_region(aws_region)
+        except ValueError as exc:
+            raise ConfigError(source, [ConfigProblem(AWS_REGION_KEY, str(exc))]) from None
+        values["region"] = aws_region
     try:
         return StackConfig.model_validate(values)
     except ValidationError as exc:
         raise ConfigError(source, _pydantic_problems(exc)) from None
-
-
-def _set_path(document: Any, path: list[str], value: Any) -> None:
-    """Set ``value`` at ``path``; list items are addressed by their ``name`` or by index."""
-    node = document
-    for depth, part in enumerate(path):
-        last = depth == len(path) - 1
-        if isinstance(node, list):
-            matches = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part]
-            if matches:
-                index = matches[0]
-            elif part.isdigit() and int(part) < len(node):
-                index = int(part)
-            else:
-                names = [str(item.get("name")) for item in node if isinstance(item, dict)]
-                raise KeyError(
-                    f"no item {part!r} in {'.'.join(path[:depth]) or 'blueprint'}; items: {', '.join(names)}"
-                )
-            if last:
-                node[index] = value
-            node = node[index]
-        elif isinstance(node, dict):
-            if part not in node and not last:
-                raise KeyError(f"{'.'.join(path[: depth + 1])} is not set in the blueprint; it has: {', '.join(node)}")
-            if last:
-                node[part] = value
-            node = node[part]
-        else:
-            raise KeyError(f"{'.'.join(path[:depth])} is a value, not a mapping or list")
-
-
-def _blueprint_problem(error: ValidationError, prefix: str) -> str:
-    item = error.errors()[0]
-    where = ".".join(str(p) for p in item["loc"])
-    message = str(item["msg"]).removeprefix("Value error, ")
-    if item["type"] == "extra_forbidden":
-        message = "unknown field"
-    return f"{prefix}{where}: {message}" if where else f"{prefix}{message}"
-
-
-def load_blueprint(config: StackConfig, source: str) -> Blueprint:
-    """The stack's blueprint with its overrides applied, validated."""
-    names = available_blueprints()
-    if config.blueprint not in names:
-        raise ConfigError(
-            source,
-            [ConfigProblem(_key("blueprint"), f"unknown blueprint {config.blueprint!r}; allowed: {', '.join(names)}")],
-        )
-    file_name = f"blueprints/{config.blueprint}.yaml"
-    document = read_blueprint_document(config.blueprint)
-    try:
-        blueprint = Blueprint.model_validate(document)
-    except ValidationError as exc:
-        raise ConfigError(
-            source, [ConfigProblem(_key("blueprint"), _blueprint_problem(exc, f"{file_name}: "))]
-        ) from None
-    for position, override in enumerate(config.overrides):
-        key = f"{_key('overrides')}[{position}]"
-        path, sep, text = override.partition("=")
-        if not sep or not path.strip():
-            raise ConfigError(source, [ConfigProblem(key, f"expected path=value (got {override!r})")])
-        try:
-            _set_path(document, path.strip().split("."), yaml.safe_load(text))
-            blueprint = Blueprint.model_validate(document)
-        except KeyError as exc:
-            raise ConfigError(source, [ConfigProblem(key, str(exc.args[0]))]) from None
-        except ValidationError as exc:
-            raise ConfigError(source, [ConfigProblem(key, _blueprint_problem(exc, ""))]) from None
-    return blueprint
-
-
-def resolve_environment(stack: str, config: StackConfig, source: str) -> Environment:
-    """The configured environment, else the stack's name when it names one: a stack called prod never
-    silently gets the dev profile because a key was forgotten."""
-    if config.environment is not None:
-        return config.environment
-    for environment in PROFILES:
-        if stack == environment:
-            return environment
-    message = f"required for stack {stack!r}, whose name is not an environment; allowed: dev, staging, prod"
-    raise ConfigError(source, [ConfigProblem(_key("environment"), message)])
-
-
-def resolve_profile(environment: Environment, config: StackConfig) -> Profile:
-    """The environment profile with the stack's explicit overrides applied."""
-    overrides = {name: getattr(config, name) for name in Profile.model_fields if getattr(config, name) is not None}
-    return PROFILES[environment].model_copy(update=overrides)
-
-
-def plan_network(config: StackConfig, profile: Profile, source: str) -> NetworkPlan:
-    vpc = ipaddress.IPv4Network(config.vpc_cidr)
-    azs = config.availability_zones or default_availability_zones(config.region, profile.az_count)
-    try:
-        if len(azs) != profile.az_count:
-            raise LayoutError("availabilityZones", f"names {len(azs)} AZs but azCount is {profile.az_count}")
-        if len(set(azs)) != len(azs):
-            raise LayoutError("availabilityZones", "names an AZ twice")
-        wrong = [az for az in azs if not az.startswith(config.region)]
-        if wrong:
-            raise LayoutError("availabilityZones", f"{wrong[0]} is not in region {config.region}")
-        explicit = {
-            "public": [ipaddress.IPv4Network(c) for c in config.public_subnet_cidrs],
-            "private": [ipaddress.IPv4Network(c) for c in config.private_subnet_cidrs],
-            "isolated": [ipaddress.IPv4Network(c) for c in config.isolated_subnet_cidrs],
-        }
-        if any(explicit.values()):
-            subnets = check_explicit_subnets(vpc, profile.az_count, explicit)  # type: ignore[arg-type]
-        else:
-            subnets = derive_subnets(vpc, profile.az_count, config.subnet_prefix_length)
-    except LayoutError as exc:
-        raise ConfigError(source, [ConfigProblem(_key(exc.key), str(exc))]) from None
-    return NetworkPlan(vpc_cidr=str(vpc), availability_zones=tuple(azs), subnets=subnets)
-
-
-# The DR network is a standby: two AZs (the fewest RDS accepts), no NAT until failover.
-DR_AZ_COUNT = 2
-
-
-def plan_dr_network(config: StackConfig, profile: Profile, source: str) -> NetworkPlan:
-    """The DR region's VPC layout: the same tiers over two AZs, in a range that cannot clash with the primary."""
-    primary, dr = ipaddress.IPv4Network(config.vpc_cidr), ipaddress.IPv4Network(config.dr_vpc_cidr)
-    if primary.overlaps(dr):
-        message = f"{dr} overlaps vpcCidr {primary}; the regions' VPCs must not overlap so they can be peered"
-        raise ConfigError(source, [ConfigProblem(_key("drVpcCidr"), message)])
-    try:
-        subnets = derive_subnets(dr, DR_AZ_COUNT, config.subnet_prefix_length)
-    except LayoutError as exc:
-        raise ConfigError(source, [ConfigProblem(_key("drVpcCidr"), str(exc))]) from None
-    azs = default_availability_zones(config.dr_region, DR_AZ_COUNT)
-    return NetworkPlan(vpc_cidr=str(dr), availability_zones=tuple(azs), subnets=subnets)
-
-
-def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
-    """Validate a stack's raw config and work out everything the layers need. Raises ConfigError."""
-    source = stack_file_name(stack)
-    config = parse_stack_config(raw, source)
-    environment = resolve_environment(stack, config, source)
-    profile = resolve_profile(environment, config)
-    if profile.dr_enabled and config.dr_region == config.region:
-        raise ConfigError(source, [ConfigProblem(_key("drRegion"), f"must differ from region ({config.region})")])
-    blueprint = load_blueprint(config, source)
-    network = plan_network(config, profile, source)
-    dr_network = plan_dr_network(config, profile, source) if profile.dr_enabled else None
-    try:
-        parse_usage(environment, config.usage)
-    except UsageError as error:
-        raise ConfigError(source, [ConfigProblem(f"{_key('usage')}[{error.position}]", str(error))]) from None
-    return ResolvedStack(
-        stack=stack,
-        environment=environment,
-        config=config,
-        profile=profile,
-        blueprint=blueprint,
-        network=network,
-        dr_network=dr_network,
-    )
-
-
-# --- reading config the way the Pulumi CLI does -------------------------------------------------------
-
-
-def _as_engine_string(value: Any) -> str:
-    """The CLI passes scalars as text and lists or maps as JSON."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    return str(value)
-
-
-def project_config_defaults(root: Path = ROOT) -> dict[str, str]:
-    """Defaults declared in the ``config:`` section of Pulumi.yaml, keyed ``finplatform:<key>``."""
-    with (root / "Pulumi.yaml").open(encoding="utf-8") as handle:
-        project = yaml.safe_load(handle) or {}
-    defaults = {}
-    for name, spec in (project.get("config") or {}).items():
-        key = name if ":" in name else _key(name)
-        if isinstance(spec, dict) and "default" in spec:
-            defaults[key] = _as_engine_string(spec["default"])
-        elif not isinstance(spec, dict):
-            defaults[key] = _as_engine_string(spec)
-    return defaults
-
-
-def read_stack_file(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
-    """The config map the CLI would hand the program for ``stack``, and the keys holding secrets.
-
-    Encrypted (``secure:``) values cannot be decrypted offline; they are passed as a marked placeholder.
-    """
-    source = stack_file_name(stack)
-    path = root / source
-    if not path.is_file():
-        stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml"))
-        raise ConfigError(source, [ConfigProblem("stack", f"no such stack file; stacks: {', '.join(stacks)}")])
-    try:
-        with path.open(encoding="utf-8") as handle:
-            document = yaml.safe_load(handle) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, [ConfigProblem("config", f"not valid YAML: {exc}")]) from None
-    section = document.get("config") or {}
-    if not isinstance(section, dict):
-        raise ConfigError(source, [ConfigProblem("config", "must be a mapping of key: value")])
-    raw = project_config_defaults(root)
-    secret_keys = []
-    for name, value in section.items():
-        key = str(name) if ":" in str(name) else _key(str(name))
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            raw[key] = "[secret]"
-            secret_keys.append(key)
-        else:
-            raw[key] = _as_engine_string(value)
-    return raw, secret_keys
 
 
 def raw_config_from_runtime() -> dict[str, str]:

@@ -6,9 +6,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from finplatform.mocks import CapturingMonitor, PlannedResource, install_mocks, run_declarations
-from finplatform.plan import Plan, run_program
-from finplatform.policy_eval import POLICIES_DIR, AnalyzedResource, PackProcess, Violation
+from finplatform.tooling.mocks import CapturingMonitor, PlannedResource, install_mocks, run_declarations
+from finplatform.tooling.plan import Plan, run_program
+from finplatform.tooling.policy_eval import POLICIES_DIR, AnalyzedResource, PackProcess, Violation
 
 
 class Engine:

@@ -9,9 +9,9 @@ import pulumi
 import pytest
 
 from finplatform import ROOT
-from finplatform.mocks import install_mocks, run_declarations
-from finplatform.plan import Plan
-from finplatform.remote_components import DerivedResource
+from finplatform.tooling.mocks import install_mocks, run_declarations
+from finplatform.tooling.plan import Plan
+from finplatform.tooling.remote_components import DerivedResource
 
 STACKS = ("dev", "staging", "prod")
 STANDARD_TAGS = {"project", "environment", "blueprint", "owner", "cost-center", "data-classification"}

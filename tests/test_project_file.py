@@ -5,7 +5,7 @@ import yaml
 
 from finplatform import ROOT
 from finplatform.config import StackConfig
-from finplatform.project_file import GENERATED_FILES
+from finplatform.tooling.project_file import GENERATED_FILES
 
 
 @pytest.mark.parametrize("relative", sorted(GENERATED_FILES))

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from finplatform import ROOT
-from finplatform.policy_eval import discover_packs
+from finplatform.tooling.policy_eval import discover_packs
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 

@@ -5,9 +5,9 @@ from collections.abc import Iterable, Sequence
 from fnmatch import fnmatch
 from typing import Any
 
-from finplatform.cost.model import PricedResource, estimate
-from finplatform.cost.usage import UsageError, parse_usage
-from finplatform.remote_components import EXPANDERS
+from finplatform.tooling.cost.model import PricedResource, estimate
+from finplatform.tooling.remote_components import EXPANDERS
+from finplatform.usage import UsageError, parse_usage
 from policies.common import types as t
 from policies.common.framework import STANDARD_TAGS, Context, Rule, Subject, as_list, decoded, effective_tags
 

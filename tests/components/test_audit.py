@@ -8,7 +8,7 @@ import pulumi_aws as aws
 
 from components.audit import CONFIG_RULES, Audit, AuditArgs, AuditSwitches
 from components.providers import Placement
-from finplatform.plan import Plan
+from finplatform.tooling.plan import Plan
 from tests.conftest import Engine
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from components.compute import capacity_strategy, execution_policy, image_repository, task_policy
 from finplatform.blueprints import Service
-from finplatform.mocks import PlannedResource
-from finplatform.plan import Plan
+from finplatform.tooling.mocks import PlannedResource
+from finplatform.tooling.plan import Plan
 from tests.conftest import Engine
 
 

@@ -11,8 +11,8 @@ import pytest
 from components.compute import Ec2Args, Ec2Services, Grants, Registry, RegistryArgs
 from components.providers import Placement
 from finplatform.blueprints import Service
-from finplatform.plan import Plan
 from finplatform.profiles import PROFILES
+from finplatform.tooling.plan import Plan
 from tests.conftest import Analyzers, Engine
 
 SIZES = {"dev": (1, 2), "staging": (2, 3), "prod": (2, 4)}

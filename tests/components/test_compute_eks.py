@@ -9,9 +9,9 @@ import pytest
 from components.compute import KubernetesArgs, KubernetesCluster
 from components.providers import Placement
 from finplatform.blueprints import Service
-from finplatform.plan import Plan
 from finplatform.profiles import PROFILES
-from finplatform.remote_components import EXPANDERS
+from finplatform.tooling.plan import Plan
+from finplatform.tooling.remote_components import EXPANDERS
 from tests.conftest import Analyzers, Engine
 
 # seed 001: t3.medium nodes, 2 to 10

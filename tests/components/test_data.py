@@ -11,9 +11,9 @@ import pytest
 from components.data import ObjectStorageArgs, Redis, RedisArgs, StoreNetwork, _statements_for
 from components.providers import Placement
 from finplatform.blueprints import RedisSize
-from finplatform.mocks import PlannedResource
-from finplatform.plan import Plan
 from finplatform.profiles import PROFILES
+from finplatform.tooling.mocks import PlannedResource
+from finplatform.tooling.plan import Plan
 from tests.conftest import Engine
 
 SG = "aws:ec2/securityGroup:SecurityGroup"

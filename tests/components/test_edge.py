@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 import pytest
 
 from components.edge import CACHING_DISABLED, MANAGED_RULE_GROUPS, TLS_POLICY
-from finplatform.config import read_stack_file
-from finplatform.mocks import PlannedResource
-from finplatform.plan import Plan, run_program
+from finplatform.tooling.mocks import PlannedResource
+from finplatform.tooling.plan import Plan, run_program
+from finplatform.tooling.stack_files import read_stack_file
 from tests.conftest import Analyzers
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0example"
@@ -270,7 +270,7 @@ def test_packs_accept_the_cdn_and_dns_in_prod(
 def test_outside_us_east_1_cloudfront_parts_get_a_us_east_1_provider() -> None:
     # GIVEN dev moved to eu-west-1 with a domain
     raw, _ = read_stack_file("dev")
-    plan = run_program("dev", raw_config={**raw, **DOMAIN, "finplatform:region": "eu-west-1"})
+    plan = run_program("dev", raw_config={**raw, **DOMAIN, "aws:region": "eu-west-1"})
     # THEN the CloudFront certificate, web ACL, cache policies and distribution use a us-east-1 provider
     (edge,) = [r for r in plan.resources if r.type == "pulumi:providers:aws" and r.name == "aws-edge"]
     assert edge.inputs["region"] == "us-east-1"

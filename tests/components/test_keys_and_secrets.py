@@ -9,7 +9,7 @@ import pytest
 
 from components.keys_and_secrets import KEY_DOMAINS, Keys, KeysArgs, key_domains, key_policy
 from finplatform.blueprints import Blueprint
-from finplatform.plan import Plan
+from finplatform.tooling.plan import Plan
 from tests.conftest import Engine
 
 ROOT = "arn:aws:iam::111122223333:root"

@@ -11,7 +11,7 @@ import pytest
 from components.network import Network, NetworkArgs, flow_logs_delivery_policy
 from finplatform.network_layout import NetworkPlan, derive_subnets
 from finplatform.profiles import NatStrategy
-from finplatform.remote_components import awsx_vpc_outputs
+from finplatform.tooling.remote_components import awsx_vpc_outputs
 from tests.conftest import Engine
 
 LOGS_KEY = "arn:aws:kms:us-east-1:111122223333:key/logs"

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from finplatform.plan import Plan
+from finplatform.tooling.plan import Plan
 
 
 def test_vault_is_encrypted_with_the_backups_key(planned: Callable[[str], Plan]) -> None:

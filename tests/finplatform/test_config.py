@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from finplatform.config import ConfigError, read_stack_file, resolve_stack
+from finplatform.config import ConfigError
+from finplatform.stack import resolve_stack
+from finplatform.tooling.stack_files import read_stack_file
 
 
 def _raw(**keys: object) -> dict[str, str]:
@@ -81,8 +83,41 @@ def test_unknown_key_is_rejected_with_the_allowed_keys() -> None:
 
 
 def test_key_in_a_foreign_namespace_is_rejected() -> None:
-    message = _rejected({"aws:region": "us-east-1"})
-    assert "aws:region: unknown key" in message and "finplatform:region" in message
+    # GIVEN a provider setting the program would ignore, since it declares its providers explicitly
+    message = _rejected({"aws:profile": "admin"})
+    # THEN it is refused, saying which keys are read
+    assert "aws:profile: unknown key" in message and "aws:region" in message
+
+
+def test_aws_region_is_the_primary_region() -> None:
+    # GIVEN the region set the way every Pulumi AWS user sets it
+    stack = resolve_stack("dev", {"aws:region": "eu-west-1"})
+    # THEN the stack and its AZs are in that region
+    assert stack.region == "eu-west-1"
+    assert stack.network.availability_zones == ("eu-west-1a", "eu-west-1b")
+
+
+def test_finplatform_region_is_kept_as_an_alias() -> None:
+    # GIVEN an older stack file that sets only finplatform:region, or both keys to the same value
+    # THEN either is the primary region
+    assert resolve_stack("dev", _raw(region="eu-west-2")).region == "eu-west-2"
+    assert resolve_stack("dev", {**_raw(region="eu-west-2"), "aws:region": "eu-west-2"}).region == "eu-west-2"
+
+
+def test_region_defaults_to_us_east_1() -> None:
+    assert resolve_stack("dev", {}).region == "us-east-1"
+
+
+def test_aws_region_and_finplatform_region_that_differ_are_one_clear_error() -> None:
+    # GIVEN both region keys, disagreeing
+    message = _rejected({**_raw(region="eu-west-2"), "aws:region": "eu-west-1"})
+    # THEN the message names the alias and says to set only aws:region
+    assert "finplatform:region: 'eu-west-2' differs from aws:region ('eu-west-1'); set only aws:region" in message
+
+
+def test_unknown_aws_region_is_rejected_naming_aws_region() -> None:
+    message = _rejected({"aws:region": "mars-north-1"})
+    assert "aws:region: unknown AWS region 'mars-north-1'" in message
 
 
 def test_wrong_type_is_rejected() -> None:

@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from finplatform.policy_eval import AnalyzedResource
+from finplatform.tooling.policy_eval import AnalyzedResource
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/0example"
 TAGS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from finplatform.__main__ import main
-from finplatform.plan import Plan, plan_stack
+from finplatform.tooling.plan import Plan, plan_stack
 
 STACKS = ("dev", "staging", "prod")
 # Outside prod the profiles relax data protection on purpose (dev: single-AZ, one-day backups, no deletion

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from finplatform.remote_components import (
+from finplatform.tooling.remote_components import (
     awsx_vpc_outputs,
     expand_awsx_vpc,
     expand_eks_cluster,

@@ -20,7 +20,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from finplatform import PROJECT
-from finplatform.remote_components import OUTPUTS, physical_id
+from finplatform.tooling.remote_components import OUTPUTS, physical_id
 
 ACCOUNT_ID = "111122223333"
 SECRET_PLACEHOLDER = "[secret]"

@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from finplatform.cost.refresh import on_demand_hourly, refresh
+from finplatform.tooling.cost.refresh import on_demand_hourly, refresh
 
 
 def _product(usd: str) -> dict[str, Any]:

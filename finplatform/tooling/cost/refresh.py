@@ -1,6 +1,6 @@
 """Rebuild the instance prices of prices.json from the AWS Price List API.
 
-    pip install boto3 && python -m finplatform.cost.refresh
+    pip install boto3 && python -m finplatform.tooling.cost.refresh
 
 Needs AWS credentials allowed ``pricing:GetProducts``. It refreshes the hourly on-demand prices of every EC2,
 RDS (PostgreSQL) and ElastiCache (Redis) size the table lists, in every region it lists, and stamps the date;
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from finplatform.cost.model import PRICES_FILE
+from finplatform.tooling.cost.model import PRICES_FILE
 
 LOCATIONS = {"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)"}
 FILTERS: dict[str, tuple[str, dict[str, str]]] = {

@@ -76,13 +76,13 @@ def render_configuration_doc() -> str:
 
 
 def _policies_doc() -> str:
-    from finplatform.policy_docs import render_policies_doc
+    from finplatform.tooling.policy_docs import render_policies_doc
 
     return render_policies_doc()
 
 
 def _cost_doc() -> str:
-    from finplatform.cost.report import render_cost_doc
+    from finplatform.tooling.cost.report import render_cost_doc
 
     return render_cost_doc()
 

@@ -6,8 +6,8 @@ distribution), and prices them with the same model as the plan. It is documentat
 (docs/cost.md), never part of a plan: the plan prices only what the program declares.
 """
 
-from finplatform.config import ResolvedStack
-from finplatform.cost.model import PricedResource
+from finplatform.stack import ResolvedStack
+from finplatform.tooling.cost.model import PricedResource
 
 
 def _resource(kind: str, name: str, region: str, **props: object) -> PricedResource:

@@ -1,6 +1,6 @@
 """The offline plan of the largest stack stays close to the SDK's own floor."""
 
-from finplatform.benchmark import run_benchmark
+from finplatform.tooling.benchmark import run_benchmark
 
 
 def test_prod_plan_takes_at_most_twice_the_sdk_floor() -> None:

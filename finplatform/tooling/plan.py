@@ -12,12 +12,13 @@ from pulumi.runtime import settings
 from pulumi.runtime.sync_await import _sync_await
 
 from finplatform import PROJECT, ROOT
-from finplatform.config import read_stack_file, resolve_stack
-from finplatform.cost.model import Estimate, PricedResource, estimate
-from finplatform.cost.usage import parse_usage
-from finplatform.mocks import PlannedResource, install_mocks, run_declarations
-from finplatform.policy_eval import AnalyzedResource, PolicyReport, evaluate, start_packs
-from finplatform.remote_components import EXPANDERS, DerivedResource, child_urn
+from finplatform.stack import resolve_stack
+from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
+from finplatform.tooling.mocks import PlannedResource, install_mocks, run_declarations
+from finplatform.tooling.policy_eval import AnalyzedResource, PolicyReport, evaluate, start_packs
+from finplatform.tooling.remote_components import EXPANDERS, DerivedResource, child_urn
+from finplatform.tooling.stack_files import read_stack_file
+from finplatform.usage import parse_usage
 
 
 @dataclass

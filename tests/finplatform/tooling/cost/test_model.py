@@ -2,9 +2,9 @@
 
 import pytest
 
-from finplatform.cost.model import PricedResource, estimate, price_table
-from finplatform.cost.usage import DEFAULTS, UsageError, parse_usage
-from finplatform.remote_components import child_urn
+from finplatform.tooling.cost.model import PricedResource, estimate, price_table
+from finplatform.tooling.remote_components import child_urn
+from finplatform.usage import DEFAULTS, UsageError, parse_usage
 
 VPC_URN = "urn:pulumi:prod::finplatform::finplatform:network:Network$awsx:ec2:Vpc::network-vpc"
 

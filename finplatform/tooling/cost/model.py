@@ -7,8 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from finplatform.cost.usage import Usage
-from finplatform.remote_components import EXPANDERS, child_urn
+from finplatform.catalog import SIZES_BY_SERVICE
+from finplatform.tooling.remote_components import EXPANDERS, child_urn
+from finplatform.usage import Usage
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 
@@ -92,7 +93,8 @@ class _Context:
     def hourly(self, service: str, size: str) -> float:
         rates: Mapping[str, float] = self.prices[service]
         if size not in rates:
-            raise KeyError(f"no {service} price for {size!r}")
+            known = size in SIZES_BY_SERVICE.get(service, frozenset())
+            raise KeyError(f"no {service} price for {size!r}" + ("" if known else " (not in the size catalogue)"))
         return rates[size]
 
 

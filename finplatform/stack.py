@@ -1,0 +1,215 @@
+"""A stack resolved: its validated config with the profile, the blueprint (overrides applied) and the network
+layout worked out. Everything here runs before any resource is declared, so a mistake stops ``pulumi up`` and
+the offline plan with one message naming the stack file and the key."""
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from finplatform import PROJECT
+from finplatform.blueprints import Blueprint, available_blueprints, read_blueprint_document
+from finplatform.config import ConfigError, ConfigProblem, StackConfig, _key, parse_stack_config, stack_file_name
+from finplatform.network_layout import (
+    LayoutError,
+    NetworkPlan,
+    check_explicit_subnets,
+    default_availability_zones,
+    derive_subnets,
+)
+from finplatform.profiles import PROFILES, Environment, Profile
+from finplatform.usage import UsageError, parse_usage
+
+
+@dataclass(frozen=True)
+class ResolvedStack:
+    """A stack's validated config with its profile, blueprint and network layout worked out."""
+
+    stack: str
+    environment: Environment
+    config: StackConfig
+    profile: Profile
+    blueprint: Blueprint
+    network: NetworkPlan
+    dr_network: NetworkPlan | None = None
+
+    @property
+    def region(self) -> str:
+        """The primary region: aws:region (or its alias finplatform:region), else the default."""
+        return self.config.primary_region
+
+    @property
+    def dr_region(self) -> str | None:
+        return self.config.dr_region if self.profile.dr_enabled else None
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The standard tags every taggable resource carries (through the providers' default tags)."""
+        return {
+            "project": PROJECT,
+            "environment": self.environment,
+            "blueprint": self.blueprint.name,
+            "owner": self.config.owner,
+            "cost-center": self.config.cost_center,
+            "data-classification": self.config.data_classification,
+        }
+
+
+def _set_path(document: Any, path: list[str], value: Any) -> None:
+    """Set ``value`` at ``path``; list items are addressed by their ``name`` or by index."""
+    node = document
+    for depth, part in enumerate(path):
+        last = depth == len(path) - 1
+        if isinstance(node, list):
+            matches = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part]
+            if matches:
+                index = matches[0]
+            elif part.isdigit() and int(part) < len(node):
+                index = int(part)
+            else:
+                names = [str(item.get("name")) for item in node if isinstance(item, dict)]
+                raise KeyError(
+                    f"no item {part!r} in {'.'.join(path[:depth]) or 'blueprint'}; items: {', '.join(names)}"
+                )
+            if last:
+                node[index] = value
+            node = node[index]
+        elif isinstance(node, dict):
+            if part not in node and not last:
+                raise KeyError(f"{'.'.join(path[: depth + 1])} is not set in the blueprint; it has: {', '.join(node)}")
+            if last:
+                node[part] = value
+            node = node[part]
+        else:
+            raise KeyError(f"{'.'.join(path[:depth])} is a value, not a mapping or list")
+
+
+def _blueprint_problem(error: ValidationError, prefix: str) -> str:
+    item = error.errors()[0]
+    where = ".".join(str(p) for p in item["loc"])
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "extra_forbidden":
+        message = "unknown field"
+    return f"{prefix}{where}: {message}" if where else f"{prefix}{message}"
+
+
+def load_blueprint(config: StackConfig, source: str) -> Blueprint:
+    """The stack's blueprint with its overrides applied, validated."""
+    names = available_blueprints()
+    if config.blueprint not in names:
+        raise ConfigError(
+            source,
+            [ConfigProblem(_key("blueprint"), f"unknown blueprint {config.blueprint!r}; allowed: {', '.join(names)}")],
+        )
+    file_name = f"blueprints/{config.blueprint}.yaml"
+    document = read_blueprint_document(config.blueprint)
+    try:
+        blueprint = Blueprint.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError(
+            source, [ConfigProblem(_key("blueprint"), _blueprint_problem(exc, f"{file_name}: "))]
+        ) from None
+    for position, override in enumerate(config.overrides):
+        key = f"{_key('overrides')}[{position}]"
+        path, sep, text = override.partition("=")
+        if not sep or not path.strip():
+            raise ConfigError(source, [ConfigProblem(key, f"expected path=value (got {override!r})")])
+        try:
+            _set_path(document, path.strip().split("."), yaml.safe_load(text))
+            blueprint = Blueprint.model_validate(document)
+        except KeyError as exc:
+            raise ConfigError(source, [ConfigProblem(key, str(exc.args[0]))]) from None
+        except ValidationError as exc:
+            raise ConfigError(source, [ConfigProblem(key, _blueprint_problem(exc, ""))]) from None
+    return blueprint
+
+
+def resolve_environment(stack: str, config: StackConfig, source: str) -> Environment:
+    """The configured environment, else the stack's name when it names one: a stack called prod never
+    silently gets the dev profile because a key was forgotten."""
+    if config.environment is not None:
+        return config.environment
+    for environment in PROFILES:
+        if stack == environment:
+            return environment
+    message = f"required for stack {stack!r}, whose name is not an environment; allowed: dev, staging, prod"
+    raise ConfigError(source, [ConfigProblem(_key("environment"), message)])
+
+
+def resolve_profile(environment: Environment, config: StackConfig) -> Profile:
+    """The environment profile with the stack's explicit overrides applied."""
+    overrides = {name: getattr(config, name) for name in Profile.model_fields if getattr(config, name) is not None}
+    return PROFILES[environment].model_copy(update=overrides)
+
+
+def plan_network(config: StackConfig, profile: Profile, source: str) -> NetworkPlan:
+    vpc = ipaddress.IPv4Network(config.vpc_cidr)
+    azs = config.availability_zones or default_availability_zones(config.primary_region, profile.az_count)
+    try:
+        if len(azs) != profile.az_count:
+            raise LayoutError("availabilityZones", f"names {len(azs)} AZs but azCount is {profile.az_count}")
+        if len(set(azs)) != len(azs):
+            raise LayoutError("availabilityZones", "names an AZ twice")
+        wrong = [az for az in azs if not az.startswith(config.primary_region)]
+        if wrong:
+            raise LayoutError("availabilityZones", f"{wrong[0]} is not in region {config.primary_region}")
+        explicit = {
+            "public": [ipaddress.IPv4Network(c) for c in config.public_subnet_cidrs],
+            "private": [ipaddress.IPv4Network(c) for c in config.private_subnet_cidrs],
+            "isolated": [ipaddress.IPv4Network(c) for c in config.isolated_subnet_cidrs],
+        }
+        if any(explicit.values()):
+            subnets = check_explicit_subnets(vpc, profile.az_count, explicit)  # type: ignore[arg-type]
+        else:
+            subnets = derive_subnets(vpc, profile.az_count, config.subnet_prefix_length)
+    except LayoutError as exc:
+        raise ConfigError(source, [ConfigProblem(_key(exc.key), str(exc))]) from None
+    return NetworkPlan(vpc_cidr=str(vpc), availability_zones=tuple(azs), subnets=subnets)
+
+
+# The DR network is a standby: two AZs (the fewest RDS accepts), no NAT until failover.
+DR_AZ_COUNT = 2
+
+
+def plan_dr_network(config: StackConfig, profile: Profile, source: str) -> NetworkPlan:
+    """The DR region's VPC layout: the same tiers over two AZs, in a range that cannot clash with the primary."""
+    primary, dr = ipaddress.IPv4Network(config.vpc_cidr), ipaddress.IPv4Network(config.dr_vpc_cidr)
+    if primary.overlaps(dr):
+        message = f"{dr} overlaps vpcCidr {primary}; the regions' VPCs must not overlap so they can be peered"
+        raise ConfigError(source, [ConfigProblem(_key("drVpcCidr"), message)])
+    try:
+        subnets = derive_subnets(dr, DR_AZ_COUNT, config.subnet_prefix_length)
+    except LayoutError as exc:
+        raise ConfigError(source, [ConfigProblem(_key("drVpcCidr"), str(exc))]) from None
+    azs = default_availability_zones(config.dr_region, DR_AZ_COUNT)
+    return NetworkPlan(vpc_cidr=str(dr), availability_zones=tuple(azs), subnets=subnets)
+
+
+def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
+    """Validate a stack's raw config and work out everything the layers need. Raises ConfigError."""
+    source = stack_file_name(stack)
+    config = parse_stack_config(raw, source)
+    environment = resolve_environment(stack, config, source)
+    profile = resolve_profile(environment, config)
+    if profile.dr_enabled and config.dr_region == config.primary_region:
+        raise ConfigError(
+            source, [ConfigProblem(_key("drRegion"), f"must differ from region ({config.primary_region})")]
+        )
+    blueprint = load_blueprint(config, source)
+    network = plan_network(config, profile, source)
+    dr_network = plan_dr_network(config, profile, source) if profile.dr_enabled else None
+    try:
+        parse_usage(environment, config.usage)
+    except UsageError as error:
+        raise ConfigError(source, [ConfigProblem(f"{_key('usage')}[{error.position}]", str(error))]) from None
+    return ResolvedStack(
+        stack=stack,
+        environment=environment,
+        config=config,
+        profile=profile,
+        blueprint=blueprint,
+        network=network,
+        dr_network=dr_network,
+    )
