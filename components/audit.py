@@ -9,8 +9,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.data import encrypted_log_group, service_role
 from components.providers import Placement
+from components.shared.iam import attach_managed, inline_policy, role_with_policy, service_role
+from components.shared.logs import encrypted_log_group
 
 # AWS Config managed rules mirroring the packs' policies.
 CONFIG_RULES = {
@@ -44,9 +45,13 @@ class AuditSwitches:
     """Which account-level services this stack declares."""
 
     cloudtrail: bool = True
+    """A multi-region CloudTrail trail."""
     config: bool = True
+    """The AWS Config recorder, delivery channel and rules."""
     guardduty: bool = True
+    """A GuardDuty detector."""
     securityhub: bool = True
+    """Security Hub with the FSBP standard."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +59,19 @@ class AuditArgs:
     """Inputs of the audit layer."""
 
     placement: Placement
-    switches: AuditSwitches
+    """Primary region's provider, region and account."""
     audit_bucket_name: pulumi.Input[str]
+    """Bucket CloudTrail and Config deliver to."""
     audit_bucket_arn: pulumi.Input[str]
+    """Its ARN, for Config's delivery policy."""
     logs_key_arn: pulumi.Input[str]
+    """KMS key of the trail and its log group."""
     data_key_arn: pulumi.Input[str]
-    protect: bool
+    """KMS key of the audit bucket, which Config writes with."""
+    switches: AuditSwitches = AuditSwitches()
+    """Which account-level services this stack declares."""
+    protect: bool = False
+    """Pulumi protect on the trail and its log group."""
 
 
 def cloudtrail_bucket_statements(partition: str) -> list[dict[str, Any]]:
@@ -138,19 +150,14 @@ class Audit(pulumi.ComponentResource):
                 parent=self,
                 protect=args.protect,
             )
-            role = service_role(
+            role, _ = role_with_policy(
                 f"{name}-trail-role",
+                f"{name}-trail-delivery",
                 "cloudtrail.amazonaws.com",
                 placement,
                 "CloudTrail delivery to CloudWatch Logs",
-                self,
-            )
-            aws.iam.RolePolicy(
-                f"{name}-trail-delivery",
-                aws.iam.RolePolicyArgs(
-                    role=role.id, policy=group.arn.apply(lambda arn: json.dumps(delivery_policy(arn)))
-                ),
-                opts=child,
+                document=group.arn.apply(lambda arn: json.dumps(delivery_policy(arn))),
+                parent=self,
             )
             aws.cloudtrail.Trail(
                 f"{name}-trail",
@@ -189,25 +196,16 @@ class Audit(pulumi.ComponentResource):
     def _config(self, name: str, args: AuditArgs) -> None:
         placement = args.placement
         role = service_role(f"{name}-config-role", "config.amazonaws.com", placement, "AWS Config recorder", self)
-        aws.iam.RolePolicyAttachment(
-            f"{name}-config-managed-policy",
-            aws.iam.RolePolicyAttachmentArgs(
-                role=role.name,
-                # AWS_ConfigRole grants the read-only Describe/List calls Config needs on every resource type it
-                # records; those cannot be listed resource by resource.
-                policy_arn=f"arn:{placement.partition}:iam::aws:policy/service-role/AWS_ConfigRole",
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
+        # AWS_ConfigRole grants the read-only Describe/List calls Config needs on every resource type it records;
+        # those cannot be listed resource by resource.
+        attach_managed(f"{name}-config-managed-policy", role, placement.partition, "service-role/AWS_ConfigRole", self)
+        inline_policy(
             f"{name}-config-delivery",
-            aws.iam.RolePolicyArgs(
-                role=role.id,
-                policy=pulumi.Output.all(args.audit_bucket_arn, placement.account_id, args.data_key_arn).apply(
-                    lambda values: json.dumps(config_delivery_policy(*values))
-                ),
+            role,
+            pulumi.Output.all(args.audit_bucket_arn, placement.account_id, args.data_key_arn).apply(
+                lambda values: json.dumps(config_delivery_policy(*values))
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            self,
         )
         recorder = aws.cfg.Recorder(
             f"{name}-config-recorder",

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
+from components.shared.arns import partition_for
+from components.shared.secrets import store_secret
 from finplatform.blueprints import Blueprint, Secret
 
 KeyDomain = Literal["data", "logs", "secrets", "backups"]
@@ -165,21 +166,33 @@ def _policy_renderer(domain: KeyDomain, args: "KeysArgs") -> Callable[[str], str
 class KeysArgs:
     """Inputs of the keys layer."""
 
-    domains: Sequence[KeyDomain]
     account_id: pulumi.Input[str]
+    """The account whose root administers the keys."""
     region: str
-    partition: str
-    alias_prefix: str
-    deletion_window_days: int
-    protect: bool
-    cloudfront_reads_data: bool = False  # the CDN serves the assets bucket, encrypted with the data key
+    """Region of the keys (for kms:ViaService)."""
+    domains: Sequence[KeyDomain] = KEY_DOMAINS
+    """Data domains that get a key: data, logs, secrets, backups."""
+    alias_prefix: str = "finplatform"
+    """Aliases are alias/<prefix>-<domain>."""
+    deletion_window_days: int = 30
+    """Waiting period before a deleted key is destroyed (7-30)."""
+    protect: bool = False
+    """Pulumi protect on the keys."""
+    cloudfront_reads_data: bool = False
+    """The CDN serves the assets bucket, encrypted with the data key, so CloudFront may decrypt with it."""
+
+    @property
+    def partition(self) -> str:
+        return partition_for(self.region)
 
 
 class Keys(pulumi.ComponentResource):
     """Customer-managed KMS keys, one per data domain, each with rotation on and an alias."""
 
     keys: dict[KeyDomain, aws.kms.Key]
+    """The keys by domain."""
     arns: dict[KeyDomain, pulumi.Output[str]]
+    """Their ARNs by domain."""
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:keys:Keys", name, None, opts)
@@ -211,57 +224,24 @@ class Keys(pulumi.ComponentResource):
         return self.arns[domain]
 
 
-def store_secret(
-    name: str,
-    secret_name: str,
-    description: str,
-    kms_key_arn: pulumi.Input[str],
-    *,
-    recovery_window_days: int,
-    parent: pulumi.Resource,
-    protect: bool,
-    generate: int | None = None,
-    replicas: Sequence[aws.secretsmanager.SecretReplicaArgs] | None = None,
-) -> tuple[aws.secretsmanager.Secret, random.RandomPassword | None]:
-    """A Secrets Manager secret encrypted with ``kms_key_arn``; with ``generate``, a random value of that many
-    characters is made at deploy time and stored as its first version (held by Pulumi only as a secret)."""
-    secret = aws.secretsmanager.Secret(
-        name,
-        aws.secretsmanager.SecretArgs(
-            name=secret_name,
-            description=description,
-            kms_key_id=kms_key_arn,
-            recovery_window_in_days=recovery_window_days,
-            replicas=list(replicas) if replicas else None,
-        ),
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
-    )
-    if generate is None:
-        return secret, None
-    value = random.RandomPassword(
-        f"{name}-value",
-        random.RandomPasswordArgs(length=generate, special=False),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    aws.secretsmanager.SecretVersion(
-        f"{name}-version",
-        aws.secretsmanager.SecretVersionArgs(secret_id=secret.id, secret_string=value.result),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    return secret, value
-
-
 @dataclass(frozen=True)
 class SecretsArgs:
     """Inputs of the application-secrets component."""
 
-    secrets: Sequence[Secret]
     kms_key_arn: pulumi.Input[str]
+    """The secrets key."""
     path: str
-    recovery_window_days: int
-    protect: bool
+    """Secret names are <path>/<secret>."""
+    secrets: Sequence[Secret] = ()
+    """The blueprint's application secrets."""
+    recovery_window_days: int = 30
+    """Days a deleted secret stays restorable."""
+    protect: bool = False
+    """Pulumi protect on the secrets."""
     replica_region: str | None = None
+    """Region each secret is replicated to; none without DR."""
     replica_kms_key_arn: pulumi.Input[str] | None = None
+    """The secrets key of the replica region."""
 
 
 class Secrets(pulumi.ComponentResource):
@@ -272,6 +252,7 @@ class Secrets(pulumi.ComponentResource):
     """
 
     arns: dict[str, pulumi.Output[str]]
+    """Secret ARNs by name."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:keys:Secrets", name, None, opts)

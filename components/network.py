@@ -14,6 +14,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
+from components.providers import Placement
+from components.shared.iam import role_with_policy
 from finplatform.network_layout import TIERS, NetworkPlan, Tier
 from finplatform.profiles import NatStrategy
 
@@ -80,26 +82,38 @@ class NetworkArgs:
     """Inputs of the network layer."""
 
     plan: NetworkPlan
-    nat_strategy: NatStrategy
-    region: str
-    partition: str
-    account_id: pulumi.Input[str]
-    flow_log_retention_days: int
+    """The VPC range, its AZs and each tier's subnet CIDRs."""
+    placement: Placement
+    """The region's provider, region and account."""
     logs_key_arn: pulumi.Input[str]
-    protect_logs: bool
+    """KMS key of the flow-log group."""
+    nat_strategy: NatStrategy = "one-per-az"
+    """NAT gateways: none, single or one-per-az."""
+    flow_log_retention_days: int = 30
+    """Retention of the flow logs."""
+    protect_logs: bool = False
+    """Pulumi protect and CloudWatch deletion protection on the flow-log group."""
 
 
 class Network(pulumi.ComponentResource):
     """The VPC and what every later layer places resources into."""
 
     vpc_id: pulumi.Output[str]
+    """The VPC."""
     public_subnet_ids: pulumi.Output[Sequence[str]]
+    """Public-tier subnets, in AZ order."""
     private_subnet_ids: pulumi.Output[Sequence[str]]
+    """Private-tier subnets, in AZ order."""
     isolated_subnet_ids: pulumi.Output[Sequence[str]]
+    """Isolated-tier subnets, in AZ order."""
     db_subnet_group_name: pulumi.Output[str]
+    """RDS subnet group on the isolated tier."""
     cache_subnet_group_name: pulumi.Output[str]
+    """ElastiCache subnet group on the isolated tier."""
     flow_log_group_arn: pulumi.Output[str]
+    """The flow-log group."""
     app_security_group_id: pulumi.Output[str]
+    """The application tier's group: compute joins it, data stores admit only it."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:network:Network", name, None, opts)
@@ -119,7 +133,7 @@ class Network(pulumi.ComponentResource):
                 vpc_endpoint_strategy=awsx.ec2.VpcEndpointStrategy.AUTO,
                 vpc_endpoint_specs=[
                     awsx.ec2.VpcEndpointSpecArgs(
-                        service_name=f"com.amazonaws.{args.region}.s3",
+                        service_name=f"com.amazonaws.{args.placement.region}.s3",
                         vpc_endpoint_type="Gateway",
                     )
                 ],
@@ -140,23 +154,18 @@ class Network(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect_logs),
         )
-        role = aws.iam.Role(
+        placement = args.placement
+        role, policy = role_with_policy(
             f"{name}-flow-logs-role",
-            aws.iam.RoleArgs(
-                description="Lets VPC Flow Logs deliver to the stack's flow-log group.",
-                assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                    lambda account: json.dumps(flow_logs_trust_policy(account, args.region, args.partition))
-                ),
-            ),
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
             f"{name}-flow-logs-delivery",
-            aws.iam.RolePolicyArgs(
-                role=role.id,
-                policy=log_group.arn.apply(lambda arn: json.dumps(flow_logs_delivery_policy(arn))),
+            "vpc-flow-logs.amazonaws.com",
+            placement,
+            "Lets VPC Flow Logs deliver to the stack's flow-log group.",
+            document=log_group.arn.apply(lambda arn: json.dumps(flow_logs_delivery_policy(arn))),
+            parent=self,
+            trust=pulumi.Output.from_input(placement.account_id).apply(
+                lambda account: json.dumps(flow_logs_trust_policy(account, placement.region, placement.partition))
             ),
-            opts=child,
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.shared.arns import partition_for
 from finplatform.stack import ResolvedStack
 
 
@@ -17,16 +18,9 @@ class RegionalProviders:
     """The providers a stack declares."""
 
     primary: aws.Provider
+    """The primary region's provider."""
     dr: aws.Provider | None
-
-
-def partition_for(region: str) -> str:
-    """The ARN partition of a region."""
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws"
+    """The DR region's provider, where the profile enables DR."""
 
 
 def _provider(name: str, region: str, tags: dict[str, str]) -> aws.Provider:
@@ -58,8 +52,11 @@ class Placement:
     """Where a component's resources go: the provider, its region and partition, and the account."""
 
     provider: aws.Provider
+    """The explicit provider of the region."""
     region: str
+    """The region's name."""
     account_id: pulumi.Input[str]
+    """The account the stack deploys to."""
 
     @property
     def partition(self) -> str:

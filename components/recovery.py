@@ -6,9 +6,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.data import service_role
 from components.providers import Placement
-from finplatform.profiles import Profile
+from components.shared.iam import attach_managed, service_role
 
 BACKUP_TAG = "backup-plan"
 # AWS-managed policies for the AWS Backup service role: AWS Backup needs service-wide rights over every
@@ -34,22 +33,32 @@ class RecoveryArgs:
     """Inputs of the recovery layer."""
 
     stack: str
-    profile: Profile
+    """The stack's name: its backup-plan tag is <stack>-daily."""
     placement: Placement
+    """Primary region's provider, region and account."""
     backups_key_arn: pulumi.Input[str]
+    """KMS key of the vault."""
+    retention_days: int = 7
+    """Days each recovery point is kept, in both vaults."""
+    locked: bool = False
+    """Lock the vault in compliance mode (prod)."""
+    protect: bool = False
+    """Pulumi protect on the vaults."""
     dr_placement: Placement | None = None
+    """The DR region, where each backup is copied; none without DR."""
     dr_backups_key_arn: pulumi.Input[str] | None = None
+    """The DR region's backups key."""
 
 
 class Recovery(pulumi.ComponentResource):
     """AWS Backup for the stack's stateful resources."""
 
     vault_arn: pulumi.Output[str]
+    """The primary vault's ARN."""
 
     def __init__(self, name: str, args: RecoveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:recovery:Recovery", name, None, opts)
-        profile = args.profile
-        stateful = pulumi.ResourceOptions(parent=self, protect=profile.protect_stateful_resources)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         vault = aws.backup.Vault(f"{name}-vault", aws.backup.VaultArgs(kms_key_arn=args.backups_key_arn), opts=stateful)
         copy_actions = None
         if args.dr_placement is not None:
@@ -63,16 +72,16 @@ class Recovery(pulumi.ComponentResource):
             copy_actions = [
                 aws.backup.PlanRuleCopyActionArgs(
                     destination_vault_arn=dr_vault.arn,
-                    lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=profile.backup_retention_days),
+                    lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=args.retention_days),
                 )
             ]
-        if profile.protect_stateful_resources:
+        if args.locked:
             # Vault lock in compliance mode: once the grace period ends, nobody can shorten retention or delete.
             aws.backup.VaultLockConfiguration(
                 f"{name}-vault-lock",
                 aws.backup.VaultLockConfigurationArgs(
                     backup_vault_name=vault.name,
-                    min_retention_days=min(LOCK_MIN_DAYS, profile.backup_retention_days),
+                    min_retention_days=min(LOCK_MIN_DAYS, args.retention_days),
                     max_retention_days=LOCK_MAX_DAYS,
                     changeable_for_days=LOCK_GRACE_DAYS,
                 ),
@@ -88,7 +97,7 @@ class Recovery(pulumi.ComponentResource):
                         schedule="cron(0 5 ? * * *)",
                         start_window=60,
                         completion_window=360,
-                        lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=profile.backup_retention_days),
+                        lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=args.retention_days),
                         copy_actions=copy_actions,
                     )
                 ]
@@ -97,13 +106,7 @@ class Recovery(pulumi.ComponentResource):
         )
         role = service_role(f"{name}-role", "backup.amazonaws.com", args.placement, "AWS Backup service role", self)
         for position, policy in enumerate(BACKUP_POLICIES):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-role-policy-{position + 1}",
-                aws.iam.RolePolicyAttachmentArgs(
-                    role=role.name, policy_arn=f"arn:{args.placement.partition}:iam::aws:policy/{policy}"
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            attach_managed(f"{name}-role-policy-{position + 1}", role, args.placement.partition, policy, self)
         ((key, value),) = backup_tag(args.stack).items()
         aws.backup.Selection(
             f"{name}-selection",

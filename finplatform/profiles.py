@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Environment = Literal["dev", "staging", "prod"]
+# Secrets Manager keeps a deleted secret restorable for 7 to 30 days.
+SECRET_RECOVERY_DAYS_MINIMUM = 7
+SECRET_RECOVERY_DAYS_PROTECTED = 30
 NatStrategy = Literal["none", "single", "one-per-az"]
 
 
@@ -28,6 +31,12 @@ class Profile(BaseModel):
     detailed_monitoring: bool = Field(description="Full monitoring: detailed metrics, insights, alarms.")
     key_deletion_window_days: int = Field(description="Waiting period before a deleted KMS key is destroyed.")
     tracing: bool = Field(description="X-Ray tracing: a daemon sidecar in each task, active tracing in functions.")
+
+    @property
+    def secret_recovery_window_days(self) -> int:
+        """Days a deleted secret can still be restored: the longest Secrets Manager allows where stateful
+        resources are deletion-protected, else the shortest, so a dev stack can be rebuilt within a week."""
+        return SECRET_RECOVERY_DAYS_PROTECTED if self.deletion_protection else SECRET_RECOVERY_DAYS_MINIMUM
 
 
 # dev keeps two AZs: RDS subnet groups and ALBs refuse fewer, so "single AZ" in seed 000 means

@@ -16,10 +16,12 @@ from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from finplatform import PROJECT
+from finplatform.tooling.aliases import make_urn
 from finplatform.tooling.remote_components import OUTPUTS, physical_id
 
 ACCOUNT_ID = "111122223333"
@@ -103,7 +105,10 @@ def _replication_group(logical: str, name: str, region: str, state: dict[str, An
 
 
 def _bucket(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
-    bucket = str(state.get("bucket") or f"{state.get('bucketPrefix') or logical + '-'}{physical_id('b', logical)[-8:]}")
+    # AWS appends random characters to the prefix; they depend on the prefix, never on Pulumi's logical name,
+    # so a bucket that moves under an alias keeps its name.
+    prefix = str(state.get("bucketPrefix") or logical + "-")
+    bucket = str(state.get("bucket") or f"{prefix}{physical_id('b', prefix)[-8:]}")
     state.update(
         bucket=bucket, arn=f"arn:aws:s3:::{bucket}", bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com"
     )
@@ -329,6 +334,11 @@ class CapturingMonitor(MockMonitor):
         super().__init__(mocks)
         self.planned: list[PlannedResource] = []
         self.warnings: list[str] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole type chain, nothing for the stack itself (the SDK's mock
+        monitor keeps only the parent's last type, which would hide what an alias or a move does)."""
+        return make_urn(get_stack(), get_project(), parent, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from components.compute import capacity_strategy, execution_policy, image_repository, task_policy
+from components.compute.access import execution_policy, task_policy
+from components.compute.fargate import capacity_strategy
+from components.compute.registry import image_repository
 from finplatform.blueprints import Service
 from finplatform.tooling.mocks import PlannedResource
 from finplatform.tooling.plan import Plan
@@ -221,10 +223,10 @@ def test_function_role_names_its_secrets_and_wildcards_only_x_ray(planned: Calla
 def test_schedule_trigger_is_scoped_to_its_rule(engine: Engine, provider: Callable[[], object]) -> None:
     import pulumi
 
-    from components.compute import Functions, FunctionsArgs, Grants
+    from components.compute.access import Grants
+    from components.compute.functions import Functions, FunctionsArgs
     from components.providers import Placement
     from finplatform.blueprints import Function
-    from finplatform.profiles import PROFILES
 
     function = Function.model_validate(
         {
@@ -242,12 +244,11 @@ def test_schedule_trigger_is_scoped_to_its_rule(engine: Engine, provider: Callab
             FunctionsArgs(
                 functions=[function],
                 environment="dev",
-                profile=PROFILES["dev"],
                 placement=Placement(provider(), "us-east-1", "111122223333"),  # type: ignore[arg-type]
                 prefix="finplatform-test",
                 private_subnet_ids=[],
                 app_security_group_id="sg-app",
-                grants=Grants({}, {}, {}, None, "arn:data", "arn:secrets"),
+                grants=Grants(data_key_arn="arn:data", secrets_key_arn="arn:secrets"),
                 logs_key_arn="arn:logs",
             ),
             opts=pulumi.ResourceOptions(),

@@ -8,7 +8,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.compute import Ec2Args, Ec2Services, Grants, Registry, RegistryArgs
+from components.compute.access import Grants
+from components.compute.ec2 import Ec2Args, Ec2Services
+from components.compute.registry import Registry, RegistryArgs
 from components.providers import Placement
 from finplatform.blueprints import Service
 from finplatform.profiles import PROFILES
@@ -40,19 +42,25 @@ SERVICES = [_service("api", True), _service("worker", False), _service("monitori
 
 def _declare(environment: str, provider: Callable[[], aws.Provider]) -> None:
     placement = Placement(provider(), "us-east-1", "111122223333")
-    registry = Registry("registry", RegistryArgs(["api", "worker", "monitoring"], "finplatform-test", "arn:data"))
+    registry = Registry(
+        "registry",
+        RegistryArgs(kms_key_arn="arn:data", repositories=["api", "worker", "monitoring"], prefix="finplatform-test"),
+    )
     Ec2Services(
         "instances",
         Ec2Args(
             services=SERVICES,
             environment=environment,
-            profile=PROFILES[environment],
+            log_retention_days=PROFILES[environment].log_retention_days,  # type: ignore[index]
+            protect=PROFILES[environment].protect_stateful_resources,  # type: ignore[index]
+            detailed_monitoring=PROFILES[environment].detailed_monitoring,  # type: ignore[index]
+            logs_key_arn="arn:logs",
             placement=placement,  # type: ignore[arg-type,index]
             private_subnet_ids=["subnet-a", "subnet-b"],
             first_az="us-east-1a",
             app_security_group_id="sg-app",
-            registry=registry,
-            grants=Grants({}, {}, {}, None, "arn:aws:kms:us-east-1:111122223333:key/data", "arn:secrets"),
+            repositories=registry.by_image(),
+            grants=Grants(data_key_arn="arn:aws:kms:us-east-1:111122223333:key/data", secrets_key_arn="arn:secrets"),
             target_groups={"api": "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/api/1"},
         ),
         opts=pulumi.ResourceOptions(),

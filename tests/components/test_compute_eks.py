@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.compute import KubernetesArgs, KubernetesCluster
+from components.compute.eks import KubernetesArgs, KubernetesCluster
 from components.providers import Placement
 from finplatform.blueprints import Service
 from finplatform.profiles import PROFILES
@@ -34,7 +34,8 @@ def _declare(environment: str, provider: Callable[[], aws.Provider], public: boo
         KubernetesArgs(
             services=[CHAIN],
             environment=environment,
-            profile=PROFILES[environment],  # type: ignore[arg-type,index]
+            log_retention_days=PROFILES[environment].log_retention_days,  # type: ignore[index]
+            deletion_protection=PROFILES[environment].deletion_protection,  # type: ignore[index]
             placement=Placement(provider(), "us-east-1", "111122223333"),
             cluster_name="finplatform-test-eks",
             vpc_id="vpc-1",

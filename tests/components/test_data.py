@@ -8,10 +8,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.data import ObjectStorageArgs, Redis, RedisArgs, StoreNetwork, _statements_for
-from components.providers import Placement
-from finplatform.blueprints import RedisSize
+from components.build import cdn_assets_bucket
+from components.data.redis import Redis, RedisArgs
+from components.data.stores import StoreNetwork
 from finplatform.profiles import PROFILES
+from finplatform.stack import resolve_stack
 from finplatform.tooling.mocks import PlannedResource
 from finplatform.tooling.plan import Plan
 from tests.conftest import Engine
@@ -112,10 +113,11 @@ def test_redis_cluster_mode_follows_seed_004(engine: Engine, provider: Callable[
         Redis(
             "redis",
             RedisArgs(
-                size=RedisSize(node_type="cache.r6g.large", shards=3, replicas_per_shard=2),
+                node_type="cache.r6g.large",
+                shards=3,
+                replicas_per_shard=2,
                 engine_version="7.1",
-                profile=PROFILES["prod"],
-                placement=Placement(provider(), "us-east-1", "111122223333"),
+                multi_az=True,
                 network=StoreNetwork("vpc-1", "cache-subnets", "sg-app"),
                 data_key_arn="arn:data",
                 secrets_key_arn="arn:secrets",
@@ -200,28 +202,23 @@ def test_no_secret_value_reaches_the_engine_in_plain_inputs(planned: Callable[[s
 
 
 def _time_series(engine_name: str, provider: Callable[[], aws.Provider]) -> None:
-    from components.data import TimeSeries, TimeSeriesArgs
-    from finplatform.blueprints import TimeSeries as Spec
+    from components.data.time_series import InfluxDb, InfluxDbArgs, LiveAnalytics, LiveAnalyticsArgs
 
-    spec = Spec.model_validate(
-        {
-            "engine": engine_name,
-            "sizes": {env: {"instanceType": "db.influx.medium"} for env in ("dev", "staging", "prod")},
-        }
-    )
     provider()
-    TimeSeries(
+    if engine_name == "liveanalytics":
+        LiveAnalytics("time-series", LiveAnalyticsArgs(data_key_arn="arn:data", protect=True))
+        return
+    InfluxDb(
         "time-series",
-        TimeSeriesArgs(
-            spec=spec,
-            size=spec.sizes.prod,
-            profile=PROFILES["prod"],
+        InfluxDbArgs(
             network=StoreNetwork("vpc-1", "db-subnets", "sg-app"),
             isolated_subnet_ids=["subnet-a", "subnet-b"],
-            data_key_arn="arn:data",
             secrets_key_arn="arn:secrets",
             log_bucket="access-logs",
             secret_path="finplatform/test/time-series",
+            instance_type="db.influx.medium",
+            multi_az=True,
+            protect=True,
         ),
     )
 
@@ -270,17 +267,9 @@ def test_data_stores_follow_each_environment_profile(planned: Callable[[str], Pl
     assert bool(lock) is (stack == "prod")
 
 
-def test_only_the_bucket_cloudfront_serves_admits_it() -> None:
-    # GIVEN two assets buckets, of which CloudFront serves one
-    args = ObjectStorageArgs(
-        buckets=[("static-assets", "assets"), ("uploads", "assets")],
-        placement=Placement(aws.Provider.__new__(aws.Provider), "us-east-1", "111122223333"),
-        data_key_arn="arn:aws:kms:us-east-1:111122223333:key/example",
-        protect=False,
-        audit_lock_days=None,
-        cdn_assets_bucket="static-assets",
-    )
-    # THEN the served bucket gets the CloudFront read statement and the other one gets none
-    (served,) = _statements_for("static-assets", "assets", args)
-    assert served["Principal"] == {"Service": "cloudfront.amazonaws.com"} and served["Action"] == "s3:GetObject"
-    assert _statements_for("uploads", "assets", args) == ()
+def test_cloudfront_serves_the_assets_bucket_only_once_the_stack_has_a_domain() -> None:
+    # GIVEN the default blueprint, with and without a domain
+    domain = {"finplatform:domainName": "portfolio.example.com", "finplatform:hostedZoneId": "Z0123456789ABCDEFGHIJ"}
+    # THEN only the stack with a domain serves its assets bucket through CloudFront
+    assert cdn_assets_bucket(resolve_stack("dev", domain)) == "static-assets"
+    assert cdn_assets_bucket(resolve_stack("dev", {})) is None

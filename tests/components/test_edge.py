@@ -5,7 +5,9 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from components.edge import CACHING_DISABLED, MANAGED_RULE_GROUPS, TLS_POLICY
+from components.edge.cdn import CACHING_DISABLED
+from components.edge.load_balancer import TLS_POLICY
+from components.shared.waf import MANAGED_RULE_GROUPS
 from finplatform.tooling.mocks import PlannedResource
 from finplatform.tooling.plan import Plan, run_program
 from finplatform.tooling.stack_files import read_stack_file
@@ -100,14 +102,14 @@ def test_alb_writes_access_logs_to_its_own_sse_s3_bucket(planned: Callable[[str]
     # GIVEN the prod stack's load balancer
     plan = planned("prod")
     alb = _one(plan, "aws:lb/loadBalancer:LoadBalancer", "edge-alb")
-    bucket = _one(plan, "aws:s3/bucket:Bucket", "storage-lb-access-logs")
+    bucket = _one(plan, "aws:s3/bucket:Bucket", "edge-access-logs")
     # THEN it logs under alb/ to a bucket tagged for load-balancer logs, which has no SSE-KMS configuration
     # (ELB writes only with S3-managed keys) and admits ELB's log delivery for this account only
     assert alb.inputs["accessLogs"] == {"bucket": bucket.outputs["bucket"], "prefix": "alb", "enabled": True}
     assert bucket.inputs["tags"]["purpose"] == "lb-logs"
-    sse = [r for r in plan.resources if r.name == "storage-lb-access-logs-encryption"]
+    sse = [r for r in plan.resources if r.name == "edge-access-logs-encryption"]
     assert sse == []
-    policy = _one(plan, "aws:s3/bucketPolicy:BucketPolicy", "storage-lb-access-logs-policy")
+    policy = _one(plan, "aws:s3/bucketPolicy:BucketPolicy", "edge-access-logs-policy")
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
     assert statements["ElbLogDeliveryAccount"]["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
     assert statements["ElbLogDeliveryService"]["Resource"].endswith("/alb/AWSLogs/111122223333/*")

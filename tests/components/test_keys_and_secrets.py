@@ -22,7 +22,6 @@ def _keys(provider: Callable[[], aws.Provider], protect: bool = False) -> None:
             domains=KEY_DOMAINS,
             account_id="111122223333",
             region="us-east-1",
-            partition="aws",
             alias_prefix="finplatform-test",
             deletion_window_days=30,
             protect=protect,

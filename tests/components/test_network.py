@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.network import Network, NetworkArgs, flow_logs_delivery_policy
+from components.providers import Placement
 from finplatform.network_layout import NetworkPlan, derive_subnets
 from finplatform.profiles import NatStrategy
 from finplatform.tooling.remote_components import awsx_vpc_outputs
@@ -24,19 +25,18 @@ def _network(azs: int, nat: NatStrategy, provider: Callable[[], aws.Provider], p
         availability_zones=tuple(f"us-east-1{c}" for c in "abc"[:azs]),
         subnets=derive_subnets(vpc, azs, 24),
     )
+    region_provider = provider()
     Network(
         "network",
         NetworkArgs(
             plan=plan,
             nat_strategy=nat,
-            region="us-east-1",
-            partition="aws",
-            account_id="111122223333",
+            placement=Placement(region_provider, "us-east-1", "111122223333"),
             flow_log_retention_days=7,
             logs_key_arn=LOGS_KEY,
             protect_logs=protect,
         ),
-        opts=pulumi.ResourceOptions(provider=provider()),
+        opts=pulumi.ResourceOptions(provider=region_provider),
     )
 
 

@@ -1,0 +1,286 @@
+"""Services on EC2 Auto Scaling groups (seed 002's API servers and Celery workers, seed 001's monitoring host)."""
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.compute.access import Grants, execution_policy, grant_references, task_policy
+from components.compute.instances import SSM_CORE, hardened_instances
+from components.compute.registry import ImageRepository, image_repository
+from components.providers import Placement
+from components.shared.iam import attach_managed, inline_policy, role_with_policy
+from components.shared.logs import encrypted_log_group
+from finplatform.blueprints import Service
+from finplatform.profiles import Environment
+
+AL2023_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+API_SCALE_OUT = (70.0, 2)  # CPU percent, minutes (seed 002)
+API_SCALE_IN = (50.0, 5)
+WORKER_SCALE_OUT = (50.0, 3)  # queued tasks, minutes (seed 002)
+WORKER_SCALE_IN = (10.0, 10)
+WORKER_METRIC = ("finplatform/Workers", "QueueBacklog")  # published by the workers from their Celery queue
+
+
+def user_data(service: Service, image: str, region: str, volume_id: str | None, log_group: str) -> str:
+    """Boot script: attach and mount the persistent volume if any, then run the service's image with its output
+    sent to the service's log group."""
+    lines = ["#!/bin/bash", "set -euo pipefail", "dnf install -y docker", "systemctl enable --now docker"]
+    if volume_id:
+        lines += [
+            "INSTANCE=$(TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token "
+            '-H "X-aws-ec2-metadata-token-ttl-seconds: 60"); '
+            'curl -s -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
+            f"until aws ec2 attach-volume --region {region} --volume-id {volume_id} --instance-id $INSTANCE "
+            "--device /dev/sdf; do sleep 10; done",
+            "until [ -e /dev/nvme1n1 ]; do sleep 2; done",
+            "blkid /dev/nvme1n1 || mkfs -t xfs /dev/nvme1n1",
+            "mkdir -p /data && mount /dev/nvme1n1 /data",
+        ]
+    registry = image.split("/", maxsplit=1)[0]
+    lines += [
+        f"aws ecr get-login-password --region {region} | docker login --username AWS --password-stdin {registry}",
+        f"docker run -d --restart always -p {service.port}:{service.port}"
+        + (" -v /data:/data" if volume_id else "")
+        + f" --log-driver awslogs --log-opt awslogs-region={region} --log-opt awslogs-group={log_group}"
+        + f" {image}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def volume_policy(volume_arn: str, group_name: str, partition: str, region: str, account: str) -> dict[str, Any]:
+    """The monitoring host may attach its own volume, and only to instances of its own Auto Scaling group."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AttachItsVolume",
+                "Effect": "Allow",
+                "Action": "ec2:AttachVolume",
+                "Resource": [volume_arn, f"arn:{partition}:ec2:{region}:{account}:instance/*"],
+                # Volumes carry no group tag, so IfExists; instances must belong to the host's group.
+                "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/aws:autoscaling:groupName": group_name}},
+            }
+        ],
+    }
+
+
+def instance_policy(service: Service, resolved: Mapping[str, Any], *, partition: str, region: str) -> dict[str, Any]:
+    """The instance role's policy: start the service (log in to the registry, pull its image, write its logs)
+    and reach what its ``access`` list names."""
+    start = execution_policy(resolved["repository"], resolved["logGroup"], [], "")
+    reach = task_policy(
+        service.name, service.access, resolved, partition=partition, region=region, account=resolved["account"]
+    )
+    return {"Version": "2012-10-17", "Statement": [*start["Statement"], *reach["Statement"]]}
+
+
+@dataclass(frozen=True)
+class Ec2Args:
+    """Inputs of the EC2 Auto Scaling services."""
+
+    placement: Placement
+    """Primary region's provider, region and account."""
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    """Private-tier subnets the instances run in."""
+    app_security_group_id: pulumi.Input[str]
+    """The application tier's group every instance joins."""
+    repositories: Mapping[str, ImageRepository]
+    """Image repositories by name; each service pulls from its own."""
+    grants: Grants
+    """What the services may reach, by access name; the data key encrypts disks and volumes."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key of the services' log groups."""
+    first_az: str = "us-east-1a"
+    """AZ of persistent volumes; a service with a volume runs only there."""
+    services: Sequence[Service] = ()
+    """The blueprint's ec2-autoscaling services."""
+    environment: Environment = "dev"
+    """Which of each service's per-environment sizes applies."""
+    log_retention_days: int = 30
+    """Retention of the services' logs."""
+    protect: bool = False
+    """Pulumi protect on the persistent volumes and log groups."""
+    detailed_monitoring: bool = False
+    """One-minute EC2 metrics."""
+    target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Target group ARN by service name, for the services the load balancer routes to (target type instance)."""
+
+
+class Ec2Services(pulumi.ComponentResource):
+    """Services on EC2 Auto Scaling groups: IMDSv2, encrypted EBS, the SSM agent and no SSH key, a least-privilege
+    instance profile, private subnets. API servers scale on CPU and sit behind the ALB; workers scale on their
+    queue backlog; a service with a volume keeps its data on a persistent encrypted EBS volume."""
+
+    groups: dict[str, aws.autoscaling.Group]
+    """The Auto Scaling groups by service name."""
+
+    def __init__(self, name: str, args: Ec2Args, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:compute:Ec2Services", name, None, opts)
+        ami = aws.ssm.get_parameter_output(
+            name=AL2023_AMI, opts=pulumi.InvokeOutputOptions(provider=args.placement.provider)
+        ).value
+        self.groups = {s.name: self._service(f"{name}-{s.name}", s, args, ami) for s in args.services}
+        self.register_outputs({n: g.name for n, g in self.groups.items()})
+
+    def _service(self, prefix: str, service: Service, args: Ec2Args, ami: pulumi.Output[str]) -> aws.autoscaling.Group:
+        child = pulumi.ResourceOptions(parent=self)
+        placement, grants = args.placement, args.grants
+        size = service.sizes.for_env(args.environment)
+        logs = encrypted_log_group(
+            f"{prefix}-logs", None, args.logs_key_arn, args.log_retention_days, parent=self, protect=args.protect
+        )
+        repository_name, reference = image_repository(service.image)
+        repository = args.repositories[repository_name]
+        resolved = pulumi.Output.all(
+            **grant_references(grants, placement.account_id), repository=repository.arn, logGroup=logs.arn
+        )
+        role, _ = role_with_policy(
+            f"{prefix}-role",
+            f"{prefix}-policy",
+            "ec2.amazonaws.com",
+            placement,
+            f"{service.name} instances",
+            document=resolved.apply(
+                lambda r: json.dumps(
+                    instance_policy(service, r, partition=placement.partition, region=placement.region)
+                )
+            ),
+            parent=self,
+        )
+        attach_managed(f"{prefix}-ssm", role, placement.partition, SSM_CORE, self)
+        instance_profile = aws.iam.InstanceProfile(
+            f"{prefix}-profile", aws.iam.InstanceProfileArgs(role=role.name), opts=child
+        )
+        volume_id: pulumi.Output[str] | None = None
+        volume_arn: pulumi.Output[str] | None = None
+        subnets: pulumi.Input[Sequence[str]] = args.private_subnet_ids
+        if service.volume_gb:
+            volume = aws.ebs.Volume(
+                f"{prefix}-data",
+                aws.ebs.VolumeArgs(
+                    availability_zone=args.first_az,
+                    size=service.volume_gb,
+                    type="gp3",
+                    encrypted=True,
+                    kms_key_id=grants.data_key_arn,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            volume_id, volume_arn = volume.id, volume.arn
+            # The host must come up in the volume's AZ.
+            subnets = pulumi.Output.from_input(args.private_subnet_ids).apply(lambda ids: [ids[0]])
+        image = repository.url.apply(lambda url: url + reference)
+        script = pulumi.Output.all(image, volume_id or "", logs.name).apply(
+            lambda v: user_data(service, v[0], placement.region, v[1] or None, v[2])
+        )
+        template = aws.ec2.LaunchTemplate(
+            f"{prefix}-template",
+            aws.ec2.LaunchTemplateArgs(
+                image_id=ami,
+                instance_type=size.instance_type,
+                iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=instance_profile.arn),
+                vpc_security_group_ids=[args.app_security_group_id],
+                **hardened_instances(grants.data_key_arn, disk_gb=20, hop_limit=1),
+                monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=args.detailed_monitoring),
+                user_data=script.apply(lambda text: base64.b64encode(text.encode()).decode()),
+                tag_specifications=[
+                    aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags={"Name": prefix})
+                ],
+                update_default_version=True,
+            ),
+            opts=child,
+        )
+        routed = service.name in args.target_groups
+        group = aws.autoscaling.Group(
+            f"{prefix}-group",
+            aws.autoscaling.GroupArgs(
+                vpc_zone_identifiers=subnets,
+                min_size=size.min,
+                max_size=size.max,
+                desired_capacity=size.desired,
+                health_check_type="ELB" if routed else "EC2",
+                health_check_grace_period=120,
+                target_group_arns=[args.target_groups[service.name]] if routed else None,
+                launch_template=None
+                if service.interruptible
+                else aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version="$Latest"),
+                mixed_instances_policy=aws.autoscaling.GroupMixedInstancesPolicyArgs(
+                    instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+                        on_demand_base_capacity=1,
+                        on_demand_percentage_above_base_capacity=25,
+                        spot_allocation_strategy="price-capacity-optimized",
+                    ),
+                    launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+                        launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                            launch_template_id=template.id, version="$Latest"
+                        )
+                    ),
+                )
+                if service.interruptible
+                else None,
+                instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(strategy="Rolling"),
+                tags=[aws.autoscaling.GroupTagArgs(key="Name", value=prefix, propagate_at_launch=True)],
+            ),
+            # Scaling policies own the running count; a deploy must not reset it to the declared one.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+        )
+        if service.volume_gb and volume_arn is not None:
+            inline_policy(
+                f"{prefix}-volume-policy",
+                role,
+                pulumi.Output.all(volume_arn, group.name, placement.account_id).apply(
+                    lambda v: json.dumps(volume_policy(v[0], v[1], placement.partition, placement.region, v[2]))
+                ),
+                self,
+            )
+        self._scaling(prefix, service, group)
+        return group
+
+    def _scaling(self, prefix: str, service: Service, group: aws.autoscaling.Group) -> None:
+        """Step scaling on CPU for API servers, on the queue backlog for workers."""
+        child = pulumi.ResourceOptions(parent=self)
+        if service.public:
+            namespace, metric, dimensions = "AWS/EC2", "CPUUtilization", {"AutoScalingGroupName": group.name}
+            out, scale_in = API_SCALE_OUT, API_SCALE_IN
+        else:
+            namespace, metric = WORKER_METRIC
+            dimensions = {"Service": pulumi.Output.from_input(service.name)}
+            out, scale_in = WORKER_SCALE_OUT, WORKER_SCALE_IN
+        for direction, (threshold, minutes), adjustment, comparison in (
+            ("out", out, 1, "GreaterThanThreshold"),
+            ("in", scale_in, -1, "LessThanThreshold"),
+        ):
+            policy = aws.autoscaling.Policy(
+                f"{prefix}-scale-{direction}",
+                aws.autoscaling.PolicyArgs(
+                    autoscaling_group_name=group.name,
+                    policy_type="SimpleScaling",
+                    adjustment_type="ChangeInCapacity",
+                    scaling_adjustment=adjustment,
+                    cooldown=60 if adjustment > 0 else 300,
+                ),
+                opts=child,
+            )
+            aws.cloudwatch.MetricAlarm(
+                f"{prefix}-scale-{direction}-alarm",
+                aws.cloudwatch.MetricAlarmArgs(
+                    namespace=namespace,
+                    metric_name=metric,
+                    dimensions=dimensions,
+                    statistic="Average",
+                    period=60,
+                    evaluation_periods=minutes,
+                    threshold=threshold,
+                    comparison_operator=comparison,
+                    alarm_actions=[policy.arn],
+                    treat_missing_data="notBreaching",
+                    alarm_description=f"scale {service.name} {direction}: {metric} {comparison} {threshold:g} "
+                    f"for {minutes} minutes",
+                ),
+                opts=child,
+            )

@@ -1,0 +1,156 @@
+"""Services on EKS through pulumi-eks (seed 001's blockchain-service)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.compute.instances import SSM_CORE, hardened_instances
+from components.providers import Placement
+from components.shared.iam import attach_managed, service_role
+from components.shared.logs import encrypted_log_group
+from finplatform.blueprints import Service
+from finplatform.profiles import Environment
+
+EKS_VERSION = "1.31"
+EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+# AWS-managed policies every EKS worker node needs (kubelet, VPC CNI, image pulls, SSM access); AWS scopes them
+# to the node's own cluster at run time and offers no narrower documents.
+EKS_NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    SSM_CORE,
+)
+CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+
+@dataclass(frozen=True)
+class KubernetesArgs:
+    """Inputs of the EKS cluster and its node groups."""
+
+    placement: Placement
+    """Primary region's provider, region and account."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the cluster."""
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    """Private-tier subnets of the control-plane endpoint and the nodes."""
+    data_key_arn: pulumi.Input[str]
+    """KMS key for Kubernetes secrets and node disks."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key of the control-plane log group."""
+    cluster_name: str = "finplatform-eks"
+    """EKS cluster name."""
+    services: Sequence[Service] = ()
+    """The blueprint's eks services: one managed node group each."""
+    environment: Environment = "dev"
+    """Which of each service's per-environment sizes applies; prod never gets a public endpoint."""
+    log_retention_days: int = 30
+    """Retention of the control-plane logs."""
+    protect_logs: bool = False
+    """Pulumi protect on the control-plane log group."""
+    deletion_protection: bool = False
+    """EKS refuses to delete the cluster."""
+    public_endpoint: bool = False
+    """Allow a public API endpoint (ignored in prod)."""
+    admin_role_arn: str = ""
+    """Role granted cluster-admin through an access entry; none when empty."""
+
+
+class KubernetesCluster(pulumi.ComponentResource):
+    """A pulumi-eks cluster: API authentication with access entries, a private endpoint (public only where the
+    stack allows it, never in prod), secrets envelope-encrypted with the data key, control-plane logs on, an OIDC
+    provider and the pod-identity add-on for workload roles, and a managed node group per service."""
+
+    kubeconfig: pulumi.Output[str]
+    """The cluster's kubeconfig, as a secret."""
+
+    def __init__(self, name: str, args: KubernetesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        import pulumi_eks as eks
+
+        super().__init__("finplatform:compute:KubernetesCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        placement = args.placement
+        public = args.public_endpoint and args.environment != "prod"
+        logs = encrypted_log_group(
+            f"{name}-control-plane-logs",
+            f"/aws/eks/{args.cluster_name}/cluster",
+            args.logs_key_arn,
+            args.log_retention_days,
+            parent=self,
+            protect=args.protect_logs,
+        )
+        access_entries = (
+            {
+                "platform-admins": eks.AccessEntryArgs(
+                    principal_arn=args.admin_role_arn,
+                    access_policies={
+                        "cluster-admin": eks.AccessPolicyAssociationArgs(
+                            policy_arn=CLUSTER_ADMIN_POLICY.format(partition=placement.partition),
+                            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                        )
+                    },
+                )
+            }
+            if args.admin_role_arn
+            else None
+        )
+        cluster = eks.Cluster(
+            f"{name}-cluster",
+            eks.ClusterArgs(
+                name=args.cluster_name,
+                version=EKS_VERSION,
+                vpc_id=args.vpc_id,
+                private_subnet_ids=args.private_subnet_ids,
+                endpoint_private_access=True,
+                endpoint_public_access=public,
+                authentication_mode=eks.AuthenticationMode.API,
+                access_entries=access_entries,
+                encryption_config_key_arn=args.data_key_arn,
+                enabled_cluster_log_types=EKS_LOG_TYPES,
+                create_oidc_provider=True,
+                skip_default_node_group=True,
+                node_associate_public_ip_address=False,
+                deletion_protection=args.deletion_protection,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
+        )
+        node_role = service_role(f"{name}-nodes", "ec2.amazonaws.com", placement, "EKS worker nodes", self)
+        for policy in EKS_NODE_POLICIES:
+            attach_managed(f"{name}-nodes-{policy}", node_role, placement.partition, policy, self)
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes-template",
+            aws.ec2.LaunchTemplateArgs(
+                **hardened_instances(args.data_key_arn, disk_gb=50, hop_limit=2),
+            ),
+            opts=child,
+        )
+        groups = []
+        for service in args.services:
+            size = service.sizes.for_env(args.environment)
+            groups.append(
+                eks.ManagedNodeGroup(
+                    f"{name}-{service.name}-nodes",
+                    eks.ManagedNodeGroupArgs(
+                        cluster=cluster,
+                        node_role=node_role,
+                        subnet_ids=args.private_subnet_ids,
+                        instance_types=[str(size.instance_type)],  # the blueprint requires one for eks services
+                        capacity_type="SPOT" if service.interruptible else "ON_DEMAND",
+                        scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                            desired_size=size.desired, min_size=size.min, max_size=size.max
+                        ),
+                        launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version="$Latest"),
+                        labels={"finplatform/service": service.name},
+                    ),
+                    opts=child,
+                )
+            )
+        aws.eks.Addon(
+            f"{name}-pod-identity",
+            aws.eks.AddonArgs(cluster_name=args.cluster_name, addon_name="eks-pod-identity-agent"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *groups]),
+        )
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.register_outputs({"kubeconfig": self.kubeconfig})

@@ -1,0 +1,307 @@
+"""Services on ECS Fargate."""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.compute.access import (
+    Grants,
+    execution_policy,
+    grant_references,
+    injected_secrets,
+    needs_task_policy,
+    store_hosts,
+    task_policy,
+)
+from components.compute.registry import ImageRepository, image_repository
+from components.providers import Placement
+from components.shared.iam import inline_policy, role_with_policy, service_role
+from components.shared.logs import encrypted_log_group
+from finplatform.blueprints import Service
+from finplatform.profiles import Environment
+
+XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.12"
+CPU_TARGET = 70.0  # seed 003
+MEMORY_TARGET = 80.0  # seed 003
+SCALE_OUT_COOLDOWN = 60  # seed 003
+SCALE_IN_COOLDOWN = 300  # seed 003
+
+
+def container_definitions(
+    service: Service,
+    *,
+    image: str,
+    log_group: str,
+    region: str,
+    environment: Mapping[str, str],
+    secrets: Mapping[str, str],
+    tracing: bool,
+) -> list[dict[str, Any]]:
+    """The task's containers: the service, and the X-Ray daemon when tracing is on."""
+    logging: dict[str, Any] = {
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": service.name},
+    }
+    app: dict[str, Any] = {
+        "name": service.name,
+        "image": image,
+        "essential": True,
+        "portMappings": [{"containerPort": service.port, "protocol": "tcp"}],
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
+        "healthCheck": {
+            "command": ["CMD-SHELL", f"curl -fs http://localhost:{service.port}{service.health_check_path} || exit 1"],
+            "interval": 30,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        },
+        "readonlyRootFilesystem": False,
+        "privileged": False,
+        "logConfiguration": logging,
+    }
+    containers = [app]
+    if tracing:
+        containers.append(
+            {
+                "name": "xray-daemon",
+                "image": XRAY_IMAGE,
+                "essential": False,
+                "cpu": 32,
+                "memoryReservation": 256,
+                "portMappings": [{"containerPort": 2000, "protocol": "udp"}],
+                "privileged": False,
+                "logConfiguration": {**logging, "options": {**logging["options"], "awslogs-stream-prefix": "xray"}},
+            }
+        )
+        app["environment"].append({"name": "AWS_XRAY_DAEMON_ADDRESS", "value": "localhost:2000"})
+    return containers
+
+
+def capacity_strategy(service: Service) -> list[aws.ecs.ServiceCapacityProviderStrategyArgs]:
+    """Interruptible services run mostly on Spot, with one on-demand task as a floor."""
+    if service.interruptible:
+        return [
+            aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", base=1, weight=1),
+            aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE_SPOT", weight=3),
+        ]
+    return [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)]
+
+
+@dataclass(frozen=True)
+class FargateArgs:
+    """Inputs of the Fargate services."""
+
+    placement: Placement
+    """Primary region's provider, region and account."""
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    """Private-tier subnets the tasks run in."""
+    app_security_group_id: pulumi.Input[str]
+    """The application tier's group every task joins."""
+    repositories: Mapping[str, ImageRepository]
+    """Image repositories by name; each service pulls from its own."""
+    grants: Grants
+    """What the services may reach, by access name."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key of the services' log groups."""
+    services: Sequence[Service] = ()
+    """The blueprint's ecs-fargate services."""
+    environment: Environment = "dev"
+    """Which of each service's per-environment sizes applies."""
+    log_retention_days: int = 30
+    """Retention of the services' logs."""
+    protect_logs: bool = False
+    """Pulumi protect on the log groups."""
+    tracing: bool = False
+    """Run an X-Ray daemon beside each service."""
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """Plain environment variables every service gets."""
+    target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Target group ARN by service name, for the services the load balancer routes to."""
+
+
+class FargateServices(pulumi.ComponentResource):
+    """An ECS cluster (Container Insights, FARGATE and FARGATE_SPOT) and one service per blueprint service:
+    private subnets, the application tier's security group, a circuit breaker with rollback, and target
+    tracking on CPU (70%) and memory (80%) between the environment's min and max."""
+
+    services: dict[str, aws.ecs.Service]
+    """The ECS services by name."""
+    cluster: aws.ecs.Cluster
+    """The cluster they run in."""
+
+    def __init__(self, name: str, args: FargateArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:compute:FargateServices", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            aws.ecs.ClusterArgs(settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")]),
+            opts=child,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            aws.ecs.ClusterCapacityProvidersArgs(
+                cluster_name=self.cluster.name, capacity_providers=["FARGATE", "FARGATE_SPOT"]
+            ),
+            opts=child,
+        )
+        self.services = {}
+        for service in args.services:
+            self.services[service.name] = self._service(name, service, args)
+        self.register_outputs({n: s.name for n, s in self.services.items()})
+
+    def _service(self, name: str, service: Service, args: FargateArgs) -> aws.ecs.Service:
+        prefix = f"{name}-{service.name}"
+        child = pulumi.ResourceOptions(parent=self)
+        placement, grants = args.placement, args.grants
+        size = service.sizes.for_env(args.environment)
+        repository_name, reference = image_repository(service.image)
+        repository = args.repositories[repository_name]
+        logs = encrypted_log_group(
+            f"{prefix}-logs", None, args.logs_key_arn, args.log_retention_days, parent=self, protect=args.protect_logs
+        )
+        secrets = injected_secrets(service.access, grants)
+        environment = dict(args.settings)
+        if "postgres" in service.access:
+            db = grants.stores["postgres"]
+            environment.update(DB_PORT=str(db.port), DB_USER=service.name)
+        task_role = service_role(f"{prefix}-task", "ecs-tasks.amazonaws.com", placement, f"{service.name} tasks", self)
+        resolved = pulumi.Output.all(**grant_references(grants, placement.account_id))
+        if needs_task_policy(service.access):
+            inline_policy(
+                f"{prefix}-task-policy",
+                task_role,
+                resolved.apply(
+                    lambda r: json.dumps(
+                        task_policy(
+                            service.name,
+                            service.access,
+                            r,
+                            partition=placement.partition,
+                            region=placement.region,
+                            account=r["account"],
+                        )
+                    )
+                ),
+                self,
+            )
+        execution_role, _ = role_with_policy(
+            f"{prefix}-execution",
+            f"{prefix}-execution-policy",
+            "ecs-tasks.amazonaws.com",
+            placement,
+            f"{service.name} task start-up",
+            document=pulumi.Output.all(
+                repository.arn,
+                logs.arn,
+                pulumi.Output.all(*secrets.values()),
+                grants.secrets_key_arn,
+            ).apply(lambda v: json.dumps(execution_policy(v[0], v[1], v[2], v[3]))),
+            parent=self,
+        )
+        hosts = store_hosts(service.access, grants)
+        definitions = pulumi.Output.all(
+            image=repository.url.apply(lambda url: url + reference),
+            log_group=logs.name,
+            secrets=pulumi.Output.all(**secrets) if secrets else {},
+            hosts=pulumi.Output.all(**hosts) if hosts else {},
+        ).apply(
+            lambda v: json.dumps(
+                container_definitions(
+                    service,
+                    image=str(v["image"]),
+                    log_group=str(v["log_group"]),
+                    region=placement.region,
+                    environment={**environment, **dict(v["hosts"])},
+                    secrets=dict(v["secrets"]),
+                    tracing=args.tracing,
+                )
+            )
+        )
+        task = aws.ecs.TaskDefinition(
+            f"{prefix}-task",
+            aws.ecs.TaskDefinitionArgs(
+                family=prefix,
+                cpu=str(size.cpu),
+                memory=str(size.memory),
+                network_mode="awsvpc",
+                requires_compatibilities=["FARGATE"],
+                execution_role_arn=execution_role.arn,
+                task_role_arn=task_role.arn,
+                container_definitions=definitions,
+                runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                    operating_system_family="LINUX", cpu_architecture="X86_64"
+                ),
+            ),
+            opts=child,
+        )
+        ecs_service = aws.ecs.Service(
+            f"{prefix}-service",
+            aws.ecs.ServiceArgs(
+                cluster=self.cluster.arn,
+                task_definition=task.arn,
+                desired_count=size.desired,
+                capacity_provider_strategies=capacity_strategy(service),
+                network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                    subnets=args.private_subnet_ids,
+                    security_groups=[args.app_security_group_id],
+                    assign_public_ip=False,
+                ),
+                deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+                load_balancers=[
+                    aws.ecs.ServiceLoadBalancerArgs(
+                        target_group_arn=args.target_groups[service.name],
+                        container_name=service.name,
+                        container_port=service.port,
+                    )
+                ]
+                if service.name in args.target_groups
+                else None,
+                health_check_grace_period_seconds=60 if service.name in args.target_groups else None,
+                propagate_tags="SERVICE",
+                enable_ecs_managed_tags=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),  # autoscaling owns it
+        )
+        target = aws.appautoscaling.Target(
+            f"{prefix}-scaling",
+            aws.appautoscaling.TargetArgs(
+                service_namespace="ecs",
+                scalable_dimension="ecs:service:DesiredCount",
+                resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", ecs_service.name),
+                min_capacity=size.min,
+                max_capacity=size.max,
+            ),
+            opts=child,
+        )
+        for metric, value in (
+            ("ECSServiceAverageCPUUtilization", CPU_TARGET),
+            ("ECSServiceAverageMemoryUtilization", MEMORY_TARGET),
+        ):
+            aws.appautoscaling.Policy(
+                f"{prefix}-{'cpu' if 'CPU' in metric else 'memory'}",
+                aws.appautoscaling.PolicyArgs(
+                    policy_type="TargetTrackingScaling",
+                    service_namespace="ecs",
+                    scalable_dimension=target.scalable_dimension,
+                    resource_id=target.resource_id,
+                    target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                        target_value=value,
+                        scale_out_cooldown=SCALE_OUT_COOLDOWN,
+                        scale_in_cooldown=SCALE_IN_COOLDOWN,
+                        predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                            predefined_metric_type=metric
+                        ),
+                    ),
+                ),
+                opts=child,
+            )
+        return ecs_service
+
+
+# The function's code arrives from the application pipeline; until then a handler that answers 501 keeps
+# the infrastructure deployable without shipping anything that could act on data.

@@ -1,0 +1,233 @@
+"""PostgreSQL on RDS."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.data.stores import ConnectionInfo, DrReplica, StoreNetwork, admit_app_tier, store_group_args
+from components.providers import Placement
+from components.shared.iam import attach_managed, service_role
+from components.shared.logs import encrypted_log_group
+
+POSTGRES_PORT = 5432
+RDS_CA = "rds-ca-rsa2048-g1"
+ENHANCED_MONITORING_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
+# Performance Insights is not offered on the smallest burstable classes.
+NO_PERFORMANCE_INSIGHTS = (".micro", ".small")
+LOG_EXPORTS = ("postgresql", "upgrade")
+
+
+def postgres_parameters() -> list[aws.rds.ParameterGroupParameterArgs]:
+    """TLS only, and enough logging to investigate slow or failed connections."""
+    return [
+        aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1"),
+        aws.rds.ParameterGroupParameterArgs(name="log_connections", value="1"),
+        aws.rds.ParameterGroupParameterArgs(name="log_min_duration_statement", value="1000"),
+    ]
+
+
+def offers_performance_insights(instance_class: str) -> bool:
+    return not instance_class.endswith(NO_PERFORMANCE_INSIGHTS)
+
+
+@dataclass(frozen=True)
+class PostgresArgs:
+    """Inputs of the PostgreSQL component."""
+
+    identifier: str
+    """RDS instance identifier; replicas append -replica-N and -dr."""
+    placement: Placement
+    """Primary region's provider, region and account."""
+    network: StoreNetwork
+    """VPC, isolated subnet group and the application tier's group."""
+    data_key_arn: pulumi.Input[str]
+    """KMS key for storage and Performance Insights."""
+    secrets_key_arn: pulumi.Input[str]
+    """KMS key for the RDS-managed master secret and the URL parameter."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key for the exported log groups."""
+    parameter_path: str
+    """SSM path under which the connection URL is stored."""
+    instance_class: str = "db.t3.micro"
+    """RDS instance class."""
+    engine_version: str = "16"
+    """PostgreSQL version; the major version picks the parameter group family."""
+    database_name: str = "app"
+    """Initial database."""
+    allocated_storage_gb: int = 20
+    """Initial gp3 storage."""
+    max_allocated_storage_gb: int = 100
+    """Storage autoscaling ceiling."""
+    read_replicas: int = 0
+    """In-region read replicas."""
+    multi_az: bool = False
+    """Standby in a second AZ."""
+    deletion_protection: bool = True
+    """RDS refuses to delete the instance."""
+    final_snapshot: bool = True
+    """Take a final snapshot on deletion."""
+    protect: bool = False
+    """Pulumi protect on the instances and their log groups."""
+    backup_retention_days: int = 7
+    """Automated backup retention."""
+    log_retention_days: int = 30
+    """Retention of the exported logs."""
+    monitoring_interval_seconds: int = 60
+    """Enhanced monitoring granularity (15 with detailed monitoring)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags of the instances, such as the backup-plan selection tag."""
+    dr: DrReplica | None = None
+    """Where the cross-region replica goes; none without DR."""
+
+
+class Postgres(pulumi.ComponentResource):
+    """PostgreSQL on RDS: Multi-AZ per profile, TLS forced, RDS-managed rotating master password, IAM
+    authentication, Performance Insights, enhanced monitoring, log exports, read replicas and a DR replica."""
+
+    connection: ConnectionInfo
+    """Endpoint, port and master-secret ARN."""
+    instance: aws.rds.Instance
+    """The primary instance."""
+
+    def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:data:Postgres", name, None, opts)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        major = args.engine_version.split(".")[0]
+
+        group = admit_app_tier(f"{name}-sg", POSTGRES_PORT, args.network, self)
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            aws.rds.ParameterGroupArgs(
+                family=f"postgres{major}", description="TLS only", parameters=postgres_parameters()
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        log_groups = [
+            encrypted_log_group(
+                f"{name}-{log}-logs",
+                f"/aws/rds/instance/{args.identifier}/{log}",
+                args.logs_key_arn,
+                args.log_retention_days,
+                parent=self,
+                protect=args.protect,
+            )
+            for log in LOG_EXPORTS
+        ]
+        monitoring = service_role(
+            f"{name}-monitoring", "monitoring.rds.amazonaws.com", args.placement, "RDS enhanced monitoring", self
+        )
+        # AWS publishes the enhanced-monitoring permissions only as this managed policy.
+        attach_managed(
+            f"{name}-monitoring-policy", monitoring, args.placement.partition, ENHANCED_MONITORING_POLICY, self
+        )
+        insights = offers_performance_insights(args.instance_class)
+        common: dict[str, Any] = {
+            "instance_class": args.instance_class,
+            "storage_encrypted": True,
+            "kms_key_id": args.data_key_arn,
+            "parameter_group_name": parameters.name,
+            "vpc_security_group_ids": [group.id],
+            "publicly_accessible": False,
+            "performance_insights_enabled": insights,
+            "performance_insights_kms_key_id": args.data_key_arn if insights else None,
+            "performance_insights_retention_period": 7 if insights else None,
+            "monitoring_interval": args.monitoring_interval_seconds,
+            "monitoring_role_arn": monitoring.arn,
+            "iam_database_authentication_enabled": True,
+            "ca_cert_identifier": RDS_CA,
+            "auto_minor_version_upgrade": True,
+            "copy_tags_to_snapshot": True,
+            "deletion_protection": args.deletion_protection,
+            "tags": dict(args.tags),
+        }
+        self.instance = aws.rds.Instance(
+            f"{name}-primary",
+            aws.rds.InstanceArgs(
+                identifier=args.identifier,
+                engine="postgres",
+                engine_version=args.engine_version,
+                db_name=args.database_name,
+                username="platform_admin",
+                manage_master_user_password=True,
+                master_user_secret_kms_key_id=args.secrets_key_arn,
+                allocated_storage=args.allocated_storage_gb,
+                max_allocated_storage=args.max_allocated_storage_gb,
+                storage_type="gp3",
+                multi_az=args.multi_az,
+                db_subnet_group_name=args.network.subnet_group_name,
+                backup_retention_period=args.backup_retention_days,
+                backup_window="03:00-04:00",
+                maintenance_window="sun:04:30-sun:05:30",
+                enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+                skip_final_snapshot=not args.final_snapshot,
+                final_snapshot_identifier=f"{args.identifier}-final" if args.final_snapshot else None,
+                **common,
+            ),
+            opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(depends_on=log_groups)),
+        )
+        for position in range(args.read_replicas):
+            aws.rds.Instance(
+                f"{name}-replica-{position + 1}",
+                aws.rds.InstanceArgs(
+                    identifier=f"{args.identifier}-replica-{position + 1}",
+                    replicate_source_db=self.instance.identifier,
+                    skip_final_snapshot=True,
+                    **common,
+                ),
+                opts=stateful,
+            )
+        if args.dr is not None:
+            self._dr_replica(name, args, args.dr, common)
+
+        secret_arn = self.instance.master_user_secrets.apply(lambda secrets: str(secrets[0].secret_arn))
+        aws.ssm.Parameter(
+            f"{name}-url",
+            aws.ssm.ParameterArgs(
+                name=f"{args.parameter_path}/url",
+                type="SecureString",
+                key_id=args.secrets_key_arn,
+                description="Connection URL without credentials; the password is in the RDS-managed secret.",
+                value=pulumi.Output.concat(
+                    "postgresql://",
+                    self.instance.address,
+                    f":{POSTGRES_PORT}/{args.database_name}",
+                    "?sslmode=verify-full",
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.connection = ConnectionInfo(self.instance.address, POSTGRES_PORT, secret_arn)
+        self.register_outputs({"endpoint": self.instance.address, "secretArn": secret_arn})
+
+    def _dr_replica(self, name: str, args: PostgresArgs, dr: DrReplica, common: dict[str, Any]) -> None:
+        in_dr = pulumi.ResourceOptions(parent=self, provider=dr.placement.provider)
+        group = aws.ec2.SecurityGroup(f"{name}-dr-sg", store_group_args(POSTGRES_PORT, dr.network), opts=in_dr)
+        major = args.engine_version.split(".")[0]
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-dr-params",
+            aws.rds.ParameterGroupArgs(
+                family=f"postgres{major}", description="TLS only", parameters=postgres_parameters()
+            ),
+            opts=in_dr,
+        )
+        dr_settings = {
+            **common,
+            "kms_key_id": dr.data_key_arn,
+            "performance_insights_kms_key_id": dr.data_key_arn if common["performance_insights_enabled"] else None,
+            "parameter_group_name": parameters.name,
+            "vpc_security_group_ids": [group.id],
+        }
+        aws.rds.Instance(
+            f"{name}-dr-replica",
+            aws.rds.InstanceArgs(
+                identifier=f"{args.identifier}-dr",
+                replicate_source_db=self.instance.arn,
+                db_subnet_group_name=dr.network.subnet_group_name,
+                skip_final_snapshot=True,
+                **dr_settings,
+            ),
+            opts=pulumi.ResourceOptions.merge(in_dr, pulumi.ResourceOptions(protect=args.protect)),
+        )

@@ -1,0 +1,150 @@
+"""Redis on ElastiCache."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.data.stores import ConnectionInfo, StoreNetwork, admit_app_tier
+from components.shared.logs import encrypted_log_group
+from components.shared.secrets import store_secret
+
+REDIS_PORT = 6379
+MAX_SNAPSHOT_RETENTION_DAYS = 35  # ElastiCache's ceiling
+
+
+def redis_node_count(shards: int, replicas_per_shard: int) -> int:
+    return shards * (1 + replicas_per_shard)
+
+
+def redis_layout(shards: int, replicas_per_shard: int) -> dict[str, Any]:
+    """Cluster mode with node groups when sharded, else one primary with its replicas."""
+    if shards > 1:
+        return {
+            "num_node_groups": shards,
+            "replicas_per_node_group": replicas_per_shard,
+            "cluster_mode": "enabled",
+            "parameter_group_name": "default.redis7.cluster.on",
+        }
+    return {"num_cache_clusters": redis_node_count(shards, replicas_per_shard)}
+
+
+@dataclass(frozen=True)
+class RedisArgs:
+    """Inputs of the Redis component."""
+
+    network: StoreNetwork
+    """VPC, isolated cache subnet group and the application tier's group."""
+    data_key_arn: pulumi.Input[str]
+    """KMS key for encryption at rest."""
+    secrets_key_arn: pulumi.Input[str]
+    """KMS key for the AUTH token secret and the URL parameter."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key for the slow-log group."""
+    secret_path: str
+    """Secrets Manager and SSM path of the store, e.g. finplatform/prod/redis."""
+    node_type: str = "cache.t3.micro"
+    """ElastiCache node type."""
+    shards: int = 1
+    """Node groups; more than one turns cluster mode on."""
+    replicas_per_shard: int = 0
+    """Replicas in each shard."""
+    engine_version: str = "7.1"
+    """Redis engine version."""
+    multi_az: bool = False
+    """Spread replicas over AZs (with more than one node)."""
+    final_snapshot: bool = True
+    """Take a final snapshot on deletion."""
+    protect: bool = False
+    """Pulumi protect on the group, its token secret and its log group."""
+    snapshot_retention_days: int = 7
+    """Daily snapshot retention (ElastiCache keeps at most 35)."""
+    log_retention_days: int = 30
+    """Retention of the slow log."""
+    secret_recovery_window_days: int = 30
+    """Days the AUTH token secret stays restorable after deletion."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags of the replication group."""
+
+
+class Redis(pulumi.ComponentResource):
+    """Redis on ElastiCache: encrypted at rest and in transit, AUTH token from Secrets Manager, automatic
+    failover across AZs wherever there is more than one node, cluster mode when sharded, snapshots."""
+
+    connection: ConnectionInfo
+    """Endpoint (configuration endpoint in cluster mode), port and the AUTH token's secret ARN."""
+
+    def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:data:Redis", name, None, opts)
+        group = admit_app_tier(f"{name}-sg", REDIS_PORT, args.network, self)
+        secret, token = store_secret(
+            f"{name}-auth",
+            f"{args.secret_path}/auth-token",
+            "Redis AUTH token",
+            args.secrets_key_arn,
+            recovery_window_days=args.secret_recovery_window_days,
+            parent=self,
+            protect=args.protect,
+            generate=64,
+        )
+        assert token is not None
+        slow_log = encrypted_log_group(
+            f"{name}-slow-log", None, args.logs_key_arn, args.log_retention_days, parent=self, protect=args.protect
+        )
+        clustered = args.shards > 1
+        replicated = redis_node_count(args.shards, args.replicas_per_shard) > 1
+        group_resource = aws.elasticache.ReplicationGroup(
+            f"{name}-group",
+            aws.elasticache.ReplicationGroupArgs(
+                description="Redis for sessions, cached results and task queues",
+                engine="redis",
+                engine_version=args.engine_version,
+                node_type=args.node_type,
+                port=REDIS_PORT,
+                subnet_group_name=args.network.subnet_group_name,
+                security_group_ids=[group.id],
+                at_rest_encryption_enabled=True,
+                kms_key_id=args.data_key_arn,
+                transit_encryption_enabled=True,
+                transit_encryption_mode="required",
+                auth_token=token.result,
+                automatic_failover_enabled=replicated,
+                multi_az_enabled=replicated and args.multi_az,
+                snapshot_retention_limit=min(args.snapshot_retention_days, MAX_SNAPSHOT_RETENTION_DAYS),
+                snapshot_window="02:00-03:00",
+                maintenance_window="sun:05:30-sun:06:30",
+                final_snapshot_identifier=f"{args.secret_path.replace('/', '-').strip('-')}-final"
+                if args.final_snapshot
+                else None,
+                auto_minor_version_upgrade=True,
+                log_delivery_configurations=[
+                    aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                        destination=slow_log.name,
+                        destination_type="cloudwatch-logs",
+                        log_format="json",
+                        log_type="slow-log",
+                    )
+                ],
+                tags=dict(args.tags),
+                **redis_layout(args.shards, args.replicas_per_shard),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        endpoint = (
+            group_resource.configuration_endpoint_address if clustered else group_resource.primary_endpoint_address
+        )
+        aws.ssm.Parameter(
+            f"{name}-url",
+            aws.ssm.ParameterArgs(
+                name=f"/{args.secret_path}/url",
+                type="SecureString",
+                key_id=args.secrets_key_arn,
+                description="Connection URL without credentials; the AUTH token is in its own secret.",
+                value=pulumi.Output.concat("rediss://", endpoint, f":{REDIS_PORT}"),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.connection = ConnectionInfo(endpoint, REDIS_PORT, secret.arn)
+        self.register_outputs({"endpoint": endpoint, "secretArn": secret.arn})

@@ -1,0 +1,234 @@
+"""CloudFront in front of the stack, its certificate and web ACL in us-east-1, and the Route 53 aliases."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.edge.certificates import validated_certificate
+from components.shared.waf import web_acl
+
+
+def cdn_read_statement(partition: str) -> dict[str, Any]:
+    """A statement for the assets bucket's policy: CloudFront (origin access control) may read objects, for this
+    account's distributions only. The distribution is declared after the bucket, so its own ARN cannot be
+    named; these are assets it serves to anyone anyway."""
+    return {
+        "Sid": "CloudFrontReadsAssets",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": "{bucket}/*",
+        "Condition": {"StringLike": {"AWS:SourceArn": f"arn:{partition}:cloudfront::{{account}}:distribution/*"}},
+    }
+
+
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone every CloudFront distribution answers from
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS managed cache policy
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS managed origin request policy
+STATIC_TTL = 365 * 24 * 3600  # seed 004: static assets for a year
+API_TTL = 60  # seed 004: API responses for a minute
+STATIC_PATHS = ("/static/*", "/assets/*")
+REALTIME_PATHS = ("/_stcore/stream*", "/ws/*")  # seed 004: real-time data bypasses the cache
+
+
+def cache_policy(
+    name: str, ttl: int, query_strings: bool, parent: pulumi.Resource, provider: pulumi.ProviderResource
+) -> aws.cloudfront.CachePolicy:
+    none = "none"
+    return aws.cloudfront.CachePolicy(
+        name,
+        aws.cloudfront.CachePolicyArgs(
+            default_ttl=ttl,
+            max_ttl=ttl,
+            min_ttl=0,
+            parameters_in_cache_key_and_forwarded_to_origin=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
+                cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
+                    cookie_behavior=none
+                ),
+                headers_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs(
+                    header_behavior=none
+                ),
+                query_strings_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
+                    query_string_behavior="all" if query_strings else none
+                ),
+                enable_accept_encoding_gzip=True,
+                enable_accept_encoding_brotli=True,
+            ),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )
+
+
+@dataclass(frozen=True)
+class CdnArgs:
+    """Inputs of the CDN and DNS part of the edge layer."""
+
+    domain: str
+    """Public domain the distribution answers for."""
+    zone_id: str
+    """Route 53 hosted zone answering for the domain."""
+    alb_dns_name: pulumi.Input[str]
+    """The load balancer's DNS name, behind the origin record."""
+    alb_zone_id: pulumi.Input[str]
+    """The load balancer's hosted zone, for the origin alias."""
+    edge_provider: pulumi.ProviderResource
+    """A us-east-1 provider: CloudFront takes certificates and web ACLs from there only."""
+    validation_record: pulumi.Output[str] | None = None
+    """The load balancer certificate's validation record, reused (ACM asks for the same one in every region)."""
+    waf_rate_limit: int = 2000
+    """Requests per 5 minutes from one IP before the web ACL blocks it."""
+    assets_bucket_domain: pulumi.Input[str] | None = None
+    """Regional domain of the assets bucket, the origin of static paths; none: the load balancer serves them."""
+
+
+def alb_behaviour(path: str | None, policy: pulumi.Input[str]) -> dict[str, Any]:
+    """One cache behaviour towards the load balancer; ``path`` None for the default behaviour."""
+    behaviour: dict[str, Any] = {
+        "target_origin_id": "alb",
+        "viewer_protocol_policy": "redirect-to-https",
+        "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+        "cached_methods": ["GET", "HEAD"],
+        "cache_policy_id": policy,
+        "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST,
+        "compress": True,
+    }
+    if path is not None:
+        behaviour["path_pattern"] = path
+    return behaviour
+
+
+def static_behaviour(
+    path: str, origin: str, policy: pulumi.Input[str]
+) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
+    """A read-only, cached behaviour for static assets."""
+    return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+        path_pattern=path,
+        target_origin_id=origin,
+        viewer_protocol_policy="redirect-to-https",
+        allowed_methods=["GET", "HEAD"],
+        cached_methods=["GET", "HEAD"],
+        cache_policy_id=policy,
+        compress=True,
+    )
+
+
+class Cdn(pulumi.ComponentResource):
+    """CloudFront in front of the stack: static paths from the assets bucket through origin access control
+    (or from the ALB when the blueprint has no assets bucket), cached a year; the API through the ALB over
+    HTTPS, cached a minute; real-time paths and everything else uncached. Its own web ACL; TLS 1.2+ with a
+    DNS-validated ACM certificate; alias records for the domain and for the ALB's origin name."""
+
+    distribution: aws.cloudfront.Distribution
+    """The distribution."""
+    domain_name: pulumi.Output[str]
+    """The distribution's CloudFront domain name."""
+
+    def __init__(self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:edge:Cdn", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        at_edge = pulumi.ResourceOptions(parent=self, provider=args.edge_provider)
+        origin_name = f"origin.{args.domain}"
+        aws.route53.Record(
+            f"{name}-origin",
+            aws.route53.RecordArgs(
+                zone_id=args.zone_id,
+                name=origin_name,
+                type="A",
+                aliases=[
+                    aws.route53.RecordAliasArgs(
+                        name=args.alb_dns_name, zone_id=args.alb_zone_id, evaluate_target_health=True
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        certificate, _ = validated_certificate(
+            f"{name}-certificate",
+            args.domain,
+            args.zone_id,
+            self,
+            provider=args.edge_provider,
+            existing_record=args.validation_record,
+        )
+        acl = web_acl(f"{name}-waf", "CLOUDFRONT", args.waf_rate_limit, at_edge)
+        static = cache_policy(f"{name}-static-cache", STATIC_TTL, False, self, args.edge_provider)
+        api = cache_policy(f"{name}-api-cache", API_TTL, True, self, args.edge_provider)
+        origins = [
+            aws.cloudfront.DistributionOriginArgs(
+                origin_id="alb",
+                domain_name=origin_name,
+                custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                    http_port=80, https_port=443, origin_protocol_policy="https-only", origin_ssl_protocols=["TLSv1.2"]
+                ),
+            )
+        ]
+        static_origin = "alb"
+        if args.assets_bucket_domain is not None:
+            access = aws.cloudfront.OriginAccessControl(
+                f"{name}-assets-access",
+                aws.cloudfront.OriginAccessControlArgs(
+                    name=f"{name}-assets",
+                    origin_access_control_origin_type="s3",
+                    signing_behavior="always",
+                    signing_protocol="sigv4",
+                ),
+                opts=at_edge,
+            )
+            static_origin = "assets"
+            origins.append(
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id="assets", domain_name=args.assets_bucket_domain, origin_access_control_id=access.id
+                )
+            )
+        ordered = [
+            *[static_behaviour(p, static_origin, static.id) for p in STATIC_PATHS],
+            aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour("/api/*", api.id)),
+            *[
+                aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour(p, CACHING_DISABLED))
+                for p in REALTIME_PATHS
+            ],
+        ]
+        self.distribution = aws.cloudfront.Distribution(
+            f"{name}-distribution",
+            aws.cloudfront.DistributionArgs(
+                enabled=True,
+                is_ipv6_enabled=True,
+                http_version="http2and3",
+                price_class="PriceClass_100",
+                aliases=[args.domain],
+                web_acl_id=acl.arn,
+                origins=origins,
+                default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                    **alb_behaviour(None, CACHING_DISABLED)
+                ),
+                ordered_cache_behaviors=ordered,
+                restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                    geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
+                ),
+                viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(
+                    acm_certificate_arn=certificate,
+                    ssl_support_method="sni-only",
+                    minimum_protocol_version="TLSv1.2_2021",
+                ),
+            ),
+            opts=at_edge,
+        )
+        for record_type in ("A", "AAAA"):
+            aws.route53.Record(
+                f"{name}-alias-{record_type.lower()}",
+                aws.route53.RecordArgs(
+                    zone_id=args.zone_id,
+                    name=args.domain,
+                    type=record_type,
+                    aliases=[
+                        aws.route53.RecordAliasArgs(
+                            name=self.distribution.domain_name, zone_id=CLOUDFRONT_ZONE_ID, evaluate_target_health=False
+                        )
+                    ],
+                ),
+                opts=child,
+            )
+        self.domain_name = self.distribution.domain_name
+        self.register_outputs({"domainName": self.domain_name})

@@ -1,0 +1,294 @@
+"""The internet-facing Application Load Balancer: its security group, WAF, access-log bucket, listeners and
+routes.
+
+HTTP only redirects to HTTPS. HTTPS (TLS 1.3 policy) needs a certificate: ``finplatform:certificateArn``, or
+a domain and hosted zone for a DNS-validated one. Without either, the HTTPS listener and the services' routes
+are left out, and the program says which key to set.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.data.bucket import Bucket, BucketArgs
+from components.edge.certificates import validated_certificate
+from components.shared.security_groups import allow_from_group
+from components.shared.waf import web_acl
+from finplatform.blueprints import Service
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+PUBLIC_LB_PURPOSE = "public-load-balancer"  # the least-privilege pack lets only this group face the internet
+LB_LOGS_PURPOSE = "lb-logs"
+# The access-log bucket was first declared by the data layer's object storage; its name prefix and alias keep
+# that bucket rather than replacing it.
+FORMER_LOG_BUCKET_NAME = "storage-lb-access-logs"
+
+
+def target_type(service: Service) -> str:
+    """How the target group registers the service: Auto Scaling registers instances by id, so EC2 services need
+    ``instance``; Fargate tasks (awsvpc) and EKS pods register by IP."""
+    return "instance" if service.target == "ec2-autoscaling" else "ip"
+
+
+def lb_log_statements() -> list[dict[str, Any]]:
+    """ELB may write this account's load-balancer logs under alb/: through the region's ELB account (regions
+    before August 2022) or the log-delivery service principal (later regions)."""
+    resource = "{bucket}/alb/AWSLogs/{account}/*"
+    return [
+        {
+            "Sid": "ElbLogDeliveryAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": "{elb}"},
+            "Action": "s3:PutObject",
+            "Resource": resource,
+        },
+        {
+            "Sid": "ElbLogDeliveryService",
+            "Effect": "Allow",
+            "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": resource,
+            "Condition": {"StringEquals": {"aws:SourceAccount": "{account}"}},
+        },
+    ]
+
+
+@dataclass(frozen=True)
+class EdgeArgs:
+    """Inputs of the load balancer."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC of the load balancer and its target groups."""
+    public_subnet_ids: pulumi.Input[Sequence[str]]
+    """Public-tier subnets the load balancer spans."""
+    app_security_group_id: pulumi.Input[str]
+    """The application tier's group: it admits the load balancer on each routed service's port."""
+    account_id: pulumi.Input[str]
+    """This account, for the log bucket's policy."""
+    services: Sequence[Service] = ()
+    """The blueprint's services; the public ones get a target group and a route."""
+    certificate_arn: str = ""
+    """ACM certificate of the HTTPS listener; empty: a DNS-validated one when domain and zone_id are set."""
+    domain: str = ""
+    """Public domain of the stack, for a DNS-validated certificate."""
+    zone_id: str = ""
+    """Route 53 hosted zone answering for the domain."""
+    waf_rate_limit: int = 2000
+    """Requests per 5 minutes from one IP before the web ACL blocks it."""
+    deletion_protection: bool = True
+    """The load balancer refuses deletion."""
+    protect_logs: bool = False
+    """Pulumi protect on the access-log bucket."""
+    access_log_bucket: pulumi.Input[str] | None = None
+    """Where the access-log bucket's own server access logs go."""
+    elb_account_arn: pulumi.Input[str] = ""
+    """The region's ELB log-delivery account (regions before August 2022 deliver through it)."""
+    log_bucket_former_parent: pulumi.Resource | None = None
+    """The component the access-log bucket was declared under before it moved here, for its alias."""
+
+
+class Edge(pulumi.ComponentResource):
+    """The load balancer in front of the public services, protected by a WAF web ACL."""
+
+    target_groups: dict[str, aws.lb.TargetGroup]
+    """A target group per public service."""
+    https_ready: bool
+    """Whether the HTTPS listener and the routes are declared (a certificate is available)."""
+    dns_name: pulumi.Output[str]
+    """The load balancer's DNS name."""
+    zone_id: pulumi.Output[str]
+    """The load balancer's hosted zone, for alias records."""
+    validation_fqdn: pulumi.Output[str] | None
+    """The DNS validation record of the domain's certificate, reused by the CDN's certificate."""
+    log_bucket: Bucket
+    """The access-log bucket."""
+
+    def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("finplatform:edge:Edge", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        public = [s for s in args.services if s.public]
+        self.log_bucket = self._log_bucket(name, args)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            aws.ec2.SecurityGroupArgs(
+                vpc_id=args.vpc_id,
+                description="Internet-facing load balancer: HTTPS, and HTTP only to redirect it.",
+                ingress=[
+                    aws.ec2.SecurityGroupIngressArgs(
+                        protocol="tcp",
+                        from_port=port,
+                        to_port=port,
+                        cidr_blocks=["0.0.0.0/0"],
+                        ipv6_cidr_blocks=["::/0"],
+                    )
+                    for port in (80, 443)
+                ],
+                egress=[
+                    aws.ec2.SecurityGroupEgressArgs(
+                        protocol="tcp", from_port=s.port, to_port=s.port, security_groups=[args.app_security_group_id]
+                    )
+                    for s in public
+                ],
+                tags={"purpose": PUBLIC_LB_PURPOSE},
+            ),
+            opts=child,
+        )
+        for service in public:
+            allow_from_group(
+                f"{name}-to-{service.name}",
+                args.app_security_group_id,
+                group.id,
+                service.port,
+                description=f"load balancer to {service.name}",
+                parent=self,
+            )
+        balancer = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            aws.lb.LoadBalancerArgs(
+                load_balancer_type="application",
+                internal=False,
+                subnets=args.public_subnet_ids,
+                security_groups=[group.id],
+                drop_invalid_header_fields=True,
+                enable_deletion_protection=args.deletion_protection,
+                access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=self.log_bucket.name, prefix="alb", enabled=True),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_bucket]),
+        )
+        acl = web_acl(f"{name}-waf", "REGIONAL", args.waf_rate_limit, child)
+        aws.wafv2.WebAclAssociation(
+            f"{name}-waf-alb",
+            aws.wafv2.WebAclAssociationArgs(resource_arn=balancer.arn, web_acl_arn=acl.arn),
+            opts=child,
+        )
+        aws.lb.Listener(
+            f"{name}-http",
+            aws.lb.ListenerArgs(
+                load_balancer_arn=balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="redirect",
+                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            protocol="HTTPS", port="443", status_code="HTTP_301"
+                        ),
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        self.target_groups = {
+            s.name: aws.lb.TargetGroup(
+                f"{name}-{s.name}",
+                aws.lb.TargetGroupArgs(
+                    vpc_id=args.vpc_id,
+                    port=s.port,
+                    protocol="HTTP",
+                    target_type=target_type(s),
+                    health_check=aws.lb.TargetGroupHealthCheckArgs(
+                        path=s.health_check_path, healthy_threshold=2, unhealthy_threshold=3, interval=30, matcher="200"
+                    ),
+                    stickiness=aws.lb.TargetGroupStickinessArgs(type="lb_cookie", enabled=True, cookie_duration=86400)
+                    if s.sticky_sessions
+                    else None,
+                    deregistration_delay=30,
+                ),
+                opts=child,
+            )
+            for s in public
+        }
+        certificate: pulumi.Input[str] = args.certificate_arn
+        self.validation_fqdn = None
+        if not certificate and args.domain and args.zone_id:
+            certificate, self.validation_fqdn = validated_certificate(
+                f"{name}-certificate", args.domain, args.zone_id, self
+            )
+        self.https_ready = bool(certificate)
+        if self.https_ready:
+            self._https(name, balancer, public, certificate)
+        else:
+            pulumi.log.warn(
+                "finplatform:certificateArn is not set (nor finplatform:domainName): the load balancer serves only "
+                "the HTTP-to-HTTPS redirect, "
+                "and the services are not routed until an ACM certificate ARN is configured",
+                resource=self,
+            )
+        self.dns_name = balancer.dns_name
+        self.zone_id = balancer.zone_id
+        self.register_outputs({"dnsName": self.dns_name})
+
+    def _log_bucket(self, name: str, args: EdgeArgs) -> Bucket:
+        """Access logs go to a bucket of their own: ELB writes only with S3-managed keys."""
+        aliases = (
+            [pulumi.Alias(name=FORMER_LOG_BUCKET_NAME, parent=args.log_bucket_former_parent)]
+            if args.log_bucket_former_parent is not None
+            else None
+        )
+        return Bucket(
+            f"{name}-access-logs",
+            BucketArgs(
+                purpose=LB_LOGS_PURPOSE,
+                kms_encrypted=False,
+                protect=args.protect_logs,
+                account_id=args.account_id,
+                log_bucket=args.access_log_bucket,
+                elb_account_arn=args.elb_account_arn,
+                tags={"purpose": LB_LOGS_PURPOSE},
+                extra_statements=lb_log_statements(),
+                name_prefix=FORMER_LOG_BUCKET_NAME,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, aliases=aliases),
+        )
+
+    def _https(
+        self, name: str, balancer: aws.lb.LoadBalancer, services: Sequence[Service], certificate: pulumi.Input[str]
+    ) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        # Longest path patterns first, so "/api/*" wins over "/*"; the first service is the default.
+        ordered = sorted(services, key=lambda s: -max(len(p) for p in s.path_patterns))
+        listener = aws.lb.Listener(
+            f"{name}-https",
+            aws.lb.ListenerArgs(
+                load_balancer_arn=balancer.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=certificate,
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="forward", target_group_arn=self.target_groups[ordered[-1].name].arn
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        for priority, service in enumerate(ordered, start=1):
+            aws.lb.ListenerRule(
+                f"{name}-{service.name}-route",
+                aws.lb.ListenerRuleArgs(
+                    listener_arn=listener.arn,
+                    priority=priority * 10,
+                    actions=[
+                        aws.lb.ListenerRuleActionArgs(
+                            type="forward", target_group_arn=self.target_groups[service.name].arn
+                        )
+                    ],
+                    conditions=[
+                        aws.lb.ListenerRuleConditionArgs(
+                            path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(service.path_patterns))
+                        )
+                    ],
+                ),
+                opts=child,
+            )
+
+
+def routed_target_groups(edge: "Edge | None") -> Mapping[str, pulumi.Output[str]]:
+    """The target group ARN of each routed service; none until HTTPS is configured."""
+    if edge is None or not edge.https_ready:
+        return {}
+    return {name: group.arn for name, group in edge.target_groups.items()}
