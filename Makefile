@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 CODE := components finplatform policies __main__.py
 
-.PHONY: setup plan test lint typecheck unit benchmark
+.PHONY: setup plan test lint typecheck unit benchmark policy-packs
 
 setup: .venv/.synced
 
@@ -33,3 +33,7 @@ test: lint typecheck unit
 
 benchmark: setup
 	.venv/bin/python -m finplatform benchmark --stack $(STACK)
+
+# Self-contained copies of the policy packs in dist/policies/<pack>/, for `pulumi policy publish`.
+policy-packs: setup
+	.venv/bin/python -m finplatform build-policy-packs

@@ -1,4 +1,5 @@
-"""Command line: ``python -m finplatform plan --stack NAME [--json FILE]``."""
+"""Command line: ``python -m finplatform plan --stack NAME [--json FILE]``, ``generate``, ``build-policy-packs``,
+``benchmark``."""
 
 import argparse
 import json
@@ -52,6 +53,20 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_policy_packs(args: argparse.Namespace) -> int:
+    from finplatform.tooling.policy_packs import build_packs
+
+    try:
+        packs = build_packs(Path(args.out).resolve())
+    except FileExistsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for built in packs:
+        vendored = [f for f in built.files if "/" in f]
+        print(f"Wrote {built.directory}: {len(vendored)} vendored files, requires {', '.join(built.requirements)}")
+    return 0
+
+
 def _benchmark(args: argparse.Namespace) -> int:
     from finplatform.tooling.benchmark import run_benchmark
 
@@ -83,6 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan.set_defaults(run=_plan)
     generate = commands.add_parser("generate", help="Rewrite Pulumi.yaml and docs/configuration.md from the model.")
     generate.set_defaults(run=_generate)
+    packs = commands.add_parser(
+        "build-policy-packs",
+        help="Build self-contained copies of the policy packs to publish (pulumi policy publish DIR/<pack>).",
+    )
+    packs.add_argument(
+        "--out", default=str(ROOT / "dist" / "policies"), metavar="DIR", help="Output folder (default: dist/policies)."
+    )
+    packs.set_defaults(run=_build_policy_packs)
     bench = commands.add_parser("benchmark", help="Time the plan against the SDK's floor for as many resources.")
     bench.add_argument("--stack", "-s", default="prod", help="Stack to plan (default: prod, the largest).")
     bench.add_argument("--repeat", type=int, default=3, help="Runs of each; the best counts (default: 3).")

@@ -1,11 +1,7 @@
 """The finplatform-encryption policy pack; its policies are in rules.py."""
 
-import sys
-from pathlib import Path
-
-# The rules share code with the repository (policies.common, the cost model), so the pack runs from it.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
+# policies.common comes from the environment: in a checkout the project's .venv, where the project is
+# installed in editable mode; in a pack built by `make policy-packs`, a copy vendored beside this file.
 from policies.common.framework import serve
 from policies.encryption.rules import DESCRIPTION, NAME, RULES
 
