@@ -24,6 +24,10 @@ class KeyRing:
     def __call__(self, domain: KeyDomain) -> pulumi.Output[str]:
         return self.primary.arn(domain)
 
+    def optional(self, domain: KeyDomain) -> pulumi.Output[str] | None:
+        """The primary key for ``domain`` when the workload has one."""
+        return self.primary.arns.get(domain)
+
     def dr_arn(self, domain: KeyDomain) -> pulumi.Output[str] | None:
         """The DR region's key for ``domain``; None without DR."""
         return self.dr.arn(domain) if self.dr is not None else None

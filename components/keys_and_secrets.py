@@ -46,15 +46,17 @@ USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateData
 GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
 
 
+def needs_secrets_key(blueprint: Blueprint) -> bool:
+    """Whether anything of the workload is kept in Secrets Manager: its own secrets, or the credentials of
+    PostgreSQL, Redis or InfluxDB."""
+    influx = blueprint.time_series is not None and blueprint.time_series.engine == "influxdb"
+    return bool(blueprint.secrets or blueprint.postgres or blueprint.redis or influx)
+
+
 def key_domains(blueprint: Blueprint) -> list[KeyDomain]:
-    """The domains a workload needs keys for. Logs always: the network's flow logs use it."""
-    stateful = bool(blueprint.postgres or blueprint.redis or blueprint.buckets)
-    wanted = {
-        "data": stateful or bool(blueprint.services or blueprint.functions),
-        "logs": True,
-        "secrets": bool(blueprint.secrets or blueprint.postgres or blueprint.redis),
-        "backups": stateful,
-    }
+    """The domains a workload needs keys for. Logs, data and backups always: every stack has flow logs, an audit
+    bucket, an access-log bucket and a backup vault."""
+    wanted = {"data": True, "logs": True, "secrets": needs_secrets_key(blueprint), "backups": True}
     return [domain for domain in KEY_DOMAINS if wanted[domain]]
 
 

@@ -45,6 +45,15 @@ class ResolvedStack:
         return self.config.dr_region if self.profile.dr_enabled else None
 
     @property
+    def cdn_assets_bucket(self) -> str | None:
+        """The bucket CloudFront serves static paths from: the blueprint's first assets bucket, once the stack has
+        a domain, a hosted zone and a public service; None otherwise."""
+        config, blueprint = self.config, self.blueprint
+        if not (config.domain_name and config.hosted_zone_id and any(s.public for s in blueprint.services)):
+            return None
+        return next((b.name for b in blueprint.buckets if b.purpose == "assets"), None)
+
+    @property
     def tags(self) -> dict[str, str]:
         """The standard tags every taggable resource carries (through the providers' default tags)."""
         return {

@@ -16,8 +16,8 @@ class Grants:
 
     data_key_arn: pulumi.Input[str]
     """The data key: buckets, queues, function environments and volumes use it."""
-    secrets_key_arn: pulumi.Input[str]
-    """The secrets key: injected secrets are encrypted with it."""
+    secrets_key_arn: pulumi.Input[str] | None = None
+    """The secrets key, where the workload keeps secrets: injected secrets are encrypted with it."""
     secret_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Application secrets by name (``secret:<name>``)."""
     bucket_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)

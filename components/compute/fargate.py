@@ -199,7 +199,7 @@ class FargateServices(pulumi.ComponentResource):
                 repository.arn,
                 logs.arn,
                 pulumi.Output.all(*secrets.values()),
-                grants.secrets_key_arn,
+                grants.secrets_key_arn or "",
             ).apply(lambda v: json.dumps(execution_policy(v[0], v[1], v[2], v[3]))),
             parent=self,
         )

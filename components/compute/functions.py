@@ -165,7 +165,7 @@ class Functions(pulumi.ComponentResource):
             dlq=dlq.arn,
             queue=queue.arn if queue else "",
             dataKey=grants.data_key_arn,
-            secretsKey=grants.secrets_key_arn,
+            secretsKey=grants.secrets_key_arn or "",
             account=placement.account_id,
             secrets=pulumi.Output.all(**dict(grants.secret_arns)) if grants.secret_arns else {},
             buckets=pulumi.Output.all(**dict(grants.bucket_arns)) if grants.bucket_arns else {},

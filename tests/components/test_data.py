@@ -8,7 +8,6 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.build import cdn_assets_bucket
 from components.data.redis import Redis, RedisArgs
 from components.data.stores import StoreNetwork
 from finplatform.profiles import PROFILES
@@ -271,5 +270,5 @@ def test_cloudfront_serves_the_assets_bucket_only_once_the_stack_has_a_domain() 
     # GIVEN the default blueprint, with and without a domain
     domain = {"finplatform:domainName": "portfolio.example.com", "finplatform:hostedZoneId": "Z0123456789ABCDEFGHIJ"}
     # THEN only the stack with a domain serves its assets bucket through CloudFront
-    assert cdn_assets_bucket(resolve_stack("dev", domain)) == "static-assets"
-    assert cdn_assets_bucket(resolve_stack("dev", {})) is None
+    assert resolve_stack("dev", domain).cdn_assets_bucket == "static-assets"
+    assert resolve_stack("dev", {}).cdn_assets_bucket is None

@@ -79,7 +79,8 @@ def test_protect_applies_to_keys(engine: Engine, provider: Callable[[], aws.Prov
     assert all(k.protect for k in engine.of_type("aws:kms/key:Key"))
 
 
-def test_workload_without_data_stores_needs_only_logs_and_data_keys() -> None:
+def test_workload_without_data_stores_needs_no_secrets_key() -> None:
+    # GIVEN a stateless workload with no secrets
     blueprint = Blueprint.model_validate(
         {
             "name": "stateless",
@@ -88,7 +89,17 @@ def test_workload_without_data_stores_needs_only_logs_and_data_keys() -> None:
             ],
         }
     )
-    assert key_domains(blueprint) == ["data", "logs"]
+    # THEN it has no secrets key, but keeps data and backups keys: every stack still has an audit bucket, an
+    # access-log bucket and a backup vault (without them the recovery layer could not be declared)
+    assert key_domains(blueprint) == ["data", "logs", "backups"]
+
+
+def test_influxdb_alone_needs_the_secrets_key_for_its_password() -> None:
+    # GIVEN a workload whose only store is InfluxDB
+    sizes = {env: {"instanceType": "db.influx.medium"} for env in ("dev", "staging", "prod")}
+    blueprint = Blueprint.model_validate({"name": "ticks", "timeSeries": {"engine": "influxdb", "sizes": sizes}})
+    # THEN the secrets key exists for the generated administrator password
+    assert "secrets" in key_domains(blueprint)
 
 
 def test_logs_key_lets_cloudtrail_encrypt_only_this_accounts_trails() -> None:

@@ -1,0 +1,130 @@
+"""The compute layer: the registry and each target the blueprint's services and functions run on."""
+
+from typing import Any
+
+from components.build.data import DataLayer
+from components.build.foundation import Networks
+from components.compute.access import Grants
+from components.compute.ec2 import Ec2Args, Ec2Services
+from components.compute.eks import KubernetesArgs, KubernetesCluster
+from components.compute.fargate import FargateArgs, FargateServices
+from components.compute.functions import Functions, FunctionsArgs
+from components.compute.registry import Registry, RegistryArgs, image_repository
+from components.context import StackContext
+from components.edge.load_balancer import Edge, routed_target_groups
+from components.keys_and_secrets import Secrets
+
+
+def compute_layer(
+    ctx: StackContext,
+    networks: Networks,
+    data: DataLayer,
+    secrets: Secrets | None,
+    edge: Edge | None,
+    *,
+    exports: dict[str, Any],
+) -> None:
+    """The registry and each compute target the blueprint's services and functions use."""
+    stack, profile, blueprint, keys = ctx.stack, ctx.profile, ctx.stack.blueprint, ctx.keys
+    network, environment = networks.primary, stack.environment
+    grants = Grants(
+        data_key_arn=keys("data"),
+        secrets_key_arn=keys.optional("secrets"),
+        secret_arns=secrets.arns if secrets else {},
+        bucket_arns={n: b.arn for n, b in data.storage.by_name.items()},
+        stores=data.connections,
+        postgres_resource_id=data.postgres_resource_id,
+    )
+    settings = blueprint.settings.for_env(environment) if blueprint.settings else {}
+    targets = {t: [s for s in blueprint.services if s.target == t] for t in ("ecs-fargate", "ec2-autoscaling", "eks")}
+    if blueprint.services:
+        registry = Registry(
+            "registry",
+            RegistryArgs(
+                repositories=sorted({image_repository(s.image)[0] for s in blueprint.services}),
+                prefix=ctx.prefix,
+                kms_key_arn=keys("data"),
+            ),
+            opts=ctx.in_primary,
+        )
+        repositories = registry.by_image()
+    if targets["ecs-fargate"]:
+        FargateServices(
+            "services",
+            FargateArgs(
+                services=targets["ecs-fargate"],
+                app_security_group_id=network.app_security_group_id,
+                repositories=repositories,
+                grants=grants,
+                logs_key_arn=keys("logs"),
+                protect_logs=profile.protect_stateful_resources,
+                tracing=profile.tracing,
+                settings=settings,
+                target_groups=routed_target_groups(edge),
+                placement=ctx.primary,
+                private_subnet_ids=network.private_subnet_ids,
+                environment=environment,
+                log_retention_days=profile.log_retention_days,
+            ),
+            opts=ctx.in_primary,
+        )
+    if targets["ec2-autoscaling"]:
+        Ec2Services(
+            "instances",
+            Ec2Args(
+                services=targets["ec2-autoscaling"],
+                first_az=stack.network.availability_zones[0],
+                app_security_group_id=network.app_security_group_id,
+                repositories=repositories,
+                grants=grants,
+                logs_key_arn=keys("logs"),
+                protect=profile.protect_stateful_resources,
+                detailed_monitoring=profile.detailed_monitoring,
+                target_groups=routed_target_groups(edge),
+                placement=ctx.primary,
+                private_subnet_ids=network.private_subnet_ids,
+                environment=environment,
+                log_retention_days=profile.log_retention_days,
+            ),
+            opts=ctx.in_primary,
+        )
+    if targets["eks"]:
+        kubernetes = KubernetesCluster(
+            "kubernetes",
+            KubernetesArgs(
+                services=targets["eks"],
+                cluster_name=f"{ctx.prefix}-eks",
+                vpc_id=network.vpc_id,
+                data_key_arn=keys("data"),
+                logs_key_arn=keys("logs"),
+                protect_logs=profile.protect_stateful_resources,
+                deletion_protection=profile.deletion_protection,
+                public_endpoint=stack.config.eks_public_endpoint,
+                admin_role_arn=stack.config.eks_admin_role_arn,
+                placement=ctx.primary,
+                private_subnet_ids=network.private_subnet_ids,
+                environment=environment,
+                log_retention_days=profile.log_retention_days,
+            ),
+            opts=ctx.in_primary,
+        )
+        exports["kubeconfig"] = kubernetes.kubeconfig
+    if blueprint.functions:
+        functions = Functions(
+            "functions",
+            FunctionsArgs(
+                functions=blueprint.functions,
+                prefix=ctx.prefix,
+                app_security_group_id=network.app_security_group_id,
+                grants=grants,
+                logs_key_arn=keys("logs"),
+                protect_logs=profile.protect_stateful_resources,
+                settings=settings,
+                placement=ctx.primary,
+                private_subnet_ids=network.private_subnet_ids,
+                environment=environment,
+                log_retention_days=profile.log_retention_days,
+            ),
+            opts=ctx.in_primary,
+        )
+        exports["apiEndpoints"] = functions.api_endpoints

@@ -1,0 +1,138 @@
+"""The layers every stack has: keys, networks, application secrets, audit and recovery."""
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.audit import Audit, AuditArgs, AuditSwitches
+from components.context import KeyRing, StackContext, name_prefix
+from components.data.stores import StoreNetwork
+from components.keys_and_secrets import Keys, KeysArgs, Secrets, SecretsArgs, key_domains
+from components.network import Network, NetworkArgs
+from components.providers import Placement
+from components.recovery import Recovery, RecoveryArgs
+from finplatform.network_layout import NetworkPlan
+from finplatform.profiles import NatStrategy
+from finplatform.stack import ResolvedStack
+
+
+@dataclass(frozen=True)
+class Networks:
+    """The primary network and, with DR, the standby one."""
+
+    primary: Network
+    dr: Network | None = None
+
+
+def keys_layer(stack: ResolvedStack, primary: Placement, dr: Placement | None) -> KeyRing:
+    profile = stack.profile
+
+    def keys(name: str, placement: Placement, alias_prefix: str, cloudfront_reads: bool) -> Keys:
+        return Keys(
+            name,
+            KeysArgs(
+                domains=key_domains(stack.blueprint),
+                account_id=placement.account_id,
+                region=placement.region,
+                alias_prefix=alias_prefix,
+                deletion_window_days=profile.key_deletion_window_days,
+                protect=profile.protect_stateful_resources,
+                cloudfront_reads_data=cloudfront_reads,
+            ),
+            opts=pulumi.ResourceOptions(provider=placement.provider),
+        )
+
+    prefix = name_prefix(stack.stack)
+    primary_keys = keys("keys", primary, prefix, stack.cdn_assets_bucket is not None)
+    return KeyRing(primary_keys, keys("dr-keys", dr, f"{prefix}-dr", False) if dr else None)
+
+
+def network_layer(ctx: StackContext) -> Networks:
+    profile = ctx.profile
+
+    def network(
+        name: str, placement: Placement, logs_key: pulumi.Output[str], plan: NetworkPlan, nat: NatStrategy
+    ) -> Network:
+        return Network(
+            name,
+            NetworkArgs(
+                plan=plan,
+                placement=placement,
+                nat_strategy=nat,
+                flow_log_retention_days=profile.log_retention_days,
+                logs_key_arn=logs_key,
+                protect_logs=profile.protect_stateful_resources,
+            ),
+            opts=pulumi.ResourceOptions(provider=placement.provider),
+        )
+
+    primary = network("network", ctx.primary, ctx.keys("logs"), ctx.stack.network, profile.nat_strategy)
+    dr_logs = ctx.keys.dr_arn("logs")
+    # The DR network is a standby: no NAT gateways until a failover adds them.
+    dr = (
+        network("dr-network", ctx.dr, dr_logs, ctx.stack.dr_network, "none")
+        if ctx.dr and dr_logs is not None and ctx.stack.dr_network
+        else None
+    )
+    return Networks(primary, dr)
+
+
+def stores_in(network: Network, subnet_group: pulumi.Output[str]) -> StoreNetwork:
+    return StoreNetwork(network.vpc_id, subnet_group, network.app_security_group_id)
+
+
+def secrets_layer(ctx: StackContext) -> Secrets | None:
+    """The blueprint's application secrets; none when it has none."""
+    profile = ctx.profile
+    if not ctx.stack.blueprint.secrets:
+        return None
+    return Secrets(
+        "secrets",
+        SecretsArgs(
+            secrets=ctx.stack.blueprint.secrets,
+            kms_key_arn=ctx.keys("secrets"),
+            path=ctx.path,
+            recovery_window_days=profile.secret_recovery_window_days,
+            protect=profile.protect_stateful_resources,
+            replica_region=ctx.dr.region if ctx.dr else None,
+            replica_kms_key_arn=ctx.keys.dr_arn("secrets"),
+        ),
+        opts=ctx.in_primary,
+    )
+
+
+def audit_layer(ctx: StackContext, audit_bucket_name: pulumi.Input[str], audit_bucket_arn: pulumi.Input[str]) -> Audit:
+    config = ctx.stack.config
+    return Audit(
+        "audit",
+        AuditArgs(
+            placement=ctx.primary,
+            switches=AuditSwitches(
+                config.enable_cloudtrail, config.enable_config, config.enable_guardduty, config.enable_securityhub
+            ),
+            audit_bucket_name=audit_bucket_name,
+            audit_bucket_arn=audit_bucket_arn,
+            logs_key_arn=ctx.keys("logs"),
+            data_key_arn=ctx.keys("data"),
+            protect=ctx.profile.protect_stateful_resources,
+        ),
+        opts=ctx.in_primary,
+    )
+
+
+def recovery_layer(ctx: StackContext) -> Recovery:
+    profile = ctx.profile
+    return Recovery(
+        "recovery",
+        RecoveryArgs(
+            stack=ctx.stack.stack,
+            placement=ctx.primary,
+            backups_key_arn=ctx.keys("backups"),
+            retention_days=profile.backup_retention_days,
+            locked=profile.protect_stateful_resources,
+            protect=profile.protect_stateful_resources,
+            dr_placement=ctx.dr,
+            dr_backups_key_arn=ctx.keys.dr_arn("backups"),
+        ),
+        opts=ctx.in_primary,
+    )
