@@ -70,11 +70,16 @@ def _build_policy_packs(args: argparse.Namespace) -> int:
 def _benchmark(args: argparse.Namespace) -> int:
     from finplatform.tooling.benchmark import run_benchmark
 
-    result = run_benchmark(args.stack, args.repeat)
+    config = Path(args.policy_pack_config) if args.policy_pack_config else None
+    result = run_benchmark(args.stack, args.repeat, config)
     print(f"plan --stack {result.stack} --no-policies: {result.resources} resources, {result.plan_seconds:.2f} s wall")
     print(f"SDK floor for {result.resources} resources: {result.floor_seconds:.2f} s wall")
     print(f"ratio: {result.ratio:.2f}x (best of {args.repeat} runs each)")
     print(f"full plan with the policy packs: {result.full_plan_seconds:.2f} s wall")
+    if result.mandatory_violations:
+        print(f"error: {len(result.mandatory_violations)} mandatory policy violation(s):", file=sys.stderr)
+        print("\n".join(f"  - {v}" for v in result.mandatory_violations), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -109,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = commands.add_parser("benchmark", help="Time the plan against the SDK's floor for as many resources.")
     bench.add_argument("--stack", "-s", default="prod", help="Stack to plan (default: prod, the largest).")
     bench.add_argument("--repeat", type=int, default=3, help="Runs of each; the best counts (default: 3).")
+    bench.add_argument(
+        "--policy-pack-config", metavar="FILE", help="JSON policy config for the plan, as plan takes it."
+    )
     bench.set_defaults(run=_benchmark)
     args = parser.parse_args(argv)
     try:

@@ -11,10 +11,11 @@ from components.context import StackContext
 from components.data.object_storage import ObjectStorage, ObjectStorageArgs, audit_bucket_name
 from components.data.postgres import Postgres, PostgresArgs
 from components.data.redis import Redis, RedisArgs
-from components.data.stores import ConnectionInfo, DrReplica
+from components.data.stores import DrReplica
 from components.data.time_series import InfluxDb, InfluxDbArgs, LiveAnalytics, LiveAnalyticsArgs
 from components.edge.cdn import cdn_read_statement
 from components.recovery import backup_tag
+from components.shared.connection import ConnectionInfo
 
 INFLUXDB_LOG_WRITER = "timestream-influxdb.amazonaws.com"
 

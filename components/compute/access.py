@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from components.data.stores import ConnectionInfo
+from components.shared.connection import ConnectionInfo
 
 
 @dataclass(frozen=True)

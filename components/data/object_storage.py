@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.data.bucket import CRITICAL_PURPOSES, Bucket, BucketArgs
 from components.data.stores import DrReplica
 from components.providers import Placement
+from components.shared.bucket import CRITICAL_PURPOSES, Bucket, BucketArgs
 from components.shared.iam import role_with_policy
 
 DEFAULT_AUDIT_BUCKET = "audit-trail"

@@ -7,8 +7,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.data.stores import ConnectionInfo, DrReplica, StoreNetwork, admit_app_tier, store_group_args
+from components.data.stores import DrReplica, StoreNetwork, admit_app_tier, store_group_args
 from components.providers import Placement
+from components.shared.connection import ConnectionInfo
 from components.shared.iam import attach_managed, service_role
 from components.shared.logs import encrypted_log_group
 

@@ -7,7 +7,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.data.stores import ConnectionInfo, StoreNetwork, admit_app_tier
+from components.data.stores import StoreNetwork, admit_app_tier
+from components.shared.connection import ConnectionInfo
 from components.shared.logs import encrypted_log_group
 from components.shared.secrets import store_secret
 

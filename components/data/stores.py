@@ -1,4 +1,4 @@
-"""What every data store shares: where it lives, how compute reaches it, and where its DR copy goes."""
+"""What every data store shares: where it lives and where its DR copy goes."""
 
 from dataclasses import dataclass
 
@@ -7,18 +7,6 @@ import pulumi_aws as aws
 
 from components.providers import Placement
 from components.shared.security_groups import admit_one_group_args
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    """What the compute layer needs to reach a store."""
-
-    endpoint: pulumi.Output[str]
-    """Host name of the store."""
-    port: int
-    """TCP port of the store."""
-    secret_arn: pulumi.Output[str]
-    """Secret holding the store's credentials."""
 
 
 @dataclass(frozen=True)

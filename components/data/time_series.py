@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.data.stores import ConnectionInfo, StoreNetwork, admit_app_tier
+from components.data.stores import StoreNetwork, admit_app_tier
+from components.shared.connection import ConnectionInfo
 from components.shared.secrets import store_secret
 
 INFLUX_PORT = 8086

@@ -13,8 +13,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.data.bucket import Bucket, BucketArgs
 from components.edge.certificates import validated_certificate
+from components.shared.bucket import Bucket, BucketArgs
 from components.shared.security_groups import allow_from_group
 from components.shared.waf import web_acl
 from finplatform.blueprints import Service

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from finplatform import ROOT
@@ -60,30 +60,41 @@ class Benchmark:
     plan_seconds: float
     floor_seconds: float
     full_plan_seconds: float
+    mandatory_violations: list[str] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
         return self.plan_seconds / self.floor_seconds
 
 
-def _best_wall_time(command: list[str], repeat: int) -> float:
+# The plan exits 1 when a policy is violated at the mandatory level: a result to report, not a failed run.
+PLAN_EXIT_CODES = (0, 1)
+
+
+def _best_wall_time(command: list[str], repeat: int, exit_codes: tuple[int, ...] = (0,)) -> float:
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
+        result = subprocess.run(command, cwd=ROOT, check=False, capture_output=True, text=True, timeout=300)
+        if result.returncode not in exit_codes:
+            raise RuntimeError(f"{' '.join(command[:6])} exited {result.returncode}:\n{result.stderr[-2000:]}")
         best = min(best, time.perf_counter() - started)
     return best
 
 
-def run_benchmark(stack: str, repeat: int = 3) -> Benchmark:
+def run_benchmark(stack: str, repeat: int = 3, policy_pack_config: Path | None = None) -> Benchmark:
     with tempfile.TemporaryDirectory() as scratch:
         graph = Path(scratch) / "plan.json"
         plan_command = [sys.executable, "-m", "finplatform", "plan", "--stack", stack, "--json", str(graph)]
-        full_plan_seconds = _best_wall_time(plan_command, repeat)
+        if policy_pack_config is not None:
+            plan_command += ["--policy-pack-config", str(policy_pack_config)]
+        full_plan_seconds = _best_wall_time(plan_command, repeat, PLAN_EXIT_CODES)
+        violations = json.loads(graph.read_text()).get("policies", {}).get("violations", [])
+        mandatory = [f"{v['pack']}/{v['policy']}: {v['message']}" for v in violations if v["level"] == "mandatory"]
         plan_seconds = _best_wall_time([*plan_command, "--no-policies"], repeat)
         declared = json.loads(graph.read_text())["resources"]
     types = sorted({r["type"] for r in declared if not r["type"].startswith("finplatform:")})
     floor_command = [sys.executable, "-c", FLOOR_PROGRAM, str(len(declared)), *types]
     floor_seconds = _best_wall_time(floor_command, repeat)
     resources = len(declared)
-    return Benchmark(stack, resources, plan_seconds, floor_seconds, full_plan_seconds)
+    return Benchmark(stack, resources, plan_seconds, floor_seconds, full_plan_seconds, mandatory)

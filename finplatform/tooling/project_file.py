@@ -87,9 +87,16 @@ def _cost_doc() -> str:
     return render_cost_doc()
 
 
+def _components_doc() -> str:
+    from finplatform.tooling.component_docs import render_components_doc
+
+    return render_components_doc()
+
+
 GENERATED_FILES = {
     "Pulumi.yaml": render_project_file,
     "docs/configuration.md": render_configuration_doc,
     "docs/policies.md": _policies_doc,
     "docs/cost.md": _cost_doc,
+    "docs/components.md": _components_doc,
 }

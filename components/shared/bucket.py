@@ -1,4 +1,6 @@
-"""One S3 bucket, configured the same way wherever the platform needs one."""
+"""One S3 bucket, configured the same way wherever the platform needs one (the data layer's buckets, the edge
+layer's load-balancer logs). Its type token stays ``finplatform:data:Bucket``: every bucket of a deployed stack
+was registered under it."""
 
 import json
 from collections.abc import Mapping, Sequence
