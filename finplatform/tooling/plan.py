@@ -16,7 +16,7 @@ from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
 from finplatform.tooling.mocks import PlannedResource, install_mocks, run_declarations
 from finplatform.tooling.policy_eval import AnalyzedResource, PolicyReport, evaluate, start_packs
-from finplatform.tooling.remote_components import EXPANDERS, DerivedResource, child_urn
+from finplatform.tooling.remote_components import DerivedResource, child_urn, unreported_children
 from finplatform.tooling.stack_files import read_stack_file
 from finplatform.usage import parse_usage
 
@@ -132,7 +132,7 @@ def run_program(stack: str, root: Path = ROOT, raw_config: dict[str, str] | None
     program = str(root / "__main__.py")
     run_declarations(lambda: runpy.run_path(program, run_name="__main__"))
 
-    derived = {r.urn: EXPANDERS[r.type](r.name, r.inputs) for r in monitor.planned if r.remote and r.type in EXPANDERS}
+    derived = unreported_children((r.urn, r.type, r.name, r.inputs, r.parent) for r in monitor.planned)
     return Plan(
         stack=stack, resources=monitor.planned, derived=derived, outputs=_stack_outputs(), warnings=monitor.warnings
     )

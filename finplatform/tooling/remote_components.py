@@ -7,7 +7,7 @@ judge, so the plan can count and price them, and give the mocks the outputs the 
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,6 +239,23 @@ def eks_cluster_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         "kubeconfigJson": json.dumps(kubeconfig),
         "clusterSecurityGroupId": physical_id("sg", f"{cluster}-cluster"),
         "oidcProviderArn": f"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/{cluster}",
+    }
+
+
+def unreported_children(
+    resources: Iterable[tuple[str, str, str, Mapping[str, Any], str]],
+) -> dict[str, list[DerivedResource]]:
+    """What each remote component will create, for the components whose children the engine has not reported.
+
+    ``resources`` are (urn, type, name, inputs, parent) tuples. During a real preview a remote component's
+    provider registers its children, so nothing is derived for it; under mocks it registers alone, and its parts
+    are derived from its arguments. The plan, the cost model and the NAT-count policy all count them this way."""
+    listed = list(resources)
+    parents = {parent for *_, parent in listed}
+    return {
+        urn: EXPANDERS[type_](name, dict(inputs))
+        for urn, type_, name, inputs, _ in listed
+        if type_ in EXPANDERS and urn not in parents
     }
 
 

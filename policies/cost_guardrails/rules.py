@@ -6,7 +6,7 @@ from fnmatch import fnmatch
 from typing import Any
 
 from finplatform.tooling.cost.model import PricedResource, estimate
-from finplatform.tooling.remote_components import EXPANDERS
+from finplatform.tooling.remote_components import unreported_children
 from finplatform.usage import UsageError, parse_usage
 from policies.common import types as t
 from policies.common.framework import STANDARD_TAGS, Context, Rule, Subject, as_list, decoded, effective_tags
@@ -93,13 +93,9 @@ def _allowed_sizes(subject: Subject, context: Context) -> Iterable[str]:
 
 def _nat_count(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:
     limit = int(context.setting("maxNatGateways", MAX_NAT_GATEWAYS))
-    parents = {s.parent for s in subjects}
     count = sum(1 for s in subjects if s.type == t.NAT_GATEWAY)
-    for component in subjects:  # remote components whose children the engine has not reported
-        if component.type in EXPANDERS and component.urn not in parents:
-            count += sum(
-                1 for c in EXPANDERS[component.type](component.name, dict(component.props)) if c.type == t.NAT_GATEWAY
-            )
+    derived = unreported_children((s.urn, s.type, s.name, s.props, s.parent) for s in subjects)
+    count += sum(1 for children in derived.values() for c in children if c.type == t.NAT_GATEWAY)
     if count > limit:
         yield "", f"the stack declares {count} NAT gateways; {context.environment} allows {limit}"
 

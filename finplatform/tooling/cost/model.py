@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from finplatform.catalog import SIZES_BY_SERVICE
-from finplatform.tooling.remote_components import EXPANDERS, child_urn
+from finplatform.tooling.remote_components import child_urn, unreported_children
 from finplatform.usage import Usage
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
@@ -338,13 +338,12 @@ PRICERS: dict[str, Pricer] = {
 def with_remote_children(resources: Sequence[PricedResource]) -> list[PricedResource]:
     """Add the parts remote components create, derived from their arguments, unless the engine already
     reported them (during a real preview the components' children are registered; under mocks they are not)."""
-    parents = {r.parent for r in resources}
     result = list(resources)
-    for r in resources:
-        expand = EXPANDERS.get(r.type)
-        if expand is None or r.urn in parents:
-            continue
-        for child in expand(r.name, dict(r.properties)):
+    by_urn = {r.urn: r for r in resources}
+    derived = unreported_children((r.urn, r.type, r.name, r.properties, r.parent) for r in resources)
+    for urn, children in derived.items():
+        r = by_urn[urn]
+        for child in children:
             result.append(
                 PricedResource(
                     urn=child_urn(r.urn, child.type, child.name),
