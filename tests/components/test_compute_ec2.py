@@ -72,14 +72,19 @@ def test_instances_are_hardened_in_every_profile(
     engine: Engine, provider: Callable[[], aws.Provider], environment: str
 ) -> None:
     # GIVEN seed 002's API servers and workers and seed 001's monitoring host
+    # WHEN they are declared under this profile
     engine.declare(lambda: _declare(environment, provider))
     # THEN every launch template requires IMDSv2, encrypts its disk with the data key and has no SSH key
-    for template in engine.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+    templates = engine.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert templates
+    for template in templates:
         assert template.inputs["metadataOptions"]["httpTokens"] == "required"
         ebs = template.inputs["blockDeviceMappings"][0]["ebs"]
         assert (ebs["encrypted"], ebs["kmsKeyId"]) == ("true", "arn:aws:kms:us-east-1:111122223333:key/data")
         assert "keyName" not in template.inputs and template.inputs["vpcSecurityGroupIds"] == ["sg-app"]
         assert template.inputs["imageId"].startswith("ami-")
+    # AND the API group keeps to the profile's bounds behind the load balancer's health checks, in both subnets,
+    # and the monitoring host stays in its volume's AZ
     groups = {g.name: g for g in engine.of_type("aws:autoscaling/group:Group")}
     low, high = SIZES[environment]
     assert (groups["instances-api-group"].inputs["minSize"], groups["instances-api-group"].inputs["maxSize"]) == (
@@ -89,7 +94,9 @@ def test_instances_are_hardened_in_every_profile(
     assert groups["instances-api-group"].inputs["vpcZoneIdentifiers"] == ["subnet-a", "subnet-b"]
     assert groups["instances-api-group"].inputs["healthCheckType"] == "ELB"
     assert groups["instances-monitoring-group"].inputs["vpcZoneIdentifiers"] == ["subnet-a"], "the volume's AZ"
+    # AND every managed policy attached to an instance role is AmazonSSMManagedInstanceCore
     roles = [r for r in engine.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
+    assert roles
     assert all(r.inputs["policyArn"].endswith("AmazonSSMManagedInstanceCore") for r in roles)
 
 
@@ -102,7 +109,9 @@ def _alarms(engine: Engine, service: str) -> Mapping[str, dict[str, object]]:
 
 
 def test_api_servers_scale_on_cpu_as_seed_002_says(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    # GIVEN the API servers, workers and monitoring host WHEN they are declared for prod
     engine.declare(lambda: _declare("prod", provider))
+    # THEN the API servers scale out on CPU above 70% for 2 minutes and in below 50% for 5 periods
     alarms = _alarms(engine, "api")
     up, down = alarms["scale-out-alarm"], alarms["scale-in-alarm"]
     assert (up["metricName"], up["threshold"], up["evaluationPeriods"], up["period"]) == ("CPUUtilization", 70, 2, 60)
@@ -110,7 +119,9 @@ def test_api_servers_scale_on_cpu_as_seed_002_says(engine: Engine, provider: Cal
 
 
 def test_workers_scale_on_their_queue_backlog(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    # GIVEN the API servers, workers and monitoring host WHEN they are declared for prod
     engine.declare(lambda: _declare("prod", provider))
+    # THEN the workers scale on their queue backlog: out above 50 for 3 periods, in below 10 for 10
     alarms = _alarms(engine, "worker")
     up, down = alarms["scale-out-alarm"], alarms["scale-in-alarm"]
     assert (up["namespace"], up["metricName"]) == ("finplatform/Workers", "QueueBacklog")
@@ -121,7 +132,9 @@ def test_workers_scale_on_their_queue_backlog(engine: Engine, provider: Callable
 def test_monitoring_host_keeps_its_data_on_an_encrypted_volume_only_it_attaches(
     engine: Engine, provider: Callable[[], aws.Provider]
 ) -> None:
+    # GIVEN the monitoring host with a 100 GB data volume WHEN it is declared for prod
     engine.declare(lambda: _declare("prod", provider))
+    # THEN the volume is encrypted, in the first AZ and protected
     volume = engine.one("aws:ebs/volume:Volume")
     assert (volume.inputs["encrypted"], volume.inputs["size"], volume.inputs["availabilityZone"]) == (
         True,
@@ -129,6 +142,7 @@ def test_monitoring_host_keeps_its_data_on_an_encrypted_volume_only_it_attaches(
         "us-east-1a",
     )
     assert volume.protect
+    # AND only the monitoring host's role may attach it
     (policy,) = [p for p in engine.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("volume-policy")]
     (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Action"] == "ec2:AttachVolume" and volume.outputs["arn"] in statement["Resource"]
@@ -140,7 +154,8 @@ def test_packs_accept_the_ec2_target_in_prod(
     # GIVEN what the EC2 target declares in prod, as the engine would show it to the packs
     engine.declare(lambda: _declare("prod", provider))
     view = Plan("test", engine.monitor.planned, {}, {}).engine_view()
-    # THEN no mandatory policy fails
+    assert view
+    # WHEN each pack analyzes it THEN no mandatory policy fails
     for pack in ("encryption", "least_privilege", "data_protection", "cost_guardrails"):
         failing = [
             v

@@ -53,7 +53,9 @@ def _declare(environment: str, provider: Callable[[], aws.Provider], public: boo
 def test_cluster_is_private_encrypted_logged_and_uses_access_entries(
     engine: Engine, provider: Callable[[], aws.Provider], environment: str
 ) -> None:
+    # GIVEN seed 001's blockchain service on EKS WHEN its cluster is declared under this profile
     engine.declare(lambda: _declare(environment, provider))
+    # THEN the control plane is private, encrypted with the data key, logs every log type and uses access entries
     cluster = engine.one("eks:index:Cluster")
     assert cluster.remote and cluster.inputs["endpointPublicAccess"] is False
     assert cluster.inputs["endpointPrivateAccess"] is True and cluster.inputs["authenticationMode"] == "API"
@@ -67,19 +69,23 @@ def test_cluster_is_private_encrypted_logged_and_uses_access_entries(
     ]
     assert cluster.inputs["createOidcProvider"] is True and cluster.inputs["skipDefaultNodeGroup"] is True
     assert "platform-admins" in cluster.inputs["accessEntries"]
+    # AND the managed nodes are seed 001's t3.medium, 2 to 10, on an IMDSv2-only encrypted launch template
     nodes = engine.one("eks:index:ManagedNodeGroup")
     assert nodes.inputs["instanceTypes"] == ["t3.medium"]
     assert nodes.inputs["scalingConfig"] == {"desiredSize": 2, "minSize": 2, "maxSize": 10}
     template = engine.one("aws:ec2/launchTemplate:LaunchTemplate")
     assert template.inputs["metadataOptions"]["httpTokens"] == "required"
     assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    # AND the pod identity agent add-on and the cluster's log group are declared
     assert engine.one("aws:eks/addon:Addon").inputs["addonName"] == "eks-pod-identity-agent"
     log_group = engine.one("aws:cloudwatch/logGroup:LogGroup")
     assert log_group.inputs["name"] == "/aws/eks/finplatform-test-eks/cluster"
 
 
 def test_a_public_endpoint_is_never_granted_in_prod(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    # GIVEN a prod cluster asked for a public endpoint WHEN it is declared
     engine.declare(lambda: _declare("prod", provider, public=True))
+    # THEN the engine receives the cluster with public endpoint access off
     assert engine.one("eks:index:Cluster").inputs["endpointPublicAccess"] is False
 
 
@@ -92,7 +98,7 @@ def test_packs_accept_the_eks_target_in_prod(
     derived = {r.urn: EXPANDERS[r.type](r.name, r.inputs) for r in planned if r.type in EXPANDERS}
     view = Plan("test", planned, derived, {}).engine_view()
     assert {"aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"} <= {r.type for r in view}
-    # THEN nothing mandatory fails
+    # WHEN each pack analyzes it THEN nothing mandatory fails
     for pack in ("encryption", "least_privilege", "data_protection", "cost_guardrails"):
         failing = [
             v

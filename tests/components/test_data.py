@@ -27,18 +27,24 @@ def _one(plan: Plan, type_: str, name: str) -> PlannedResource:
 
 
 def test_postgres_is_multi_az_and_deletion_protected_in_prod_only(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod and dev stacks as planned WHEN their primary PostgreSQL instances reach the engine
     prod, dev = _one(planned("prod"), RDS, "postgres-primary"), _one(planned("dev"), RDS, "postgres-primary")
+    # THEN prod is Multi-AZ, deletion-protected and protected, and dev is none of these
     assert (prod.inputs["multiAz"], prod.inputs["deletionProtection"], prod.protect) == (True, True, True)
     assert (dev.inputs["multiAz"], dev.inputs["deletionProtection"], dev.protect) == (False, False, False)
+    # AND prod keeps 30 days of backups and a final snapshot, dev 1 day and no final snapshot
     assert prod.inputs["backupRetentionPeriod"] == 30 and dev.inputs["backupRetentionPeriod"] == 1
     assert prod.inputs["skipFinalSnapshot"] is False and prod.inputs["finalSnapshotIdentifier"]
     assert dev.inputs["skipFinalSnapshot"] is True
 
 
 def test_postgres_credentials_are_managed_and_encrypted(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack as planned WHEN its primary PostgreSQL instance reaches the engine
     plan = planned("prod")
     db = _one(plan, RDS, "postgres-primary")
     keys = plan.outputs["keyArns"]
+    # THEN RDS manages the master password under the secrets key, IAM auth is on, storage and Performance
+    # Insights use the data key, and the instance is private gp3 exporting its logs
     assert db.inputs["manageMasterUserPassword"] is True and "password" not in db.inputs
     assert db.inputs["masterUserSecretKmsKeyId"] == keys["secrets"]
     assert db.inputs["iamDatabaseAuthenticationEnabled"] is True
@@ -49,20 +55,26 @@ def test_postgres_credentials_are_managed_and_encrypted(planned: Callable[[str],
 
 
 def test_postgres_parameter_group_forces_tls(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack as planned WHEN the PostgreSQL parameter group reaches the engine
     group = _one(planned("prod"), "aws:rds/parameterGroup:ParameterGroup", "postgres-params")
+    # THEN it sets rds.force_ssl to 1 for the postgres16 family
     assert {"rds.force_ssl": "1"}.items() <= {p["name"]: p["value"] for p in group.inputs["parameters"]}.items()
     assert group.inputs["family"] == "postgres16"
 
 
 def test_prod_has_a_read_replica_and_a_dr_replica_in_the_dr_region(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack as planned WHEN its PostgreSQL replicas reach the engine
     plan = planned("prod")
+    # THEN a read replica follows the primary
     replica = _one(plan, RDS, "postgres-replica-1")
     assert replica.inputs["replicateSourceDb"] == "finplatform-prod-postgres"
+    # AND a DR replica copies the primary by its ARN, on the DR-region provider with a DR-region key
     dr = _one(plan, RDS, "postgres-dr-replica")
     (dr_provider,) = [p for p in plan.named("pulumi:providers:aws") if p.inputs["region"] == "us-west-2"]
     assert dr.options["provider"].startswith(dr_provider.urn)
     assert dr.inputs["replicateSourceDb"].startswith("arn:aws:rds:us-east-1:")
     assert dr.inputs["kmsKeyId"].startswith("arn:aws:kms:us-west-2:")
+    # AND dev has the primary only
     assert [r.name for r in planned("dev").named(RDS)] == ["postgres-primary"]
 
 
@@ -81,8 +93,11 @@ def test_data_stores_admit_only_the_application_tier(planned: Callable[[str], Pl
 
 
 def test_data_stores_sit_in_the_isolated_tier(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack as planned WHEN its database and cache subnet groups reach the engine
     plan = planned("prod")
     db_subnets = _one(plan, "aws:rds/subnetGroup:SubnetGroup", "network-db-subnets")
+    # THEN the database subnet group holds exactly the isolated subnets and the database and cache use the
+    # network's subnet groups
     assert db_subnets.inputs["subnetIds"] == plan.outputs["isolatedSubnetIds"]
     db = _one(plan, RDS, "postgres-primary")
     assert db.inputs["dbSubnetGroupName"] == db_subnets.outputs["name"]
@@ -94,7 +109,10 @@ def test_data_stores_sit_in_the_isolated_tier(planned: Callable[[str], Plan]) ->
 
 
 def test_redis_is_encrypted_authenticated_and_fails_over_in_prod(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod and dev stacks as planned WHEN their Redis replication groups reach the engine
     prod, dev = _one(planned("prod"), CACHE, "redis-group"), _one(planned("dev"), CACHE, "redis-group")
+    # THEN prod encrypts at rest and in transit, requires an auth token held as a secret, and runs two nodes with
+    # automatic Multi-AZ failover
     assert prod.inputs["atRestEncryptionEnabled"] and prod.inputs["transitEncryptionEnabled"]
     assert prod.inputs["transitEncryptionMode"] == "required"
     assert prod.inputs["authToken"] == "[secret]"
@@ -103,6 +121,7 @@ def test_redis_is_encrypted_authenticated_and_fails_over_in_prod(planned: Callab
         prod.inputs["automaticFailoverEnabled"],
         prod.inputs["multiAzEnabled"],
     ) == (2, True, True)
+    # AND dev runs one node without failover
     assert (dev.inputs["numCacheClusters"], dev.inputs["automaticFailoverEnabled"]) == (1, False)
 
 
@@ -126,6 +145,7 @@ def test_redis_cluster_mode_follows_seed_004(engine: Engine, provider: Callable[
             opts=pulumi.ResourceOptions(),
         )
 
+    # WHEN the cache is declared
     engine.declare(declare)
     group = engine.one(CACHE)
     # THEN cluster mode is on with six nodes and failover across AZs
@@ -144,7 +164,10 @@ def _bucket_parts(plan: Plan, bucket: str) -> dict[str, PlannedResource]:
 
 @pytest.mark.parametrize("bucket", ["portfolio-data", "audit-trail", "static-assets", "access-logs"])
 def test_every_bucket_is_encrypted_private_versioned_and_tls_only(planned: Callable[[str], Plan], bucket: str) -> None:
+    # GIVEN the prod stack as planned WHEN this bucket's parts reach the engine
     parts = _bucket_parts(planned("prod"), bucket)
+    # THEN it is KMS-encrypted with a bucket key, blocks all public access, enforces the owner, is versioned,
+    # denies non-TLS requests, expires old versions, aborts stale uploads, and logs unless it is the log bucket
     rule = parts["BucketServerSideEncryptionConfiguration"].inputs["rules"][0]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms" and rule["bucketKeyEnabled"]
     block = parts["BucketPublicAccessBlock"].inputs
@@ -160,22 +183,28 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only(planned: Calla
 
 
 def test_prod_audit_bucket_has_object_lock_in_compliance_mode(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod and dev stacks as planned WHEN their audit bucket's parts reach the engine
     prod = _bucket_parts(planned("prod"), "audit-trail")
+    # THEN prod locks objects for seven years in compliance mode and keeps old versions longer than the lock
     retention = prod["BucketObjectLockConfiguration"].inputs["rule"]["defaultRetention"]
     assert retention == {"mode": "COMPLIANCE", "days": 2555}
     assert prod["Bucket"].inputs["objectLockEnabled"] is True
     noncurrent = prod["BucketLifecycleConfiguration"].inputs["rules"][0]["noncurrentVersionExpiration"]
     assert noncurrent["noncurrentDays"] > 2555, "versions must outlive the lock"
+    # AND dev has no object lock
     assert "BucketObjectLockConfiguration" not in _bucket_parts(planned("dev"), "audit-trail")
 
 
 def test_prod_replicates_critical_buckets_to_the_dr_region(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack as planned WHEN its bucket replication configurations reach the engine
     plan = planned("prod")
     replications = {r.name: r for r in plan.named("aws:s3/bucketReplicationConfig:BucketReplicationConfig")}
+    # THEN only the audit and portfolio-data buckets replicate, with a DR-region key
     assert sorted(replications) == ["storage-audit-trail-replication", "storage-portfolio-data-replication"]
     rule = replications["storage-portfolio-data-replication"].inputs["rules"][0]
     assert rule["destination"]["encryptionConfiguration"]["replicaKmsKeyId"].startswith("arn:aws:kms:us-west-2:")
     assert plan.named("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    # AND dev replicates nothing
     assert planned("dev").named("aws:s3/bucketReplicationConfig:BucketReplicationConfig") == []
 
 
@@ -193,7 +222,9 @@ def test_no_secret_value_reaches_the_engine_in_plain_inputs(planned: Callable[[s
     plan = planned(stack)
     generated = plan.named("random:index/randomPassword:RandomPassword")
     assert generated and {r.outputs["result"] for r in generated} == {"[secret]"}
+    # WHEN every resource's inputs reach the engine
     # THEN no input of any resource carries a password or token in plain text
+    assert plan.resources
     for resource in plan.resources:
         for key in ("password", "authToken", "secretString", "masterPassword"):
             assert resource.inputs.get(key, "[secret]") == "[secret]", (resource.name, key)
@@ -225,7 +256,7 @@ def _time_series(engine_name: str, provider: Callable[[], aws.Provider]) -> None
 def test_influxdb_is_isolated_multi_az_and_its_password_is_a_secret(
     engine: Engine, provider: Callable[[], aws.Provider]
 ) -> None:
-    # GIVEN seed 004's time-series store on the default engine, in prod
+    # GIVEN seed 004's time-series store on the default engine, in prod WHEN it is declared
     engine.declare(lambda: _time_series("influxdb", provider))
     db = engine.one("aws:timestreaminfluxdb/dbInstance:DbInstance")
     # THEN it sits in the isolated subnets, admits only the app tier, has a standby, and logs to the log bucket
@@ -241,10 +272,13 @@ def test_influxdb_is_isolated_multi_az_and_its_password_is_a_secret(
 def test_liveanalytics_keeps_seed_004_retention_with_the_data_key(
     engine: Engine, provider: Callable[[], aws.Provider]
 ) -> None:
+    # GIVEN seed 004's time-series store on LiveAnalytics WHEN it is declared
     engine.declare(lambda: _time_series("liveanalytics", provider))
+    # THEN the database uses the data key and the table keeps 24 hours in memory and 365 days on magnetic storage
     assert engine.one("aws:timestreamwrite/database:Database").inputs["kmsKeyId"] == "arn:data"
     retention = engine.one("aws:timestreamwrite/table:Table").inputs["retentionProperties"]
     assert retention == {"memoryStoreRetentionPeriodInHours": 24, "magneticStoreRetentionPeriodInDays": 365}
+    # AND no InfluxDB instance is declared
     assert engine.of_type("aws:timestreaminfluxdb/dbInstance:DbInstance") == []
 
 
@@ -267,7 +301,7 @@ def test_data_stores_follow_each_environment_profile(planned: Callable[[str], Pl
 
 
 def test_cloudfront_serves_the_assets_bucket_only_once_the_stack_has_a_domain() -> None:
-    # GIVEN the default blueprint, with and without a domain
+    # GIVEN the default blueprint, with and without a domain WHEN a dev stack resolves each way
     domain = {"finplatform:domainName": "portfolio.example.com", "finplatform:hostedZoneId": "Z0123456789ABCDEFGHIJ"}
     # THEN only the stack with a domain serves its assets bucket through CloudFront
     assert resolve_stack("dev", domain).cdn_assets_bucket == "static-assets"

@@ -32,17 +32,23 @@ def _one(plan: Plan, type_: str, name: str) -> PlannedResource:
 
 
 def test_alb_is_internet_facing_in_public_subnets_and_drops_invalid_headers(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod and dev stacks as planned WHEN their application load balancers reach the engine
     plan = planned("prod")
     alb = _one(plan, "aws:lb/loadBalancer:LoadBalancer", "edge-alb")
+    # THEN prod's faces the internet from the public subnets, drops invalid headers and is deletion-protected
     assert alb.inputs["internal"] is False and alb.inputs["subnets"] == plan.outputs["publicSubnetIds"]
     assert alb.inputs["dropInvalidHeaderFields"] is True and alb.inputs["enableDeletionProtection"] is True
+    # AND dev's is not deletion-protected
     assert (
         _one(planned("dev"), "aws:lb/loadBalancer:LoadBalancer", "edge-alb").inputs["enableDeletionProtection"] is False
     )
 
 
 def test_only_the_load_balancer_faces_the_internet_and_only_on_80_and_443(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack as planned WHEN the load balancer's security group reaches the engine
     group = _one(planned("prod"), "aws:ec2/securityGroup:SecurityGroup", "edge-alb-sg")
+    # THEN it is tagged as the public load balancer, admits only ports 80 and 443, and sends only to the two
+    # services' ports on the app tier's group
     assert {(r["fromPort"], r["toPort"]) for r in group.inputs["ingress"]} == {(80, 80), (443, 443)}
     assert group.inputs["tags"] == {"purpose": "public-load-balancer"}
     assert {(r["fromPort"], tuple(r["securityGroups"])) for r in group.inputs["egress"]} == {
@@ -52,8 +58,10 @@ def test_only_the_load_balancer_faces_the_internet_and_only_on_80_and_443(planne
 
 
 def test_waf_runs_the_managed_groups_and_a_rate_limit_on_the_alb(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack as planned WHEN the load balancer's web ACL reaches the engine
     plan = planned("prod")
     acl = _one(plan, "aws:wafv2/webAcl:WebAcl", "edge-waf")
+    # THEN it runs the managed rule groups then a 2000-request rate limit, and is associated with the ALB
     names = [rule["name"] for rule in acl.inputs["rules"]]
     assert names == [*MANAGED_RULE_GROUPS, "rate-limit"]
     assert acl.inputs["rules"][-1]["statement"]["rateBasedStatement"]["limit"] == 2000
@@ -64,7 +72,9 @@ def test_waf_runs_the_managed_groups_and_a_rate_limit_on_the_alb(planned: Callab
 
 
 def test_http_only_redirects_and_without_a_certificate_nothing_is_routed(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack without a certificate ARN WHEN its listeners reach the engine
     plan = planned("prod")
+    # THEN the only listener is HTTP and redirects permanently to HTTPS
     (listener,) = plan.named("aws:lb/listener:Listener")
     assert listener.inputs["protocol"] == "HTTP"
     assert listener.inputs["defaultActions"][0]["redirect"] == {
@@ -72,27 +82,34 @@ def test_http_only_redirects_and_without_a_certificate_nothing_is_routed(planned
         "port": "443",
         "statusCode": "HTTP_301",
     }
+    # AND the missing certificate is warned about and the UI service is not attached to the load balancer
     assert any("finplatform:certificateArn is not set" in w for w in plan.warnings)
     service = _one(plan, "aws:ecs/service:Service", "services-web-ui-service")
     assert "loadBalancers" not in service.inputs
 
 
 def test_with_a_certificate_https_uses_tls13_and_routes_by_path(prod_with_certificate: Plan) -> None:
+    # GIVEN prod with a certificate ARN WHEN its HTTPS listener and routing rules reach the engine
     plan = prod_with_certificate
+    # THEN HTTPS uses the TLS13-1-2 security policy with that certificate and /api/* is matched before the UI's route
     https = _one(plan, "aws:lb/listener:Listener", "edge-https")
     assert (https.inputs["sslPolicy"], https.inputs["certificateArn"]) == (TLS_POLICY, CERTIFICATE)
     rules = {r.name: r.inputs for r in plan.named("aws:lb/listenerRule:ListenerRule")}
     api, ui = rules["edge-analytics-engine-route"], rules["edge-web-ui-route"]
     assert api["priority"] < ui["priority"], "the narrower /api/* path is matched first"
     assert api["conditions"][0]["pathPattern"]["values"] == ["/api/*"]
+    # AND no warning is raised
     assert not plan.warnings
 
 
 def test_with_a_certificate_services_register_and_the_ui_is_sticky(prod_with_certificate: Plan) -> None:
+    # GIVEN prod with a certificate ARN WHEN its target groups and the UI service reach the engine
     plan = prod_with_certificate
+    # THEN the UI's target group is sticky with Streamlit's health check and the API's is not
     group = _one(plan, "aws:lb/targetGroup:TargetGroup", "edge-web-ui")
     assert group.inputs["stickiness"]["enabled"] is True and group.inputs["healthCheck"]["path"] == "/_stcore/health"
     assert "stickiness" not in _one(plan, "aws:lb/targetGroup:TargetGroup", "edge-analytics-engine").inputs
+    # AND the UI service registers its port 8501 with its target group
     service = _one(plan, "aws:ecs/service:Service", "services-web-ui-service")
     (attachment,) = service.inputs["loadBalancers"]
     assert (attachment["targetGroupArn"], attachment["containerPort"]) == (group.outputs["arn"], 8501)
@@ -100,6 +117,7 @@ def test_with_a_certificate_services_register_and_the_ui_is_sticky(prod_with_cer
 
 def test_alb_writes_access_logs_to_its_own_sse_s3_bucket(planned: Callable[[str], Plan]) -> None:
     # GIVEN the prod stack's load balancer
+    # WHEN its access-log bucket and that bucket's policy reach the engine
     plan = planned("prod")
     alb = _one(plan, "aws:lb/loadBalancer:LoadBalancer", "edge-alb")
     bucket = _one(plan, "aws:s3/bucket:Bucket", "edge-access-logs")
@@ -129,13 +147,16 @@ def prod_with_domain() -> Plan:
 
 
 def test_without_a_domain_there_is_no_cdn_dns_or_certificate(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack without a domain WHEN it is planned
     types = {r.type for r in planned("prod").resources}
+    # THEN it declares nothing of CloudFront, Route 53 or ACM
     assert not {t for t in types if t.split(":")[1].split("/")[0] in ("cloudfront", "route53", "acm")}
 
 
 def test_a_domain_gives_the_alb_a_dns_validated_certificate(prod_with_domain: Plan) -> None:
     # GIVEN prod with domainName and hostedZoneId but no certificateArn
     plan = prod_with_domain
+    # WHEN its certificate, validation records and listeners reach the engine
     # THEN the ALB's certificate covers the apex and its subdomains and is validated through one DNS record
     certificate = _one(plan, "aws:acm/certificate:Certificate", "edge-certificate")
     assert (certificate.inputs["domainName"], certificate.inputs["subjectAlternativeNames"]) == (
@@ -162,7 +183,10 @@ def test_a_domain_gives_the_alb_a_dns_validated_certificate(prod_with_domain: Pl
 
 
 def test_cloudfront_caches_static_a_year_the_api_a_minute_and_realtime_not_at_all(prod_with_domain: Plan) -> None:
+    # GIVEN prod with a domain WHEN its CloudFront distribution and cache policies reach the engine
     plan = prod_with_domain
+    # THEN static paths are cached a year, /api/* a minute, streams, websockets and the default not at all,
+    # and every path redirects to HTTPS
     distribution = _one(plan, "aws:cloudfront/distribution:Distribution", "cdn-distribution")
     policies = {p.outputs["id"]: p for p in plan.named("aws:cloudfront/cachePolicy:CachePolicy")}
     ttl = {
@@ -180,7 +204,7 @@ def test_cloudfront_caches_static_a_year_the_api_a_minute_and_realtime_not_at_al
     }
     assert distribution.inputs["defaultCacheBehavior"]["cachePolicyId"] == CACHING_DISABLED
     assert {b["viewerProtocolPolicy"] for b in distribution.inputs["orderedCacheBehaviors"]} == {"redirect-to-https"}
-    # THEN viewers get TLS 1.2+ on the domain, and CloudFront reaches the ALB over HTTPS only
+    # AND viewers get TLS 1.2+ on the domain, and CloudFront reaches the ALB over HTTPS only
     viewer = distribution.inputs["viewerCertificate"]
     assert (viewer["minimumProtocolVersion"], viewer["sslSupportMethod"]) == ("TLSv1.2_2021", "sni-only")
     assert distribution.inputs["aliases"] == ["portfolio.example.com"]
@@ -198,6 +222,7 @@ def test_cloudfront_reads_the_kms_encrypted_assets_bucket_through_origin_access_
 ) -> None:
     # GIVEN prod with a domain and the default blueprint's assets bucket
     plan = prod_with_domain
+    # WHEN its distribution, origin access control and the policies of its buckets and keys reach the engine
     distribution = _one(plan, "aws:cloudfront/distribution:Distribution", "cdn-distribution")
     access = _one(plan, "aws:cloudfront/originAccessControl:OriginAccessControl", "cdn-assets-access")
     bucket = _one(plan, "aws:s3/bucket:Bucket", "storage-static-assets")
@@ -231,7 +256,9 @@ def test_cloudfront_reads_the_kms_encrypted_assets_bucket_through_origin_access_
 
 
 def test_without_a_domain_no_bucket_or_key_admits_cloudfront(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack without a domain WHEN its key and bucket policies reach the engine
     plan = planned("prod")
+    # THEN there are some, and none names CloudFront as a principal
     policies = [
         r.inputs["policy"] for r in plan.resources if r.type in ("aws:kms/key:Key", "aws:s3/bucketPolicy:BucketPolicy")
     ]
@@ -239,15 +266,19 @@ def test_without_a_domain_no_bucket_or_key_admits_cloudfront(planned: Callable[[
 
 
 def test_cloudfront_has_its_own_web_acl_and_the_domain_points_at_it(prod_with_domain: Plan) -> None:
+    # GIVEN prod with a domain WHEN its CloudFront web ACL and DNS records reach the engine
     plan = prod_with_domain
+    # THEN the distribution uses its own CloudFront-scoped web ACL with the managed groups and rate limit
     distribution = _one(plan, "aws:cloudfront/distribution:Distribution", "cdn-distribution")
     acl = _one(plan, "aws:wafv2/webAcl:WebAcl", "cdn-waf")
     assert acl.inputs["scope"] == "CLOUDFRONT" and distribution.inputs["webAclId"] == acl.outputs["arn"]
     assert [rule["name"] for rule in acl.inputs["rules"]] == [*MANAGED_RULE_GROUPS, "rate-limit"]
+    # AND the apex A and AAAA records alias the distribution
     for kind in ("a", "aaaa"):
         record = _one(plan, "aws:route53/record:Record", f"cdn-alias-{kind}")
         assert record.inputs["name"] == "portfolio.example.com" and record.inputs["type"] == kind.upper()
         assert record.inputs["aliases"][0]["name"] == distribution.outputs["domainName"]
+    # AND the origin record aliases the ALB, and the stack exports the distribution's domain
     origin = _one(plan, "aws:route53/record:Record", "cdn-origin")
     alb = _one(plan, "aws:lb/loadBalancer:LoadBalancer", "edge-alb")
     assert (origin.inputs["aliases"][0]["name"], origin.inputs["aliases"][0]["zoneId"]) == (
@@ -262,6 +293,8 @@ def test_packs_accept_the_cdn_and_dns_in_prod(
 ) -> None:
     # GIVEN prod with a domain, as the engine would show it to the packs
     view = prod_with_domain.engine_view()
+    assert view
+    # WHEN each pack analyzes it
     # THEN no mandatory policy fails, and every input is known
     for pack in ("encryption", "least_privilege", "data_protection", "cost_guardrails"):
         failing = [v for v in analyzers("prod", {}).violations(pack, view) if v.level == "mandatory"]
@@ -272,6 +305,7 @@ def test_packs_accept_the_cdn_and_dns_in_prod(
 def test_outside_us_east_1_cloudfront_parts_get_a_us_east_1_provider() -> None:
     # GIVEN dev moved to eu-west-1 with a domain
     raw, _ = read_stack_file("dev")
+    # WHEN it is planned
     plan = run_program("dev", raw_config={**raw, **DOMAIN, "aws:region": "eu-west-1"})
     # THEN the CloudFront certificate, web ACL, cache policies and distribution use a us-east-1 provider
     (edge,) = [r for r in plan.resources if r.type == "pulumi:providers:aws" and r.name == "aws-edge"]

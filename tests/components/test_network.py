@@ -52,7 +52,10 @@ def test_nat_strategy_reaches_the_vpc(
 
 
 def test_vpc_has_three_tiers_with_one_cidr_per_az(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    # GIVEN a 10.0.0.0/16 network over three AZs WHEN it is declared
     engine.declare(lambda: _network(3, "one-per-az", provider))
+    # THEN the awsx VPC gets public, private and isolated tiers, the isolated one numbered from 10.0.21.0/24, one
+    # CIDR per AZ, and is a remote component rather than a custom resource
     vpc = engine.one("awsx:ec2:Vpc")
     specs = {s["name"]: s for s in vpc.inputs["subnetSpecs"]}
     assert {n: s["type"] for n, s in specs.items()} == {
@@ -69,7 +72,9 @@ def test_vpc_has_three_tiers_with_one_cidr_per_az(engine: Engine, provider: Call
 def test_vpc_gets_an_s3_gateway_endpoint_on_its_route_tables(
     engine: Engine, provider: Callable[[], aws.Provider]
 ) -> None:
+    # GIVEN a two-AZ network WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider))
+    # THEN the awsx VPC is asked for an S3 gateway endpoint, routed automatically
     vpc = engine.one("awsx:ec2:Vpc")
     assert vpc.inputs["vpcEndpointSpecs"] == [
         {"serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway"}
@@ -80,9 +85,12 @@ def test_vpc_gets_an_s3_gateway_endpoint_on_its_route_tables(
 def test_flow_logs_capture_all_traffic_into_an_encrypted_group(
     engine: Engine, provider: Callable[[], aws.Provider]
 ) -> None:
+    # GIVEN a two-AZ network WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider))
+    # THEN its flow-log group uses the logs key and the 7-day retention it was given
     group = engine.one("aws:cloudwatch/logGroup:LogGroup")
     assert group.inputs["kmsKeyId"] == LOGS_KEY and group.inputs["retentionInDays"] == 7
+    # AND the flow log sends all of the VPC's traffic to a log group of this account, once its role policy exists
     flow_log = engine.one("aws:ec2/flowLog:FlowLog")
     assert flow_log.inputs["trafficType"] == "ALL"
     assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
@@ -94,7 +102,9 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_group(
 def test_flow_log_role_trusts_only_the_flow_logs_service_of_this_account(
     engine: Engine, provider: Callable[[], aws.Provider]
 ) -> None:
+    # GIVEN a two-AZ network WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider))
+    # THEN the flow-log role trusts only the VPC Flow Logs service, for this account only
     (statement,) = json.loads(engine.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"]
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
@@ -103,23 +113,32 @@ def test_flow_log_role_trusts_only_the_flow_logs_service_of_this_account(
 def test_flow_log_delivery_policy_names_only_its_log_group(
     engine: Engine, provider: Callable[[], aws.Provider]
 ) -> None:
+    # GIVEN a two-AZ network WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider))
+    # THEN the delivery role's policy is flow_logs_delivery_policy for the flow log's group, naming only that
+    # group and its streams with no wildcard actions
     group_arn = engine.one("aws:ec2/flowLog:FlowLog").inputs["logDestination"]
     policy = json.loads(engine.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
     assert policy == flow_logs_delivery_policy(group_arn)
+    assert policy["Statement"]
     for statement in policy["Statement"]:
+        assert statement["Resource"]
         assert all(resource.startswith(group_arn) for resource in statement["Resource"])
         assert not any(action.endswith("*") for action in statement["Action"])
 
 
 def test_default_security_group_is_stripped_of_rules(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    # GIVEN a two-AZ network WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider))
+    # THEN the VPC's default security group has no ingress and no egress rules
     sg = engine.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert sg.inputs["ingress"] == [] and sg.inputs["egress"] == []
 
 
 def test_subnet_groups_use_only_the_isolated_tier(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    # GIVEN a three-AZ network WHEN it is declared
     engine.declare(lambda: _network(3, "one-per-az", provider))
+    # THEN the database and cache subnet groups take exactly the VPC's isolated subnets
     vpc = engine.one("awsx:ec2:Vpc")
     expected = awsx_vpc_outputs(vpc.name, vpc.inputs)["isolatedSubnetIds"]
     assert engine.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == expected
@@ -127,7 +146,9 @@ def test_subnet_groups_use_only_the_isolated_tier(engine: Engine, provider: Call
 
 
 def test_children_are_parented_and_prefixed(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    # GIVEN a two-AZ network WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider))
+    # THEN the component has its nine children, each named with the network- prefix
     (component,) = engine.of_type("finplatform:network:Network")
     children = [r for r in engine.monitor.planned if r.parent == component.urn]
     assert len(children) == 9  # VPC, flow-log group, role, policy, flow log, app and default groups, 2 subnet groups
@@ -135,7 +156,9 @@ def test_children_are_parented_and_prefixed(engine: Engine, provider: Callable[[
 
 
 def test_protect_logs_protects_the_flow_log_group(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
+    # GIVEN a two-AZ network with protect on WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider, protect=True))
+    # THEN the flow-log group is protected both in Pulumi and by its own deletion protection
     group = engine.one("aws:cloudwatch/logGroup:LogGroup")
     assert group.protect and group.inputs["deletionProtectionEnabled"] is True
 
@@ -143,6 +166,8 @@ def test_protect_logs_protects_the_flow_log_group(engine: Engine, provider: Call
 def test_application_tier_has_a_group_that_data_stores_can_admit(
     engine: Engine, provider: Callable[[], aws.Provider]
 ) -> None:
+    # GIVEN a two-AZ network WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider))
+    # THEN the application tier's group admits nothing itself and is tagged tier=application for data stores
     (group,) = [g for g in engine.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name == "network-app"]
     assert group.inputs.get("ingress", []) == [] and group.inputs["tags"] == {"tier": "application"}

@@ -11,7 +11,9 @@ from finplatform.network_layout import TIERS, LayoutError, Tier, check_explicit_
 
 
 def test_seed_layout_numbers_tiers_from_1_11_and_21() -> None:
+    # GIVEN the seed's 10.0.0.0/16 over three AZs with /24 subnets WHEN the subnets are derived
     subnets = derive_subnets(ipaddress.IPv4Network("10.0.0.0/16"), 3, 24)
+    # THEN the public tier starts at 10.0.1.0, the private at 10.0.11.0 and the isolated at 10.0.21.0
     assert subnets == {
         "public": ("10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"),
         "private": ("10.0.11.0/24", "10.0.12.0/24", "10.0.13.0/24"),
@@ -21,11 +23,15 @@ def test_seed_layout_numbers_tiers_from_1_11_and_21() -> None:
 
 def test_small_vpc_packs_tiers_back_to_back() -> None:
     # GIVEN a /20, which holds 16 /24s: too few for the seed numbering but enough for 3 x 3
+    # WHEN three AZs of /24 subnets are derived
     subnets = derive_subnets(ipaddress.IPv4Network("10.0.0.0/20"), 3, 24)
+    # THEN the tiers follow one another from the start of the VPC, the last isolated subnet ninth
     assert subnets["public"][0] == "10.0.0.0/24" and subnets["isolated"][2] == "10.0.8.0/24"
 
 
 def test_vpc_too_small_names_the_size_needed() -> None:
+    # GIVEN a /22, which holds only four /24s WHEN three AZs of /24 subnets are derived
+    # THEN the error blames vpcCidr and names the /20 needed
     with pytest.raises(LayoutError) as caught:
         derive_subnets(ipaddress.IPv4Network("10.0.0.0/22"), 3, 24)
     assert caught.value.key == "vpcCidr" and "/20 or larger" in str(caught.value)
@@ -54,6 +60,7 @@ def _assert_sound(vpc: ipaddress.IPv4Network, az_count: int, subnets: dict[Tier,
     assert set(subnets) == set(TIERS)
     assert all(len(subnets[tier]) == az_count for tier in TIERS)
     networks = _all(subnets)
+    assert networks
     assert all(n.subnet_of(vpc) for n in networks)
     assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
 
@@ -171,4 +178,6 @@ def test_any_explicit_cidrs_are_sound_or_the_error_names_the_key(
         return
     # THEN what is accepted is sound, and no subnet is smaller than AWS allows
     _assert_sound(vpc, az_count, subnets)
-    assert all(n.prefixlen <= 28 for n in _all(subnets))
+    accepted = _all(subnets)
+    assert accepted
+    assert all(n.prefixlen <= 28 for n in accepted)

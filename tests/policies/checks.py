@@ -12,13 +12,14 @@ GetAnalyzers = Callable[[str, Mapping[str, str]], Analyzers]
 
 
 def assert_compliant(analyzers: GetAnalyzers, pack: str, case: Case) -> None:
-    # GIVEN resources that follow the rule WHEN the pack analyzes them THEN the rule reports nothing
+    """The pack, analyzing the case's compliant resources, reports nothing under the case's rule."""
     violations = analyzers(case.environment, case.config).violations(pack, case.compliant)
     assert [v.message for v in violations if v.policy == case.policy] == []
 
 
 def assert_violating(analyzers: GetAnalyzers, pack: str, case: Case) -> None:
-    # GIVEN resources that break the rule WHEN the pack analyzes them THEN the rule reports each, naming it
+    """The pack, analyzing the case's violating resources, reports them under the case's rule at the
+    environment's level, each message naming its resource (or, for a stack-wide rule, the environment)."""
     violations = [
         v for v in analyzers(case.environment, case.config).violations(pack, case.violating) if v.policy == case.policy
     ]
@@ -34,6 +35,8 @@ def assert_violating(analyzers: GetAnalyzers, pack: str, case: Case) -> None:
 
 
 def assert_every_rule_has_cases(rules: Sequence[Rule], cases: Sequence[Case]) -> None:
+    """Every rule of the pack has a case with both compliant and violating resources."""
+    assert rules
     covered = {c.policy for c in cases if c.compliant and c.violating}
     assert [r.name for r in rules if r.name not in covered] == []
 
@@ -44,13 +47,18 @@ def pack_tests(pack: str, rules: Sequence[Rule], cases: Sequence[Case]) -> tuple
 
     @pytest.mark.parametrize("case", cases, ids=lambda c: c.id)
     def test_compliant_case_passes(analyzers: GetAnalyzers, case: Case) -> None:
+        # GIVEN resources that follow the case's rule WHEN the pack analyzes them THEN the rule reports nothing
         assert_compliant(analyzers, pack, case)
 
     @pytest.mark.parametrize("case", cases, ids=lambda c: c.id)
     def test_violating_case_is_reported(analyzers: GetAnalyzers, case: Case) -> None:
+        # GIVEN resources that break the case's rule WHEN the pack analyzes them
+        # THEN the rule reports them, mandatory in prod and advisory elsewhere, each message naming its resource
         assert_violating(analyzers, pack, case)
 
     def test_every_policy_has_both_cases() -> None:
+        # GIVEN the pack's rules and its module's cases WHEN the cases are matched to the rules
+        # THEN no rule lacks a case with both compliant and violating resources
         assert_every_rule_has_cases(rules, cases)
 
     return test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_has_both_cases

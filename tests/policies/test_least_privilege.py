@@ -263,6 +263,7 @@ test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_h
 def test_dev_may_open_the_eks_endpoint_when_the_stack_says_so(analyzers: GetAnalyzers) -> None:
     # GIVEN a dev stack with finplatform:eksPublicEndpoint true
     cluster = resource(t.EKS_CLUSTER, "chain", {"vpcConfig": {"endpointPublicAccess": True}}, environment="dev")
+    # WHEN the pack analyzes a cluster with a public endpoint there, and the same cluster in prod
     found = analyzers("dev", {"finplatform:eksPublicEndpoint": "true"}).violations(PACK, [cluster])
     # THEN a public endpoint is accepted there, but never in prod
     assert [v for v in found if v.policy == "eks-endpoint-private"] == []

@@ -6,7 +6,7 @@ STACK = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
 
 
 def test_top_level_urns_leave_out_the_stack_and_children_carry_the_whole_type_chain() -> None:
-    # GIVEN a component under the stack, and a resource two levels down
+    # GIVEN a component under the stack, and a resource two levels down WHEN their URNs are made
     component = make_urn("dev", "proj", STACK, "my:layer:Thing", "thing")
     inner = make_urn("dev", "proj", component, "my:layer:Part", "thing-part")
     leaf = make_urn("dev", "proj", inner, "aws:s3/bucket:Bucket", "thing-part")
@@ -40,5 +40,5 @@ def test_a_type_alias_with_no_parent_given_keeps_the_current_parent() -> None:
     # GIVEN a component re-typed, whose alias spec names only the old type (parentUrn empty: same parent)
     urn = make_urn("dev", "proj", "", "my:data:InfluxDb", "time-series")
     registration = Registration(urn, "my:data:InfluxDb", "time-series", STACK, ({"spec": {"type": "my:data:TS"}},))
-    # THEN it answers to the old type at the same place
+    # WHEN the URNs it answers to are worked out THEN it answers to the old type at the same place
     assert previous_urns([registration])[urn] == [urn, "urn:pulumi:dev::proj::my:data:TS::time-series"]

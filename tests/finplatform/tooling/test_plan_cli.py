@@ -63,7 +63,10 @@ def test_bad_config_fails_cleanly_without_a_traceback(tmp_path: Path) -> None:
 
 
 def test_bad_config_declares_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a stack file whose environment does not exist
     project = _project_with(tmp_path, "config:\n  finplatform:environment: qa\n")
+    # WHEN it is planned in-process
     assert main(["plan", "--stack", "bad", "--project-dir", str(project)]) == 2
+    # THEN the plan exits with 2, prints nothing to stdout, and names the key on stderr
     captured = capsys.readouterr()
     assert captured.out == "" and "finplatform:environment" in captured.err

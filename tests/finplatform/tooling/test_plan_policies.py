@@ -49,9 +49,12 @@ def test_every_stack_passes_every_mandatory_policy(full_plan: Callable[[str], Pl
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_is_priced(full_plan: Callable[[str], Plan], stack: str) -> None:
+    # GIVEN the stack as committed WHEN the cost model prices it
     cost = full_plan(stack).cost
+    # THEN the total is positive and is the sum of its items, rounded to the cent
     assert cost is not None and cost.monthly_usd > 0
     assert round(sum(i.monthly_usd for i in cost.items), 2) == cost.monthly_usd
+    # AND there is one NAT gateway per the profile's NAT strategy: 1 in dev, 2 in staging, 3 in prod
     nat_items = [i for i in cost.items if i.type == "aws:ec2/natGateway:NatGateway"]
     assert len(nat_items) == {"dev": 1, "staging": 2, "prod": 3}[stack]
 
@@ -83,8 +86,11 @@ def test_policy_pack_config_can_make_dev_strict(tmp_path: Path, capsys: pytest.C
 
 
 def test_json_adds_policies_and_cost(tmp_path: Path) -> None:
+    # GIVEN the dev stack, which has advice-level violations
     out = tmp_path / "dev.json"
+    # WHEN it is planned with --json
     assert main(["plan", "--stack", "dev", "--json", str(out)]) == 0
+    # THEN the graph adds the policy violations and the cost items, each with its documented keys
     graph = json.loads(out.read_text())
     violation = graph["policies"]["violations"][0]
     assert set(violation) == {"pack", "policy", "level", "urn", "message"}

@@ -86,6 +86,7 @@ def test_each_built_pack_carries_its_manifest_code_and_pinned_requirements(built
     versions = locked_versions()
     sources = sorted(p.parent for p in POLICIES_DIR.glob("*/PulumiPolicy.yaml"))
     # THEN there is one per pack in the repository
+    assert sources
     assert sorted(p.name for p in built.iterdir()) == [s.name for s in sources]
     for source in sources:
         pack = built / source.name
@@ -123,8 +124,10 @@ def test_a_build_replaces_an_earlier_build_but_no_other_folder(tmp_path: Path) -
 
 def test_checkout_packs_leave_sys_path_alone() -> None:
     # GIVEN the packs in the repository WHEN their entry points are read
+    entries = sorted(POLICIES_DIR.glob("*/__main__.py"))
     # THEN none reaches into the repository itself: the project environment provides the shared code
-    for entry in sorted(POLICIES_DIR.glob("*/__main__.py")):
+    assert entries
+    for entry in entries:
         assert "sys.path" not in entry.read_text(), entry
 
 

@@ -28,13 +28,18 @@ def _vpc(strategy: str) -> PricedResource:
 
 
 def test_nat_gateway_is_hours_plus_processed_data() -> None:
+    # GIVEN a VPC with a single NAT gateway and 100 GB of processed data a month
     usage = parse_usage("prod", ["natProcessedGb=100"])
+    # WHEN it is priced
     (item,) = [i for i in estimate([_vpc("Single")], usage).items if i.type.endswith("NatGateway")]
+    # THEN the NAT gateway costs 730 hours plus 100 GB at the us-east-1 rate
     assert item.monthly_usd == pytest.approx(730 * 0.045 + 100 * 0.045, abs=0.01)
 
 
 def test_remote_component_is_priced_from_its_arguments_when_its_children_are_absent() -> None:
+    # GIVEN a two-AZ VPC with a NAT gateway per AZ and no children reported by the engine WHEN it is priced
     items = estimate([_vpc("OnePerAz")], DEFAULTS["dev"]).items
+    # THEN two NAT gateways and two Elastic IPs are priced from its arguments
     assert [i.type for i in items].count("aws:ec2/natGateway:NatGateway") == 2
     assert [i.type for i in items].count("aws:ec2/eip:Eip") == 2
 
@@ -49,30 +54,40 @@ def test_remote_component_is_not_priced_twice_when_the_engine_reports_its_childr
         "us-east-1",
         parent=VPC_URN,
     )
+    # WHEN the VPC and that child are priced
     items = estimate([_vpc("OnePerAz"), nat], DEFAULTS["dev"]).items
     # THEN only that child is priced, not the two the arguments would imply
     assert [i.type for i in items] == ["aws:ec2/natGateway:NatGateway"]
 
 
 def test_multi_az_rds_costs_twice_single_az() -> None:
+    # GIVEN a db.t3.medium with 20 GB of storage, single-AZ and Multi-AZ
     def rds(multi_az: bool) -> float:
         props = {"instanceClass": "db.t3.medium", "multiAz": multi_az, "allocatedStorage": 20}
         return estimate(
             [PricedResource("urn:db", "aws:rds/instance:Instance", "db", props, "us-east-1")], DEFAULTS["prod"]
         ).monthly_usd
 
+    # WHEN each is priced for prod
+    # THEN Multi-AZ costs twice as much, and single-AZ is 730 instance hours plus 20 GB of storage
     assert rds(True) == pytest.approx(2 * rds(False), abs=0.02)
     assert rds(False) == pytest.approx(730 * 0.072 + 20 * 0.115, abs=0.01)
 
 
 def test_unknown_region_falls_back_to_us_east_1_and_says_so() -> None:
+    # GIVEN a KMS key in eu-west-1, a region the price table lacks
     key = PricedResource("urn:key", "aws:kms/key:Key", "key", {}, "eu-west-1")
+    # WHEN it is priced
     (item,) = estimate([key], DEFAULTS["dev"]).items
+    # THEN its basis says the us-east-1 prices were used
     assert "us-east-1 prices" in item.basis
 
 
 def test_price_table_states_its_source_and_date_and_covers_both_regions() -> None:
+    # GIVEN the vendored price table WHEN it is loaded
     table = price_table()
+    # THEN it names its source and date and covers us-east-1 and us-west-2, with EC2, RDS and ElastiCache
+    # prices for us-east-1
     assert table["source"] and table["pricesAsOf"] and table["vendored"]
     assert set(table["regions"]) == {"us-east-1", "us-west-2"}
     for catalogue in ("ec2", "rds", "elasticache"):
@@ -80,7 +95,9 @@ def test_price_table_states_its_source_and_date_and_covers_both_regions() -> Non
 
 
 def test_usage_entries_override_the_environment_defaults() -> None:
+    # GIVEN staging's defaults and an entry for logIngestGb WHEN the usage is parsed
     usage = parse_usage("staging", ["logIngestGb=42"])
+    # THEN that entry wins and the other assumptions keep staging's defaults
     assert usage.logIngestGb == 42 and usage.natProcessedGb == DEFAULTS["staging"].natProcessedGb
 
 
@@ -93,6 +110,8 @@ def test_usage_entries_override_the_environment_defaults() -> None:
     ],
 )
 def test_bad_usage_entries_are_rejected(entry: str, message: str) -> None:
+    # GIVEN a malformed, a non-numeric or a negative usage entry WHEN the usage is parsed
+    # THEN it is rejected saying what is wrong
     with pytest.raises(UsageError, match=message):
         parse_usage("dev", [entry])
 
@@ -106,6 +125,7 @@ def test_eks_cluster_is_priced_from_its_arguments() -> None:
         {"instanceType": "t3.medium", "desiredCapacity": 2},
         "us-east-1",
     )
+    # WHEN it is priced for prod
     items = {i.type: i.monthly_usd for i in estimate([cluster], DEFAULTS["prod"]).items}
     # THEN the control plane and the node group are both priced
     assert items["aws:eks/cluster:Cluster"] == pytest.approx(73.0)
@@ -115,5 +135,7 @@ def test_eks_cluster_is_priced_from_its_arguments() -> None:
 def test_an_unresolvable_size_is_listed_at_zero_with_the_reason_rather_than_failing() -> None:
     # GIVEN an Auto Scaling group whose launch template the model cannot see (as in a preview before deploy)
     group = PricedResource("urn:asg", "aws:autoscaling/group:Group", "api", {"desiredCapacity": 2}, "us-east-1")
+    # WHEN it is priced for prod
     (item,) = estimate([group], DEFAULTS["prod"]).items
+    # THEN it costs nothing and its basis says why it was not priced
     assert item.monthly_usd == 0 and item.basis.startswith("not priced: no ec2 price")

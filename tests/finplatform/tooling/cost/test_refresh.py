@@ -16,6 +16,8 @@ def _product(usd: str) -> dict[str, Any]:
 
 
 def test_hourly_price_is_read_from_the_on_demand_term() -> None:
+    # GIVEN a Price List product with an on-demand price of 0.0416 USD an hour WHEN its hourly price is read
+    # THEN it is 0.0416
     assert on_demand_hourly(_product("0.0416000000")) == 0.0416
 
 
@@ -37,6 +39,7 @@ def test_refresh_reprices_listed_sizes_and_stamps_the_date() -> None:
         calls.append(request)
         return {"PriceList": [json.dumps(_product("0.5"))]}
 
+    # WHEN the table is refreshed
     refreshed = refresh(table, get_products)
     # THEN every size is re-priced, by service and region, and the table says when
     assert refreshed["regions"]["us-east-1"] == {
