@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from finplatform import ROOT
-from finplatform.tooling.component_docs import COMPONENTS_DIR, args_classes, component_docs
+from finplatform.tooling.component_docs import COMPONENTS_DIR, args_classes, component_docs, input_types
 
 MAX_MODULE_LINES = 400
 # Layer packages and modules; each may import only itself, the shared blocks, the providers and the model.
@@ -81,6 +81,11 @@ def test_every_args_field_is_documented() -> None:
     assert len(classes) >= 15
     # THEN each field has a description, written under it
     undocumented = {name: [f.name for f in fields if not f.description] for name, (_, fields) in classes.items()}
+    assert {name: missing for name, missing in undocumented.items() if missing} == {}
+    # AND so has each field of the types those fields are declared with (Placement, Workplace, Grants ...)
+    shared = input_types()
+    assert {"Placement", "Workplace", "Grants"} <= set(shared)
+    undocumented = {name: [f.name for f in fields if not f.description] for name, (_, _, fields) in shared.items()}
     assert {name: missing for name, missing in undocumented.items() if missing} == {}
 
 

@@ -10,6 +10,7 @@ from components.compute.eks import KubernetesArgs, KubernetesCluster
 from components.compute.fargate import FargateArgs, FargateServices
 from components.compute.functions import Functions, FunctionsArgs
 from components.compute.registry import Registry, RegistryArgs, image_repository
+from components.compute.workplace import Workplace
 from components.context import StackContext
 from components.edge.load_balancer import Edge, routed_target_groups
 from components.keys_and_secrets import Secrets
@@ -36,6 +37,14 @@ def compute_layer(
         postgres_resource_id=data.postgres_resource_id,
     )
     settings = blueprint.settings.for_env(environment) if blueprint.settings else {}
+    workplace = Workplace(
+        placement=ctx.primary,
+        private_subnet_ids=network.private_subnet_ids,
+        logs_key_arn=keys("logs"),
+        environment=environment,
+        log_retention_days=profile.log_retention_days,
+        protect_logs=profile.protect_stateful_resources,
+    )
     targets = {t: [s for s in blueprint.services if s.target == t] for t in ("ecs-fargate", "ec2-autoscaling", "eks")}
     if blueprint.services:
         registry = Registry(
@@ -56,15 +65,10 @@ def compute_layer(
                 app_security_group_id=network.app_security_group_id,
                 repositories=repositories,
                 grants=grants,
-                logs_key_arn=keys("logs"),
-                protect_logs=profile.protect_stateful_resources,
                 tracing=profile.tracing,
                 settings=settings,
                 target_groups=routed_target_groups(edge),
-                placement=ctx.primary,
-                private_subnet_ids=network.private_subnet_ids,
-                environment=environment,
-                log_retention_days=profile.log_retention_days,
+                workplace=workplace,
             ),
             opts=ctx.in_primary,
         )
@@ -77,14 +81,10 @@ def compute_layer(
                 app_security_group_id=network.app_security_group_id,
                 repositories=repositories,
                 grants=grants,
-                logs_key_arn=keys("logs"),
-                protect=profile.protect_stateful_resources,
+                protect_volumes=profile.protect_stateful_resources,
                 detailed_monitoring=profile.detailed_monitoring,
                 target_groups=routed_target_groups(edge),
-                placement=ctx.primary,
-                private_subnet_ids=network.private_subnet_ids,
-                environment=environment,
-                log_retention_days=profile.log_retention_days,
+                workplace=workplace,
             ),
             opts=ctx.in_primary,
         )
@@ -96,15 +96,10 @@ def compute_layer(
                 cluster_name=f"{ctx.prefix}-eks",
                 vpc_id=network.vpc_id,
                 data_key_arn=keys("data"),
-                logs_key_arn=keys("logs"),
-                protect_logs=profile.protect_stateful_resources,
                 deletion_protection=profile.deletion_protection,
                 public_endpoint=stack.config.eks_public_endpoint,
                 admin_role_arn=stack.config.eks_admin_role_arn,
-                placement=ctx.primary,
-                private_subnet_ids=network.private_subnet_ids,
-                environment=environment,
-                log_retention_days=profile.log_retention_days,
+                workplace=workplace,
             ),
             opts=ctx.in_primary,
         )
@@ -117,13 +112,8 @@ def compute_layer(
                 prefix=ctx.prefix,
                 app_security_group_id=network.app_security_group_id,
                 grants=grants,
-                logs_key_arn=keys("logs"),
-                protect_logs=profile.protect_stateful_resources,
                 settings=settings,
-                placement=ctx.primary,
-                private_subnet_ids=network.private_subnet_ids,
-                environment=environment,
-                log_retention_days=profile.log_retention_days,
+                workplace=workplace,
             ),
             opts=ctx.in_primary,
         )

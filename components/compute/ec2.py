@@ -12,11 +12,10 @@ import pulumi_aws as aws
 from components.compute.access import Grants, execution_policy, grant_references, task_policy
 from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.registry import ImageRepository, image_repository
-from components.providers import Placement
+from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, inline_policy, role_with_policy
 from components.shared.logs import encrypted_log_group
 from finplatform.blueprints import Service
-from finplatform.profiles import Environment
 
 AL2023_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 API_SCALE_OUT = (70.0, 2)  # CPU percent, minutes (seed 002)
@@ -83,28 +82,20 @@ def instance_policy(service: Service, resolved: Mapping[str, Any], *, partition:
 class Ec2Args:
     """Inputs of the EC2 Auto Scaling services."""
 
-    placement: Placement
-    """Primary region's provider, region and account."""
-    private_subnet_ids: pulumi.Input[Sequence[str]]
-    """Private-tier subnets the instances run in."""
+    workplace: Workplace
+    """Region, private tier, environment and log settings the workloads share."""
     app_security_group_id: pulumi.Input[str]
     """The application tier's group every instance joins."""
     repositories: Mapping[str, ImageRepository]
     """Image repositories by name; each service pulls from its own."""
     grants: Grants
     """What the services may reach, by access name; the data key encrypts disks and volumes."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key of the services' log groups."""
     first_az: str = "us-east-1a"
     """AZ of persistent volumes; a service with a volume runs only there."""
     services: Sequence[Service] = ()
     """The blueprint's ec2-autoscaling services."""
-    environment: Environment = "dev"
-    """Which of each service's per-environment sizes applies."""
-    log_retention_days: int = 30
-    """Retention of the services' logs."""
-    protect: bool = False
-    """Pulumi protect on the persistent volumes and log groups."""
+    protect_volumes: bool = False
+    """Pulumi protect on the persistent volumes."""
     detailed_monitoring: bool = False
     """One-minute EC2 metrics."""
     target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -122,17 +113,22 @@ class Ec2Services(pulumi.ComponentResource):
     def __init__(self, name: str, args: Ec2Args, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:compute:Ec2Services", name, None, opts)
         ami = aws.ssm.get_parameter_output(
-            name=AL2023_AMI, opts=pulumi.InvokeOutputOptions(provider=args.placement.provider)
+            name=AL2023_AMI, opts=pulumi.InvokeOutputOptions(provider=args.workplace.placement.provider)
         ).value
         self.groups = {s.name: self._service(f"{name}-{s.name}", s, args, ami) for s in args.services}
         self.register_outputs({n: g.name for n, g in self.groups.items()})
 
     def _service(self, prefix: str, service: Service, args: Ec2Args, ami: pulumi.Output[str]) -> aws.autoscaling.Group:
         child = pulumi.ResourceOptions(parent=self)
-        placement, grants = args.placement, args.grants
-        size = service.sizes.for_env(args.environment)
+        placement, grants = args.workplace.placement, args.grants
+        size = service.sizes.for_env(args.workplace.environment)
         logs = encrypted_log_group(
-            f"{prefix}-logs", None, args.logs_key_arn, args.log_retention_days, parent=self, protect=args.protect
+            f"{prefix}-logs",
+            None,
+            args.workplace.logs_key_arn,
+            args.workplace.log_retention_days,
+            parent=self,
+            protect=args.workplace.protect_logs,
         )
         repository_name, reference = image_repository(service.image)
         repository = args.repositories[repository_name]
@@ -158,7 +154,7 @@ class Ec2Services(pulumi.ComponentResource):
         )
         volume_id: pulumi.Output[str] | None = None
         volume_arn: pulumi.Output[str] | None = None
-        subnets: pulumi.Input[Sequence[str]] = args.private_subnet_ids
+        subnets: pulumi.Input[Sequence[str]] = args.workplace.private_subnet_ids
         if service.volume_gb:
             volume = aws.ebs.Volume(
                 f"{prefix}-data",
@@ -169,11 +165,11 @@ class Ec2Services(pulumi.ComponentResource):
                     encrypted=True,
                     kms_key_id=grants.data_key_arn,
                 ),
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_volumes),
             )
             volume_id, volume_arn = volume.id, volume.arn
             # The host must come up in the volume's AZ.
-            subnets = pulumi.Output.from_input(args.private_subnet_ids).apply(lambda ids: [ids[0]])
+            subnets = pulumi.Output.from_input(args.workplace.private_subnet_ids).apply(lambda ids: [ids[0]])
         image = repository.url.apply(lambda url: url + reference)
         script = pulumi.Output.all(image, volume_id or "", logs.name).apply(
             lambda v: user_data(service, v[0], placement.region, v[1] or None, v[2])

@@ -7,11 +7,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.instances import SSM_CORE, hardened_instances
-from components.providers import Placement
+from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, service_role
 from components.shared.logs import encrypted_log_group
 from finplatform.blueprints import Service
-from finplatform.profiles import Environment
 
 EKS_VERSION = "1.31"
 EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -30,26 +29,16 @@ CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKS
 class KubernetesArgs:
     """Inputs of the EKS cluster and its node groups."""
 
-    placement: Placement
-    """Primary region's provider, region and account."""
+    workplace: Workplace
+    """Region, private tier, environment and log settings the workloads share."""
     vpc_id: pulumi.Input[str]
     """VPC of the cluster."""
-    private_subnet_ids: pulumi.Input[Sequence[str]]
-    """Private-tier subnets of the control-plane endpoint and the nodes."""
     data_key_arn: pulumi.Input[str]
     """KMS key for Kubernetes secrets and node disks."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key of the control-plane log group."""
     cluster_name: str = "finplatform-eks"
     """EKS cluster name."""
     services: Sequence[Service] = ()
     """The blueprint's eks services: one managed node group each."""
-    environment: Environment = "dev"
-    """Which of each service's per-environment sizes applies; prod never gets a public endpoint."""
-    log_retention_days: int = 30
-    """Retention of the control-plane logs."""
-    protect_logs: bool = False
-    """Pulumi protect on the control-plane log group."""
     deletion_protection: bool = False
     """EKS refuses to delete the cluster."""
     public_endpoint: bool = False
@@ -71,15 +60,15 @@ class KubernetesCluster(pulumi.ComponentResource):
 
         super().__init__("finplatform:compute:KubernetesCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        placement = args.placement
-        public = args.public_endpoint and args.environment != "prod"
+        placement = args.workplace.placement
+        public = args.public_endpoint and args.workplace.environment != "prod"
         logs = encrypted_log_group(
             f"{name}-control-plane-logs",
             f"/aws/eks/{args.cluster_name}/cluster",
-            args.logs_key_arn,
-            args.log_retention_days,
+            args.workplace.logs_key_arn,
+            args.workplace.log_retention_days,
             parent=self,
-            protect=args.protect_logs,
+            protect=args.workplace.protect_logs,
         )
         access_entries = (
             {
@@ -102,7 +91,7 @@ class KubernetesCluster(pulumi.ComponentResource):
                 name=args.cluster_name,
                 version=EKS_VERSION,
                 vpc_id=args.vpc_id,
-                private_subnet_ids=args.private_subnet_ids,
+                private_subnet_ids=args.workplace.private_subnet_ids,
                 endpoint_private_access=True,
                 endpoint_public_access=public,
                 authentication_mode=eks.AuthenticationMode.API,
@@ -128,14 +117,14 @@ class KubernetesCluster(pulumi.ComponentResource):
         )
         groups = []
         for service in args.services:
-            size = service.sizes.for_env(args.environment)
+            size = service.sizes.for_env(args.workplace.environment)
             groups.append(
                 eks.ManagedNodeGroup(
                     f"{name}-{service.name}-nodes",
                     eks.ManagedNodeGroupArgs(
                         cluster=cluster,
                         node_role=node_role,
-                        subnet_ids=args.private_subnet_ids,
+                        subnet_ids=args.workplace.private_subnet_ids,
                         instance_types=[str(size.instance_type)],  # the blueprint requires one for eks services
                         capacity_type="SPOT" if service.interruptible else "ON_DEMAND",
                         scaling_config=aws.eks.NodeGroupScalingConfigArgs(

@@ -18,11 +18,10 @@ from components.compute.access import (
     task_policy,
 )
 from components.compute.registry import ImageRepository, image_repository
-from components.providers import Placement
+from components.compute.workplace import Workplace
 from components.shared.iam import inline_policy, role_with_policy, service_role
 from components.shared.logs import encrypted_log_group
 from finplatform.blueprints import Service
-from finplatform.profiles import Environment
 
 XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.12"
 CPU_TARGET = 70.0  # seed 003
@@ -96,26 +95,16 @@ def capacity_strategy(service: Service) -> list[aws.ecs.ServiceCapacityProviderS
 class FargateArgs:
     """Inputs of the Fargate services."""
 
-    placement: Placement
-    """Primary region's provider, region and account."""
-    private_subnet_ids: pulumi.Input[Sequence[str]]
-    """Private-tier subnets the tasks run in."""
+    workplace: Workplace
+    """Region, private tier, environment and log settings the workloads share."""
     app_security_group_id: pulumi.Input[str]
     """The application tier's group every task joins."""
     repositories: Mapping[str, ImageRepository]
     """Image repositories by name; each service pulls from its own."""
     grants: Grants
     """What the services may reach, by access name."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key of the services' log groups."""
     services: Sequence[Service] = ()
     """The blueprint's ecs-fargate services."""
-    environment: Environment = "dev"
-    """Which of each service's per-environment sizes applies."""
-    log_retention_days: int = 30
-    """Retention of the services' logs."""
-    protect_logs: bool = False
-    """Pulumi protect on the log groups."""
     tracing: bool = False
     """Run an X-Ray daemon beside each service."""
     settings: Mapping[str, str] = field(default_factory=dict)
@@ -157,12 +146,17 @@ class FargateServices(pulumi.ComponentResource):
     def _service(self, name: str, service: Service, args: FargateArgs) -> aws.ecs.Service:
         prefix = f"{name}-{service.name}"
         child = pulumi.ResourceOptions(parent=self)
-        placement, grants = args.placement, args.grants
-        size = service.sizes.for_env(args.environment)
+        placement, grants = args.workplace.placement, args.grants
+        size = service.sizes.for_env(args.workplace.environment)
         repository_name, reference = image_repository(service.image)
         repository = args.repositories[repository_name]
         logs = encrypted_log_group(
-            f"{prefix}-logs", None, args.logs_key_arn, args.log_retention_days, parent=self, protect=args.protect_logs
+            f"{prefix}-logs",
+            None,
+            args.workplace.logs_key_arn,
+            args.workplace.log_retention_days,
+            parent=self,
+            protect=args.workplace.protect_logs,
         )
         secrets = injected_secrets(service.access, grants)
         environment = dict(args.settings)
@@ -247,7 +241,7 @@ class FargateServices(pulumi.ComponentResource):
                 desired_count=size.desired,
                 capacity_provider_strategies=capacity_strategy(service),
                 network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                    subnets=args.private_subnet_ids,
+                    subnets=args.workplace.private_subnet_ids,
                     security_groups=[args.app_security_group_id],
                     assign_public_ip=False,
                 ),

@@ -9,11 +9,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.access import Grants, injected_secrets, store_hosts, task_policy
-from components.providers import Placement
+from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, inline_policy, service_role
 from components.shared.logs import encrypted_log_group
 from finplatform.blueprints import Function
-from finplatform.profiles import Environment
 
 LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"
 PLACEHOLDER_HANDLER = """\
@@ -85,26 +84,16 @@ def function_policy(
 class FunctionsArgs:
     """Inputs of the Lambda functions."""
 
-    placement: Placement
-    """Primary region's provider, region and account."""
-    private_subnet_ids: pulumi.Input[Sequence[str]]
-    """Private-tier subnets, for functions with VPC access."""
+    workplace: Workplace
+    """Region, private tier, environment and log settings the workloads share."""
     app_security_group_id: pulumi.Input[str]
     """The application tier's group, for functions with VPC access."""
     grants: Grants
     """What the functions may reach, by access name."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key of the function and API log groups."""
     functions: Sequence[Function] = ()
     """The blueprint's functions."""
-    environment: Environment = "dev"
-    """Which of each function's per-environment settings applies."""
     prefix: str = "finplatform"
     """Function names are <prefix>-<function>."""
-    log_retention_days: int = 30
-    """Retention of the function and API logs."""
-    protect_logs: bool = False
-    """Pulumi protect on the log groups."""
     settings: Mapping[str, str] = field(default_factory=dict)
     """Plain environment variables every function gets."""
 
@@ -135,15 +124,15 @@ class Functions(pulumi.ComponentResource):
 
     def _function(self, prefix: str, function: Function, args: FunctionsArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        placement, grants = args.placement, args.grants
+        placement, grants = args.workplace.placement, args.grants
         function_name = f"{args.prefix}-{function.name}"
         logs = encrypted_log_group(
             f"{prefix}-logs",
             f"/aws/lambda/{function_name}",
-            args.logs_key_arn,
-            args.log_retention_days,
+            args.workplace.logs_key_arn,
+            args.workplace.log_retention_days,
             parent=self,
-            protect=args.protect_logs,
+            protect=args.workplace.protect_logs,
         )
         dlq = self._queue(f"{prefix}-dlq", grants.data_key_arn)
         queue = None
@@ -199,13 +188,13 @@ class Functions(pulumi.ComponentResource):
                 code=pulumi.AssetArchive(
                     {f"{function.handler.split('.')[0]}.py": pulumi.StringAsset(PLACEHOLDER_HANDLER)}
                 ),
-                reserved_concurrent_executions=function.reserved_concurrency.for_env(args.environment),
+                reserved_concurrent_executions=function.reserved_concurrency.for_env(args.workplace.environment),
                 tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
                 dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=dlq.arn),
                 kms_key_arn=grants.data_key_arn,
                 environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
                 vpc_config=aws.lambda_.FunctionVpcConfigArgs(
-                    subnet_ids=args.private_subnet_ids,
+                    subnet_ids=args.workplace.private_subnet_ids,
                     security_group_ids=[args.app_security_group_id],
                 )
                 if function.vpc_access
@@ -268,10 +257,10 @@ class Functions(pulumi.ComponentResource):
         access_logs = encrypted_log_group(
             f"{prefix}-api-logs",
             None,
-            args.logs_key_arn,
-            args.log_retention_days,
+            args.workplace.logs_key_arn,
+            args.workplace.log_retention_days,
             parent=self,
-            protect=args.protect_logs,
+            protect=args.workplace.protect_logs,
         )
         burst, rate = HTTP_THROTTLE
         stage = aws.apigatewayv2.Stage(

@@ -6,6 +6,7 @@ It reads the source with ``ast`` rather than importing it, so that descriptions 
 """
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,29 @@ def args_classes(directory: Path = COMPONENTS_DIR) -> dict[str, tuple[str, list[
     return found
 
 
+def _is_dataclass(node: ast.ClassDef) -> bool:
+    return any("dataclass" in ast.unparse(decorator) for decorator in node.decorator_list)
+
+
+def input_types(directory: Path = COMPONENTS_DIR) -> dict[str, tuple[str, str, list[Member]]]:
+    """The dataclasses, other than Args, that Args fields are typed with (Placement, Workplace, Grants ...), by
+    name: (module, summary, fields)."""
+    arguments = args_classes(directory)
+    named = " ".join(member.type for _, fields in arguments.values() for member in fields)
+    found = {}
+    for path in sorted(directory.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (
+                isinstance(node, ast.ClassDef)
+                and _is_dataclass(node)
+                and not node.name.endswith("Args")
+                and re.search(rf"\b{node.name}\b", named)
+            ):
+                summary = " ".join((ast.get_docstring(node) or "").split())
+                found[node.name] = (str(path.relative_to(ROOT)), summary, _documented_fields(node))
+    return found
+
+
 def component_docs(directory: Path = COMPONENTS_DIR) -> list[ComponentDoc]:
     """Every component class under ``components/``, in module order."""
     arguments = args_classes(directory)
@@ -156,4 +180,11 @@ def render_components_doc() -> str:
             lines += ["", "### Outputs", "", "| Name | Type | Description |", "| --- | --- | --- |"]
             for member in doc.outputs:
                 lines.append(f"| `{member.name}` | `{_cell(member.type)}` | {_cell(member.description)} |")
+    lines += ["", "## Input types", "", "Types that several components' inputs share."]
+    for name, (module, summary, fields) in input_types().items():
+        lines += ["", f"### {name}", "", f"`{module}`: {summary}", "", "| Field | Type | Default | Description |"]
+        lines.append("| --- | --- | --- | --- |")
+        for member in fields:
+            default = "required" if member.default is None else f"`{_cell(member.default)}`"
+            lines.append(f"| `{member.name}` | `{_cell(member.type)}` | {default} | {_cell(member.description)} |")
     return "\n".join(lines) + "\n"

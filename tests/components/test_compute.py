@@ -274,6 +274,7 @@ def test_schedule_trigger_is_scoped_to_its_rule(engine: Engine, provider: Callab
 
     from components.compute.access import Grants
     from components.compute.functions import Functions, FunctionsArgs
+    from components.compute.workplace import Workplace
     from components.providers import Placement
     from finplatform.blueprints import Function
 
@@ -292,14 +293,15 @@ def test_schedule_trigger_is_scoped_to_its_rule(engine: Engine, provider: Callab
         Functions(
             "functions",
             FunctionsArgs(
+                workplace=Workplace(
+                    placement=Placement(provider(), "us-east-1", "111122223333"),  # type: ignore[arg-type]
+                    private_subnet_ids=[],
+                    logs_key_arn="arn:logs",
+                ),
                 functions=[function],
-                environment="dev",
-                placement=Placement(provider(), "us-east-1", "111122223333"),  # type: ignore[arg-type]
                 prefix="finplatform-test",
-                private_subnet_ids=[],
                 app_security_group_id="sg-app",
                 grants=Grants(data_key_arn="arn:data", secrets_key_arn="arn:secrets"),
-                logs_key_arn="arn:logs",
             ),
             opts=pulumi.ResourceOptions(),
         )

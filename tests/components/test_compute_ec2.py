@@ -11,6 +11,7 @@ import pytest
 from components.compute.access import Grants
 from components.compute.ec2 import Ec2Args, Ec2Services
 from components.compute.registry import Registry, RegistryArgs
+from components.compute.workplace import Workplace
 from components.providers import Placement
 from finplatform.blueprints import Service
 from finplatform.profiles import PROFILES
@@ -49,14 +50,17 @@ def _declare(environment: str, provider: Callable[[], aws.Provider]) -> None:
     Ec2Services(
         "instances",
         Ec2Args(
+            workplace=Workplace(
+                placement=placement,
+                private_subnet_ids=["subnet-a", "subnet-b"],
+                logs_key_arn="arn:logs",
+                environment=environment,  # type: ignore[arg-type]
+                log_retention_days=PROFILES[environment].log_retention_days,  # type: ignore[index]
+                protect_logs=PROFILES[environment].protect_stateful_resources,  # type: ignore[index]
+            ),
             services=SERVICES,
-            environment=environment,
-            log_retention_days=PROFILES[environment].log_retention_days,  # type: ignore[index]
-            protect=PROFILES[environment].protect_stateful_resources,  # type: ignore[index]
+            protect_volumes=PROFILES[environment].protect_stateful_resources,  # type: ignore[index]
             detailed_monitoring=PROFILES[environment].detailed_monitoring,  # type: ignore[index]
-            logs_key_arn="arn:logs",
-            placement=placement,  # type: ignore[arg-type,index]
-            private_subnet_ids=["subnet-a", "subnet-b"],
             first_az="us-east-1a",
             app_security_group_id="sg-app",
             repositories=registry.by_image(),

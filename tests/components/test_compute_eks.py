@@ -7,6 +7,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.compute.eks import KubernetesArgs, KubernetesCluster
+from components.compute.workplace import Workplace
 from components.providers import Placement
 from finplatform.blueprints import Service
 from finplatform.profiles import PROFILES
@@ -32,16 +33,18 @@ def _declare(environment: str, provider: Callable[[], aws.Provider], public: boo
     KubernetesCluster(
         "kubernetes",
         KubernetesArgs(
+            workplace=Workplace(
+                placement=Placement(provider(), "us-east-1", "111122223333"),
+                private_subnet_ids=["subnet-a", "subnet-b"],
+                logs_key_arn="arn:logs",
+                environment=environment,  # type: ignore[arg-type]
+                log_retention_days=PROFILES[environment].log_retention_days,  # type: ignore[index]
+            ),
             services=[CHAIN],
-            environment=environment,
-            log_retention_days=PROFILES[environment].log_retention_days,  # type: ignore[index]
             deletion_protection=PROFILES[environment].deletion_protection,  # type: ignore[index]
-            placement=Placement(provider(), "us-east-1", "111122223333"),
             cluster_name="finplatform-test-eks",
             vpc_id="vpc-1",
-            private_subnet_ids=["subnet-a", "subnet-b"],
             data_key_arn="arn:aws:kms:us-east-1:111122223333:key/data",
-            logs_key_arn="arn:logs",
             public_endpoint=public,
             admin_role_arn="arn:aws:iam::111122223333:role/platform-admins",
         ),
