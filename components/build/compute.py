@@ -46,8 +46,9 @@ def compute_layer(
         protect_logs=profile.protect_stateful_resources,
     )
     targets = {t: [s for s in blueprint.services if s.target == t] for t in ("ecs-fargate", "ec2-autoscaling", "eks")}
-    if blueprint.services:
-        registry = Registry(
+    # Every service's image has a repository; functions ship zip packages and need none.
+    registry = (
+        Registry(
             "registry",
             RegistryArgs(
                 repositories=sorted({image_repository(s.image)[0] for s in blueprint.services}),
@@ -56,7 +57,10 @@ def compute_layer(
             ),
             opts=ctx.in_primary,
         )
-        repositories = registry.by_image()
+        if blueprint.services
+        else None
+    )
+    repositories = registry.by_image() if registry is not None else {}
     if targets["ecs-fargate"]:
         FargateServices(
             "services",
