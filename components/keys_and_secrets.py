@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.shared.arns import partition_for
 from components.shared.secrets import store_secret
@@ -43,6 +44,9 @@ ADMIN_ACTIONS = [
     "kms:CancelKeyDeletion",
 ]
 USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+# Secrets Manager and generated values use the same length.
+GENERATED_LENGTH = 64
+OPERATOR_PLACEHOLDER = "set-by-operator"  # a SecureString cannot be empty
 GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
 
 
@@ -251,10 +255,12 @@ class Secrets(pulumi.ComponentResource):
 
     A ``generated`` secret gets a random value made at deploy time (kept only as a Pulumi secret); an
     ``operator`` secret is created empty for an operator to fill. No value ever appears in code or config.
+    A secret kept in Parameter Store is a SecureString under /<path>/<name>, encrypted with the same key; an
+    operator's parameter starts with a placeholder that later deploys leave alone.
     """
 
     arns: dict[str, pulumi.Output[str]]
-    """Secret ARNs by name."""
+    """Secret (or SecureString parameter) ARNs by name."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:keys:Secrets", name, None, opts)
@@ -265,6 +271,9 @@ class Secrets(pulumi.ComponentResource):
         )
         self.arns = {}
         for spec in args.secrets:
+            if spec.store == "parameterstore":
+                self.arns[spec.name] = self._parameter(name, spec, args)
+                continue
             secret, _ = store_secret(
                 f"{name}-{spec.name}",
                 f"{args.path}/{spec.name}",
@@ -273,8 +282,34 @@ class Secrets(pulumi.ComponentResource):
                 recovery_window_days=args.recovery_window_days,
                 parent=self,
                 protect=args.protect,
-                generate=64 if spec.source == "generated" else None,
+                generate=GENERATED_LENGTH if spec.source == "generated" else None,
                 replicas=replicas,
             )
             self.arns[spec.name] = secret.arn
         self.register_outputs({"secretArns": self.arns})
+
+    def _parameter(self, name: str, spec: Secret, args: SecretsArgs) -> pulumi.Output[str]:
+        generated = (
+            random.RandomPassword(
+                f"{name}-{spec.name}-value",
+                random.RandomPasswordArgs(length=GENERATED_LENGTH, special=False),
+                opts=pulumi.ResourceOptions(parent=self),
+            ).result
+            if spec.source == "generated"
+            else None
+        )
+        parameter = aws.ssm.Parameter(
+            f"{name}-{spec.name}",
+            aws.ssm.ParameterArgs(
+                name=f"/{args.path}/{spec.name}",
+                type="SecureString",
+                key_id=args.kms_key_arn,
+                description=spec.description or spec.name,
+                value=generated if generated is not None else OPERATOR_PLACEHOLDER,
+            ),
+            # The operator sets the real value after the first deploy; later deploys must not reset it.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["value"] if generated is None else None
+            ),
+        )
+        return parameter.arn

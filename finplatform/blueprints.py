@@ -6,7 +6,7 @@ AWS catalogue, and scaling bounds against each other, when the file is loaded.
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Generic, Literal, Self, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -87,6 +87,17 @@ class ServiceSize(Scaling):
 ComputeTarget = Literal["ecs-fargate", "ec2-autoscaling", "eks"]
 
 
+class CustomMetric(_Model):
+    """A CloudWatch metric the service publishes, which ECS target tracking keeps at ``target`` per task."""
+
+    namespace: str = Field(min_length=1, description="CloudWatch namespace, e.g. smart-0dte/Signals.")
+    name: str = Field(min_length=1, description="Metric name, e.g. ActiveSignals.")
+    target: float = Field(gt=0, description="Value per task that target tracking holds.")
+    statistic: Literal["Average", "Sum", "Maximum", "Minimum", "SampleCount"] = Field(
+        "Average", description="Statistic the metric is tracked by."
+    )
+
+
 class Service(_Model):
     """A long-running containerised service."""
 
@@ -108,6 +119,17 @@ class Service(_Model):
     volume_gb: int | None = Field(
         None, ge=1, le=16384, description="ec2-autoscaling only: a persistent encrypted EBS volume (monitoring data)."
     )
+    websocket_paths: list[str] = Field(
+        default_factory=list,
+        description="Paths of long-lived WebSocket connections: routed like pathPatterns, never cached by the CDN, "
+        "and the load balancer's idle timeout is raised for them.",
+    )
+    custom_metrics: list[CustomMetric] = Field(
+        default_factory=list,
+        description="ecs-fargate: metrics the service publishes that scaling tracks, beside CPU and memory.",
+    )
+    cpu_target: float = Field(70.0, gt=0, le=100, description="Average CPU % that scaling holds (seed 003: 70).")
+    memory_target: float = Field(80.0, gt=0, le=100, description="Average memory % that scaling holds (seed 003: 80).")
     sizes: PerEnvironment[ServiceSize] = Field(description="Size and scaling per environment.")
 
     @model_validator(mode="after")
@@ -218,21 +240,81 @@ class Bucket(_Model):
 
 
 class Secret(_Model):
-    """An application secret held in Secrets Manager."""
+    """An application secret, in Secrets Manager or as an SSM Parameter Store SecureString."""
 
     name: Name = Field(description="Secret name within the stack.")
     description: str = Field("", description="What the secret is for.")
     source: Literal["generated", "operator"] = Field(
         "operator", description="generated: random value made at deploy; operator: set by hand after deploy."
     )
+    store: Literal["secretsmanager", "parameterstore"] = Field(
+        "secretsmanager",
+        description="secretsmanager (replicated to the DR region, rotatable) or parameterstore (a SecureString "
+        "encrypted with the secrets key; seed 002 chooses it).",
+    )
 
 
 class Recovery(_Model):
-    """Recovery objectives; they decide cross-region replication."""
+    """Recovery objectives; they decide cross-region replication, and the DR layer reads them."""
 
     rto_minutes: int = Field(240, ge=1, description="Recovery time objective.")
     rpo_minutes: int = Field(60, ge=1, description="Recovery point objective.")
     availability_target: float = Field(99.9, ge=90, le=100, description="Availability target in percent.")
+    cross_region_snapshots: bool = Field(
+        False, description="The seed asks for database snapshots copied to the DR region (seed 003)."
+    )
+
+
+class AlertThreshold(_Model):
+    """One alert the seed names, recorded for the observability layer."""
+
+    metric: str = Field(min_length=1, description="What is measured, e.g. cpu, memory, responseTimeMs, errorRate.")
+    threshold: float = Field(description="The level that raises the alert.")
+    minutes: int = Field(5, ge=1, description="How long the level must hold.")
+    severity: Literal["critical", "warning"] = Field("warning", description="Which topic the alert goes to.")
+    applies_to: str = Field("stack", description="A service or store name, or stack for the whole stack.")
+
+
+class Delivery(_Model):
+    """How software reaches the platform, as the seed names it; the delivery issue builds on it."""
+
+    pipeline: Literal["none", "codepipeline", "github-actions"] = Field(
+        "none", description="The seed's delivery pipeline."
+    )
+    repository: str = Field(
+        "", pattern=r"^$|^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", description="GitHub owner/name of the application."
+    )
+    branch: str = Field("main", min_length=1, description="Branch that deploys.")
+    deploy_service: str = Field("", description="github-actions: the ECS service the deploy role may update.")
+
+
+class NetworkLayout(_Model):
+    """A blueprint's own VPC layout (the seed's CIDRs and AZ count); a stack's keys still override it."""
+
+    vpc_cidr: str | None = Field(None, description="VPC range; default: the stack's vpcCidr.")
+    az_count: int | None = Field(None, ge=2, le=6, description="AZs the VPC spans; default: the profile's.")
+    public_subnet_cidrs: list[str] = Field(default_factory=list, description="Public-tier CIDRs, one per AZ.")
+    private_subnet_cidrs: list[str] = Field(default_factory=list, description="Private-tier CIDRs, one per AZ.")
+    isolated_subnet_cidrs: list[str] = Field(default_factory=list, description="Isolated-tier CIDRs, one per AZ.")
+
+
+class Frontend(_Model):
+    """A static web frontend (seed 004's React app) served from S3 through CloudFront."""
+
+    bucket: Name = Field(description="The assets bucket holding the built site.")
+    index_document: str = Field("index.html", description="Object served for / and, for a single-page app, 404s.")
+    single_page_app: bool = Field(True, description="Serve the index document for unknown paths (client routing).")
+
+
+class Kubernetes(_Model):
+    """What the EKS cluster runs besides the services' node groups (seed 001)."""
+
+    load_balancer_controller: bool = Field(
+        False, description="AWS Load Balancer Controller, with a pod-identity role scoped to this cluster."
+    )
+    autoscaler: Literal["none", "cluster-autoscaler", "karpenter"] = Field(
+        "none", description="Node autoscaler, with a pod-identity role scoped to this cluster's node groups."
+    )
 
 
 class Blueprint(_Model):
@@ -250,6 +332,24 @@ class Blueprint(_Model):
     time_series: TimeSeries | None = Field(None, description="Time-series store, if any.")
     buckets: list[Bucket] = Field(default_factory=list, description="S3 buckets by purpose.")
     secrets: list[Secret] = Field(default_factory=list, description="Application secrets.")
+    network: NetworkLayout = Field(default_factory=NetworkLayout, description="The seed's VPC layout, if it names one.")
+    size_tiers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Named size tiers a stack selects with finplatform:sizeTier: each maps blueprint paths "
+        "(as in overrides, e.g. services.api.sizes.prod.desired) to values. The blueprint as written is the tier "
+        "named by defaultSizeTier.",
+    )
+    default_size_tier: str = Field("", description="Name of the tier the blueprint's own sizes are (e.g. startup).")
+    service_discovery: bool = Field(
+        False, description="Register the ECS services in a private AWS Cloud Map namespace (<name>.internal)."
+    )
+    frontend: Frontend | None = Field(None, description="A static frontend served by CloudFront, if any.")
+    kubernetes: Kubernetes = Field(default_factory=Kubernetes, description="EKS add-ons, for eks services.")
+    alerts: list[AlertThreshold] = Field(default_factory=list, description="The seed's alert thresholds.")
+    delivery: Delivery = Field(default_factory=Delivery, description="The seed's delivery pipeline.")
+    budget_usd: PerEnvironment[float] | None = Field(
+        None, description="The seed's monthly budget per environment (upper figure), checked by the cost pack."
+    )
 
     def needs_cross_region_replica(self) -> bool:
         """Whether PostgreSQL keeps a DR-region replica: as configured, else when RPO is under a day."""
@@ -269,6 +369,25 @@ class Blueprint(_Model):
             unknown = [a for a in workload.access if a not in known]
             if unknown:
                 raise ValueError(f"{workload.name} accesses {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+        return self
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Self:
+        if self.frontend is not None:
+            assets = [b.name for b in self.buckets if b.purpose == "assets"]
+            if self.frontend.bucket not in assets:
+                raise ValueError(f"frontend.bucket {self.frontend.bucket!r} is not an assets bucket; allowed: {assets}")
+        fargate = [s.name for s in self.services if s.target == "ecs-fargate"]
+        if self.delivery.deploy_service and self.delivery.deploy_service not in fargate:
+            raise ValueError(f"delivery.deployService {self.delivery.deploy_service!r} is not an ecs-fargate service")
+        if self.default_size_tier and self.size_tiers and self.default_size_tier not in self.size_tiers:
+            raise ValueError(f"defaultSizeTier {self.default_size_tier!r} is not one of sizeTiers")
+        for service in self.services:
+            paths = [*service.path_patterns, *service.websocket_paths]
+            if not all(p.startswith("/") for p in paths):
+                raise ValueError(f"{service.name}: paths must start with /")
+            if service.custom_metrics and service.target != "ecs-fargate":
+                raise ValueError(f"{service.name}: customMetrics scale ecs-fargate services only")
         return self
 
     @model_validator(mode="after")

@@ -57,6 +57,7 @@ FOREIGN_NAMESPACES_ALLOWED = ("pulumi",)
 # The key every Pulumi AWS user sets the region with; the program reads it for its explicit providers.
 AWS_REGION_KEY = "aws:region"
 DEFAULT_REGION = "us-east-1"
+DEFAULT_VPC_CIDR = "10.0.0.0/16"
 
 
 def _check_region(value: str) -> str:
@@ -127,8 +128,10 @@ class StackConfig(BaseModel):
     data_classification: Literal["public", "internal", "confidential", "restricted"] = Field(
         "confidential", description="data-classification tag: the most sensitive data the stack holds."
     )
-    vpc_cidr: Annotated[str, AfterValidator(_check_vpc_cidr)] = Field(
-        "10.0.0.0/16", description="VPC IPv4 range, a private /16 to /28."
+    vpc_cidr: Annotated[str | None, AfterValidator(lambda v: v if v is None else _check_vpc_cidr(v))] = Field(
+        None,
+        description=f"VPC IPv4 range, a private /16 to /28. Default: the blueprint's network.vpcCidr, else "
+        f"{DEFAULT_VPC_CIDR}.",
     )
     dr_vpc_cidr: Annotated[str, AfterValidator(_check_vpc_cidr)] = Field(
         "10.1.0.0/16", description="DR-region VPC range, used when drEnabled is on; must not overlap vpcCidr."
@@ -256,6 +259,11 @@ class StackConfig(BaseModel):
     )
     eks_admin_role_arn: str = Field(
         "", description="IAM role granted cluster-admin through an EKS access entry (none when empty)."
+    )
+    size_tier: str = Field(
+        "",
+        description="Named size tier of the blueprint (e.g. startup, growth, scale for accunode). Default: the "
+        "blueprint's sizes as written.",
     )
     eks_public_endpoint: bool = Field(
         False, description="Allow a public EKS API endpoint outside prod (never allowed in prod)."

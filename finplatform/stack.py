@@ -10,8 +10,16 @@ import yaml
 from pydantic import ValidationError
 
 from finplatform import PROJECT
-from finplatform.blueprints import Blueprint, available_blueprints, read_blueprint_document
-from finplatform.config import ConfigError, ConfigProblem, StackConfig, _key, parse_stack_config, stack_file_name
+from finplatform.blueprints import Blueprint, NetworkLayout, available_blueprints, read_blueprint_document
+from finplatform.config import (
+    DEFAULT_VPC_CIDR,
+    ConfigError,
+    ConfigProblem,
+    StackConfig,
+    _key,
+    parse_stack_config,
+    stack_file_name,
+)
 from finplatform.network_layout import (
     LayoutError,
     NetworkPlan,
@@ -120,6 +128,22 @@ def load_blueprint(config: StackConfig, source: str) -> Blueprint:
         raise ConfigError(
             source, [ConfigProblem(_key("blueprint"), _blueprint_problem(exc, f"{file_name}: "))]
         ) from None
+    tier = config.size_tier or blueprint.default_size_tier
+    if tier and tier != blueprint.default_size_tier:
+        if tier not in blueprint.size_tiers:
+            allowed = ", ".join(blueprint.size_tiers) or "none (the blueprint defines no size tiers)"
+            raise ConfigError(
+                source, [ConfigProblem(_key("sizeTier"), f"unknown size tier {tier!r}; allowed: {allowed}")]
+            )
+        try:
+            for path, value in blueprint.size_tiers[tier].items():
+                _set_path(document, path.split("."), value)
+            blueprint = Blueprint.model_validate(document)
+        except KeyError as exc:
+            raise ConfigError(source, [ConfigProblem(_key("sizeTier"), f"{file_name}: {exc.args[0]}")]) from None
+        except ValidationError as exc:
+            problem = _blueprint_problem(exc, f"{file_name}: size tier {tier}: ")
+            raise ConfigError(source, [ConfigProblem(_key("sizeTier"), problem)]) from None
     for position, override in enumerate(config.overrides):
         key = f"{_key('overrides')}[{position}]"
         path, sep, text = override.partition("=")
@@ -147,14 +171,22 @@ def resolve_environment(stack: str, config: StackConfig, source: str) -> Environ
     raise ConfigError(source, [ConfigProblem(_key("environment"), message)])
 
 
-def resolve_profile(environment: Environment, config: StackConfig) -> Profile:
-    """The environment profile with the stack's explicit overrides applied."""
-    overrides = {name: getattr(config, name) for name in Profile.model_fields if getattr(config, name) is not None}
+def resolve_profile(environment: Environment, config: StackConfig, blueprint: Blueprint | None = None) -> Profile:
+    """The environment profile, then the blueprint's AZ count (the seed's layout), then the stack's explicit
+    overrides."""
+    overrides: dict[str, Any] = {}
+    if blueprint is not None and blueprint.network.az_count is not None:
+        overrides["az_count"] = blueprint.network.az_count
+    overrides |= {name: getattr(config, name) for name in Profile.model_fields if getattr(config, name) is not None}
     return PROFILES[environment].model_copy(update=overrides)
 
 
-def plan_network(config: StackConfig, profile: Profile, source: str) -> NetworkPlan:
-    vpc = ipaddress.IPv4Network(config.vpc_cidr)
+def plan_network(
+    config: StackConfig, profile: Profile, source: str, layout: NetworkLayout | None = None
+) -> NetworkPlan:
+    """The primary VPC: the stack's keys, else the blueprint's layout, else subnets derived from the VPC range."""
+    layout = layout or NetworkLayout()
+    vpc = ipaddress.IPv4Network(config.vpc_cidr or layout.vpc_cidr or DEFAULT_VPC_CIDR)
     azs = config.availability_zones or default_availability_zones(config.primary_region, profile.az_count)
     try:
         if len(azs) != profile.az_count:
@@ -164,10 +196,12 @@ def plan_network(config: StackConfig, profile: Profile, source: str) -> NetworkP
         wrong = [az for az in azs if not az.startswith(config.primary_region)]
         if wrong:
             raise LayoutError("availabilityZones", f"{wrong[0]} is not in region {config.primary_region}")
+        stack_cidrs = (config.public_subnet_cidrs, config.private_subnet_cidrs, config.isolated_subnet_cidrs)
+        blueprint_cidrs = (layout.public_subnet_cidrs, layout.private_subnet_cidrs, layout.isolated_subnet_cidrs)
+        chosen = stack_cidrs if any(stack_cidrs) or config.vpc_cidr else blueprint_cidrs
         explicit = {
-            "public": [ipaddress.IPv4Network(c) for c in config.public_subnet_cidrs],
-            "private": [ipaddress.IPv4Network(c) for c in config.private_subnet_cidrs],
-            "isolated": [ipaddress.IPv4Network(c) for c in config.isolated_subnet_cidrs],
+            tier: [ipaddress.IPv4Network(c) for c in cidrs]
+            for tier, cidrs in zip(("public", "private", "isolated"), chosen, strict=True)
         }
         if any(explicit.values()):
             subnets = check_explicit_subnets(vpc, profile.az_count, explicit)  # type: ignore[arg-type]
@@ -182,9 +216,10 @@ def plan_network(config: StackConfig, profile: Profile, source: str) -> NetworkP
 DR_AZ_COUNT = 2
 
 
-def plan_dr_network(config: StackConfig, profile: Profile, source: str) -> NetworkPlan:
+def plan_dr_network(config: StackConfig, source: str, primary_cidr: str) -> NetworkPlan:
     """The DR region's VPC layout: the same tiers over two AZs, in a range that cannot clash with the primary."""
-    primary, dr = ipaddress.IPv4Network(config.vpc_cidr), ipaddress.IPv4Network(config.dr_vpc_cidr)
+    primary = ipaddress.IPv4Network(primary_cidr)
+    dr = ipaddress.IPv4Network(config.dr_vpc_cidr)
     if primary.overlaps(dr):
         message = f"{dr} overlaps vpcCidr {primary}; the regions' VPCs must not overlap so they can be peered"
         raise ConfigError(source, [ConfigProblem(_key("drVpcCidr"), message)])
@@ -201,14 +236,14 @@ def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
     source = stack_file_name(stack)
     config = parse_stack_config(raw, source)
     environment = resolve_environment(stack, config, source)
-    profile = resolve_profile(environment, config)
+    blueprint = load_blueprint(config, source)
+    profile = resolve_profile(environment, config, blueprint)
     if profile.dr_enabled and config.dr_region == config.primary_region:
         raise ConfigError(
             source, [ConfigProblem(_key("drRegion"), f"must differ from region ({config.primary_region})")]
         )
-    blueprint = load_blueprint(config, source)
-    network = plan_network(config, profile, source)
-    dr_network = plan_dr_network(config, profile, source) if profile.dr_enabled else None
+    network = plan_network(config, profile, source, blueprint.network)
+    dr_network = plan_dr_network(config, source, network.vpc_cidr) if profile.dr_enabled else None
     try:
         parse_usage(environment, config.usage)
     except UsageError as error:

@@ -102,17 +102,38 @@ def execution_policy(
             "Resource": f"{log_group_arn}:log-stream:*",
         },
     ]
-    if secret_arns:
-        statements += [
+    statements += secret_read_statements(secret_arns, secrets_key_arn)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def secret_read_statements(secret_arns: Sequence[str], secrets_key_arn: str) -> list[dict[str, Any]]:
+    """Read exactly these secrets, from Secrets Manager or Parameter Store, and decrypt them with their key."""
+    in_manager = sorted(arn for arn in secret_arns if ":ssm:" not in arn)
+    in_parameters = sorted(arn for arn in secret_arns if ":ssm:" in arn)
+    statements: list[dict[str, Any]] = []
+    if in_manager:
+        statements.append(
             {
                 "Sid": "ReadItsSecrets",
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
-                "Resource": sorted(secret_arns),
-            },
-            {"Sid": "DecryptItsSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": secrets_key_arn},
-        ]
-    return {"Version": "2012-10-17", "Statement": statements}
+                "Resource": in_manager,
+            }
+        )
+    if in_parameters:
+        statements.append(
+            {
+                "Sid": "ReadItsParameters",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                "Resource": in_parameters,
+            }
+        )
+    if statements:
+        statements.append(
+            {"Sid": "DecryptItsSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": secrets_key_arn}
+        )
+    return statements
 
 
 # The environment variable that carries each store's host name into a workload.

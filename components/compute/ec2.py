@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.compute.access import Grants, execution_policy, grant_references, task_policy
+from components.compute.access import Grants, execution_policy, grant_references, injected_secrets, task_policy
 from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
@@ -25,9 +25,30 @@ WORKER_SCALE_IN = (10.0, 10)
 WORKER_METRIC = ("finplatform/Workers", "QueueBacklog")  # published by the workers from their Celery queue
 
 
-def user_data(service: Service, image: str, region: str, volume_id: str | None, log_group: str) -> str:
-    """Boot script: attach and mount the persistent volume if any, then run the service's image with its output
-    sent to the service's log group."""
+def secret_exports(secrets: Mapping[str, str], region: str) -> list[str]:
+    """Shell lines that read each injected secret at boot, from Secrets Manager or Parameter Store (never from
+    the launch template, which would leave the value readable in EC2)."""
+    lines = []
+    for variable, arn in sorted(secrets.items()):
+        if ":ssm:" in arn:
+            read = f"aws ssm get-parameter --region {region} --name {arn} --with-decryption --query Parameter.Value"
+        else:
+            read = f"aws secretsmanager get-secret-value --region {region} --secret-id {arn} --query SecretString"
+        lines.append(f'export {variable}="$({read} --output text)"')
+    return lines
+
+
+def user_data(
+    service: Service,
+    image: str,
+    region: str,
+    volume_id: str | None,
+    *,
+    log_group: str,
+    secrets: Mapping[str, str] | None = None,
+) -> str:
+    """Boot script: attach and mount the persistent volume if any, read the service's secrets, then run its image
+    with the secrets in its environment and its output sent to the service's log group."""
     lines = ["#!/bin/bash", "set -euo pipefail", "dnf install -y docker", "systemctl enable --now docker"]
     if volume_id:
         lines += [
@@ -41,10 +62,12 @@ def user_data(service: Service, image: str, region: str, volume_id: str | None, 
             "mkdir -p /data && mount /dev/nvme1n1 /data",
         ]
     registry = image.split("/", maxsplit=1)[0]
+    lines += secret_exports(secrets or {}, region)
     lines += [
         f"aws ecr get-login-password --region {region} | docker login --username AWS --password-stdin {registry}",
         f"docker run -d --restart always -p {service.port}:{service.port}"
         + (" -v /data:/data" if volume_id else "")
+        + "".join(f" -e {variable}" for variable in sorted(secrets or {}))
         + f" --log-driver awslogs --log-opt awslogs-region={region} --log-opt awslogs-group={log_group}"
         + f" {image}",
     ]
@@ -71,7 +94,8 @@ def volume_policy(volume_arn: str, group_name: str, partition: str, region: str,
 def instance_policy(service: Service, resolved: Mapping[str, Any], *, partition: str, region: str) -> dict[str, Any]:
     """The instance role's policy: start the service (log in to the registry, pull its image, write its logs)
     and reach what its ``access`` list names."""
-    start = execution_policy(resolved["repository"], resolved["logGroup"], [], "")
+    secrets = list(dict(resolved.get("secrets") or {}).values())
+    start = execution_policy(resolved["repository"], resolved["logGroup"], secrets, resolved.get("secretsKey") or "")
     reach = task_policy(
         service.name, service.access, resolved, partition=partition, region=region, account=resolved["account"]
     )
@@ -132,8 +156,13 @@ class Ec2Services(pulumi.ComponentResource):
         )
         repository_name, reference = image_repository(service.image)
         repository = args.repositories[repository_name]
+        secrets = injected_secrets(service.access, grants)
         resolved = pulumi.Output.all(
-            **grant_references(grants, placement.account_id), repository=repository.arn, logGroup=logs.arn
+            **grant_references(grants, placement.account_id),
+            repository=repository.arn,
+            logGroup=logs.arn,
+            secrets=pulumi.Output.all(**secrets) if secrets else {},
+            secretsKey=grants.secrets_key_arn or "",
         )
         role, _ = role_with_policy(
             f"{prefix}-role",
@@ -171,8 +200,10 @@ class Ec2Services(pulumi.ComponentResource):
             # The host must come up in the volume's AZ.
             subnets = pulumi.Output.from_input(args.workplace.private_subnet_ids).apply(lambda ids: [ids[0]])
         image = repository.url.apply(lambda url: url + reference)
-        script = pulumi.Output.all(image, volume_id or "", logs.name).apply(
-            lambda v: user_data(service, v[0], placement.region, v[1] or None, v[2])
+        script = pulumi.Output.all(image, volume_id or "", logs.name, resolved).apply(
+            lambda v: user_data(
+                service, v[0], placement.region, v[1] or None, log_group=v[2], secrets=dict(v[3]["secrets"])
+            )
         )
         template = aws.ec2.LaunchTemplate(
             f"{prefix}-template",

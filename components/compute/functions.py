@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.compute.access import Grants, injected_secrets, store_hosts, task_policy
+from components.compute.access import Grants, injected_secrets, secret_read_statements, store_hosts, task_policy
 from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, inline_policy, service_role
 from components.shared.logs import encrypted_log_group
@@ -59,21 +59,7 @@ def function_policy(
             }
         )
     secrets = [resolved["secrets"][a.removeprefix("secret:")] for a in access if a.startswith("secret:")]
-    if secrets:
-        statements += [
-            {
-                "Sid": "ReadItsSecrets",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": secrets,
-            },
-            {
-                "Sid": "DecryptItsSecrets",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": resolved["secretsKey"],
-            },
-        ]
+    statements += secret_read_statements(secrets, resolved["secretsKey"])
     statements += task_policy(name, access, resolved, partition=partition, region=region, account=resolved["account"])[
         "Statement"
     ]

@@ -214,7 +214,13 @@ def _distribution(logical: str, name: str, region: str, state: dict[str, Any]) -
     return distribution_id
 
 
+def _parameter(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    state.update(name=name, arn=f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter/{name.lstrip('/')}")
+    return name
+
+
 COMPUTED = {
+    "aws:ssm/parameter:Parameter": _parameter,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:acm/certificate:Certificate": _certificate,
     "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
