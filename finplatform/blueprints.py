@@ -202,6 +202,9 @@ class RedisSize(_Model):
     node_type: CacheNodeType = Field(description="ElastiCache node type, e.g. cache.t3.micro.")
     shards: int = Field(1, ge=1, le=500, description="Node groups; more than one turns cluster mode on.")
     replicas_per_shard: int = Field(0, ge=0, le=5, description="Replicas in each shard.")
+    cluster_mode: bool = Field(
+        False, description="Cluster mode even with one shard (seed 001), so shards can be added online later."
+    )
 
 
 class Redis(_Model):
@@ -348,7 +351,9 @@ class Blueprint(_Model):
     alerts: list[AlertThreshold] = Field(default_factory=list, description="The seed's alert thresholds.")
     delivery: Delivery = Field(default_factory=Delivery, description="The seed's delivery pipeline.")
     budget_usd: PerEnvironment[float] | None = Field(
-        None, description="The seed's monthly budget per environment (upper figure), checked by the cost pack."
+        None,
+        description="The seed's monthly figure per environment (its upper end), which the blueprint's doc compares "
+        "the plan's cost with; a stack's own budget is finplatform:monthlyBudgetUsd.",
     )
 
     def needs_cross_region_replica(self) -> bool:

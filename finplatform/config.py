@@ -260,6 +260,13 @@ class StackConfig(BaseModel):
     eks_admin_role_arn: str = Field(
         "", description="IAM role granted cluster-admin through an EKS access entry (none when empty)."
     )
+    monthly_budget_usd: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="The stack's monthly budget, which the cost-guardrails pack checks the cost model against "
+        "(pack config, where an organisation sets one, wins). Default: the pack's budget for the environment.",
+    )
     size_tier: str = Field(
         "",
         description="Named size tier of the blueprint (e.g. startup, growth, scale for accunode). Default: the "

@@ -54,11 +54,13 @@ class ResolvedStack:
 
     @property
     def cdn_assets_bucket(self) -> str | None:
-        """The bucket CloudFront serves static paths from: the blueprint's first assets bucket, once the stack has
-        a domain, a hosted zone and a public service; None otherwise."""
+        """The bucket CloudFront serves static paths from (the static frontend's, else the blueprint's first assets
+        bucket), once the stack has a domain, a hosted zone and a public service; None otherwise."""
         config, blueprint = self.config, self.blueprint
         if not (config.domain_name and config.hosted_zone_id and any(s.public for s in blueprint.services)):
             return None
+        if blueprint.frontend is not None:
+            return blueprint.frontend.bucket
         return next((b.name for b in blueprint.buckets if b.purpose == "assets"), None)
 
     @property

@@ -12,6 +12,7 @@ from components.compute.functions import Functions, FunctionsArgs
 from components.compute.registry import Registry, RegistryArgs, image_repository
 from components.compute.workplace import Workplace
 from components.context import StackContext
+from components.delivery.github import GithubDeployRole, GithubDeployRoleArgs
 from components.edge.load_balancer import Edge, routed_target_groups
 from components.keys_and_secrets import Secrets
 
@@ -61,8 +62,9 @@ def compute_layer(
         else None
     )
     repositories = registry.by_image() if registry is not None else {}
+    fargate = None
     if targets["ecs-fargate"]:
-        FargateServices(
+        fargate = FargateServices(
             "services",
             FargateArgs(
                 services=targets["ecs-fargate"],
@@ -73,9 +75,28 @@ def compute_layer(
                 settings=settings,
                 target_groups=routed_target_groups(edge),
                 workplace=workplace,
+                discovery_namespace=f"{blueprint.name}.internal" if blueprint.service_discovery else "",
+                vpc_id=network.vpc_id,
             ),
             opts=ctx.in_primary,
         )
+    delivery = blueprint.delivery
+    if fargate is not None and delivery.pipeline == "github-actions" and delivery.deploy_service:
+        (deployed,) = [s for s in blueprint.services if s.name == delivery.deploy_service]
+        task_role, execution_role = fargate.role_arns[deployed.name]
+        github = GithubDeployRole(
+            "github-deploy",
+            GithubDeployRoleArgs(
+                repository=delivery.repository,
+                branch=delivery.branch,
+                repository_arn=repositories[image_repository(deployed.image)[0]].arn,
+                service_arn=fargate.services[deployed.name].arn,
+                task_role_arn=task_role,
+                execution_role_arn=execution_role,
+            ),
+            opts=ctx.in_primary,
+        )
+        exports["githubDeployRoleArn"] = github.role_arn
     if targets["ec2-autoscaling"]:
         Ec2Services(
             "instances",
@@ -103,6 +124,8 @@ def compute_layer(
                 deletion_protection=profile.deletion_protection,
                 public_endpoint=stack.config.eks_public_endpoint,
                 admin_role_arn=stack.config.eks_admin_role_arn,
+                load_balancer_controller=blueprint.kubernetes.load_balancer_controller,
+                autoscaler=blueprint.kubernetes.autoscaler,
                 workplace=workplace,
             ),
             opts=ctx.in_primary,

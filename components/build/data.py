@@ -108,6 +108,7 @@ def data_layer(ctx: StackContext, networks: Networks) -> DataLayer:
                 node_type=cache_size.node_type,
                 shards=cache_size.shards,
                 replicas_per_shard=cache_size.replicas_per_shard,
+                cluster_mode=cache_size.cluster_mode,
                 engine_version=blueprint.redis.engine_version,
                 multi_az=profile.multi_az,
                 final_snapshot=profile.final_snapshot,

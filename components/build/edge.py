@@ -46,6 +46,7 @@ def edge_layer(
     exports["loadBalancerDnsName"] = edge.dns_name
     if config.domain_name and config.hosted_zone_id:
         assets = stack.cdn_assets_bucket
+        frontend = stack.blueprint.frontend
         cdn = Cdn(
             "cdn",
             CdnArgs(
@@ -59,6 +60,9 @@ def edge_layer(
                 assets_bucket_domain=data.storage.by_name[assets].bucket.bucket_regional_domain_name
                 if assets
                 else None,
+                realtime_paths=[p for s in stack.blueprint.services if s.public for p in s.websocket_paths],
+                frontend_index=frontend.index_document if frontend and frontend.bucket == assets else "",
+                single_page_app=bool(frontend and frontend.single_page_app),
             ),
             opts=ctx.in_primary,
         )

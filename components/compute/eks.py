@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.compute.eks_addons import addon_roles
 from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, service_role
@@ -45,6 +46,10 @@ class KubernetesArgs:
     """Allow a public API endpoint (ignored in prod)."""
     admin_role_arn: str = ""
     """Role granted cluster-admin through an access entry; none when empty."""
+    load_balancer_controller: bool = False
+    """A pod-identity role for the AWS Load Balancer Controller, scoped to this cluster's load balancers."""
+    autoscaler: str = "none"
+    """none, cluster-autoscaler or karpenter: a pod-identity role scoped to this cluster's node groups."""
 
 
 class KubernetesCluster(pulumi.ComponentResource):
@@ -136,10 +141,19 @@ class KubernetesCluster(pulumi.ComponentResource):
                     opts=child,
                 )
             )
-        aws.eks.Addon(
+        pod_identity = aws.eks.Addon(
             f"{name}-pod-identity",
             aws.eks.AddonArgs(cluster_name=args.cluster_name, addon_name="eks-pod-identity-agent"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *groups]),
+        )
+        addon_roles(
+            name,
+            args.cluster_name,
+            args.workplace.placement,
+            self,
+            load_balancer_controller=args.load_balancer_controller,
+            autoscaler=args.autoscaler,
+            depends_on=[pod_identity],
         )
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         self.register_outputs({"kubeconfig": self.kubeconfig})

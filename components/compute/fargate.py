@@ -24,10 +24,58 @@ from components.shared.logs import encrypted_log_group
 from finplatform.blueprints import Service
 
 XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.12"
-CPU_TARGET = 70.0  # seed 003
-MEMORY_TARGET = 80.0  # seed 003
 SCALE_OUT_COOLDOWN = 60  # seed 003
 SCALE_IN_COOLDOWN = 300  # seed 003
+DISCOVERY_TTL_SECONDS = 10
+TrackingArgs = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs
+CustomMetricArgs = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs
+MetricDimensionArgs = (
+    aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensionArgs
+)
+PredefinedArgs = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs
+
+
+def scaling_metrics(service: Service) -> list[tuple[str, TrackingArgs]]:
+    """Target tracking for a service: average CPU and memory at its targets (seed 003: 70% and 80%), and each
+    metric it publishes (seed 004: active signals, processing rate), with seed 003's cooldowns. A custom metric
+    is read per service: the service publishes it with the ServiceName dimension."""
+
+    def tracking(target: float, **metric: Any) -> TrackingArgs:
+        return TrackingArgs(
+            target_value=target, scale_out_cooldown=SCALE_OUT_COOLDOWN, scale_in_cooldown=SCALE_IN_COOLDOWN, **metric
+        )
+
+    policies = [
+        (
+            "cpu",
+            tracking(
+                service.cpu_target,
+                predefined_metric_specification=PredefinedArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+            ),
+        ),
+        (
+            "memory",
+            tracking(
+                service.memory_target,
+                predefined_metric_specification=PredefinedArgs(
+                    predefined_metric_type="ECSServiceAverageMemoryUtilization"
+                ),
+            ),
+        ),
+    ]
+    for metric in service.custom_metrics:
+        custom = CustomMetricArgs(
+            namespace=metric.namespace,
+            metric_name=metric.name,
+            statistic=metric.statistic,
+            dimensions=[MetricDimensionArgs(name="ServiceName", value=service.name)],
+        )
+        policies.append(
+            (f"metric-{metric.name.lower()}", tracking(metric.target, customized_metric_specification=custom))
+        )
+    return policies
 
 
 def container_definitions(
@@ -111,15 +159,24 @@ class FargateArgs:
     """Plain environment variables every service gets."""
     target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Target group ARN by service name, for the services the load balancer routes to."""
+    discovery_namespace: str = ""
+    """Private Cloud Map namespace the services register in (e.g. dex-mobile.internal); empty: none."""
+    vpc_id: pulumi.Input[str] = ""
+    """VPC of the Cloud Map namespace; needed with discovery_namespace."""
 
 
 class FargateServices(pulumi.ComponentResource):
     """An ECS cluster (Container Insights, FARGATE and FARGATE_SPOT) and one service per blueprint service:
     private subnets, the application tier's security group, a circuit breaker with rollback, and target
-    tracking on CPU (70%) and memory (80%) between the environment's min and max."""
+    tracking on CPU and memory (seed 003: 70% and 80%) and on the metrics a service publishes, between the
+    environment's min and max; with service discovery, a Cloud Map namespace each service registers in."""
 
     services: dict[str, aws.ecs.Service]
     """The ECS services by name."""
+    namespace_id: pulumi.Output[str] | None
+    """The Cloud Map namespace, when the blueprint asks for service discovery."""
+    role_arns: dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]]
+    """Each service's task and execution role ARNs (a deployer passes them to new task definitions)."""
     cluster: aws.ecs.Cluster
     """The cluster they run in."""
 
@@ -138,10 +195,42 @@ class FargateServices(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.namespace_id: pulumi.Output[str] | None = None
+        if args.discovery_namespace:
+            namespace = aws.servicediscovery.PrivateDnsNamespace(
+                f"{name}-namespace",
+                aws.servicediscovery.PrivateDnsNamespaceArgs(
+                    name=args.discovery_namespace, vpc=args.vpc_id, description="Service discovery for ECS services"
+                ),
+                opts=child,
+            )
+            self.namespace_id = namespace.id
         self.services = {}
+        self.role_arns = {}
         for service in args.services:
             self.services[service.name] = self._service(name, service, args)
         self.register_outputs({n: s.name for n, s in self.services.items()})
+
+    def _registry(self, prefix: str, service: Service) -> aws.ecs.ServiceServiceRegistriesArgs:
+        """The service's Cloud Map entry: <service>.<namespace> resolves to its healthy tasks."""
+        assert self.namespace_id is not None
+        discovery = aws.servicediscovery.Service(
+            f"{prefix}-discovery",
+            aws.servicediscovery.ServiceArgs(
+                name=service.name,
+                dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
+                    namespace_id=self.namespace_id,
+                    dns_records=[
+                        aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(ttl=DISCOVERY_TTL_SECONDS, type="A")
+                    ],
+                    routing_policy="MULTIVALUE",
+                ),
+                # ECS reports task health to Cloud Map itself.
+                health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.ecs.ServiceServiceRegistriesArgs(registry_arn=discovery.arn)
 
     def _service(self, name: str, service: Service, args: FargateArgs) -> aws.ecs.Service:
         prefix = f"{name}-{service.name}"
@@ -256,6 +345,7 @@ class FargateServices(pulumi.ComponentResource):
                 if service.name in args.target_groups
                 else None,
                 health_check_grace_period_seconds=60 if service.name in args.target_groups else None,
+                service_registries=self._registry(prefix, service) if self.namespace_id is not None else None,
                 propagate_tags="SERVICE",
                 enable_ecs_managed_tags=True,
             ),
@@ -272,28 +362,19 @@ class FargateServices(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for metric, value in (
-            ("ECSServiceAverageCPUUtilization", CPU_TARGET),
-            ("ECSServiceAverageMemoryUtilization", MEMORY_TARGET),
-        ):
+        for policy_name, metric in scaling_metrics(service):
             aws.appautoscaling.Policy(
-                f"{prefix}-{'cpu' if 'CPU' in metric else 'memory'}",
+                f"{prefix}-{policy_name}",
                 aws.appautoscaling.PolicyArgs(
                     policy_type="TargetTrackingScaling",
                     service_namespace="ecs",
                     scalable_dimension=target.scalable_dimension,
                     resource_id=target.resource_id,
-                    target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                        target_value=value,
-                        scale_out_cooldown=SCALE_OUT_COOLDOWN,
-                        scale_in_cooldown=SCALE_IN_COOLDOWN,
-                        predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                            predefined_metric_type=metric
-                        ),
-                    ),
+                    target_tracking_scaling_policy_configuration=metric,
                 ),
                 opts=child,
             )
+        self.role_arns[service.name] = (task_role.arn, execution_role.arn)
         return ecs_service
 
 

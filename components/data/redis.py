@@ -20,9 +20,9 @@ def redis_node_count(shards: int, replicas_per_shard: int) -> int:
     return shards * (1 + replicas_per_shard)
 
 
-def redis_layout(shards: int, replicas_per_shard: int) -> dict[str, Any]:
-    """Cluster mode with node groups when sharded, else one primary with its replicas."""
-    if shards > 1:
+def redis_layout(shards: int, replicas_per_shard: int, cluster_mode: bool = False) -> dict[str, Any]:
+    """Cluster mode with node groups when sharded or asked for, else one primary with its replicas."""
+    if shards > 1 or cluster_mode:
         return {
             "num_node_groups": shards,
             "replicas_per_node_group": replicas_per_shard,
@@ -52,6 +52,8 @@ class RedisArgs:
     """Node groups; more than one turns cluster mode on."""
     replicas_per_shard: int = 0
     """Replicas in each shard."""
+    cluster_mode: bool = False
+    """Cluster mode even with one shard."""
     engine_version: str = "7.1"
     """Redis engine version."""
     multi_az: bool = False
@@ -94,7 +96,7 @@ class Redis(pulumi.ComponentResource):
         slow_log = encrypted_log_group(
             f"{name}-slow-log", None, args.logs_key_arn, args.log_retention_days, parent=self, protect=args.protect
         )
-        clustered = args.shards > 1
+        clustered = args.shards > 1 or args.cluster_mode
         replicated = redis_node_count(args.shards, args.replicas_per_shard) > 1
         group_resource = aws.elasticache.ReplicationGroup(
             f"{name}-group",
@@ -129,7 +131,7 @@ class Redis(pulumi.ComponentResource):
                     )
                 ],
                 tags=dict(args.tags),
-                **redis_layout(args.shards, args.replicas_per_shard),
+                **redis_layout(args.shards, args.replicas_per_shard, args.cluster_mode),
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )

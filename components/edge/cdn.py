@@ -1,5 +1,6 @@
 """CloudFront in front of the stack, its certificate and web ACL in us-east-1, and the Route 53 aliases."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,6 +9,11 @@ import pulumi_aws as aws
 
 from components.edge.certificates import validated_certificate
 from components.shared.waf import web_acl
+
+
+def realtime_paths(service_paths: Sequence[str]) -> list[str]:
+    """Paths CloudFront never caches: the built-in real-time ones, then each WebSocket path the services name."""
+    return list(dict.fromkeys([*REALTIME_PATHS, *service_paths]))
 
 
 def cdn_read_statement(partition: str) -> dict[str, Any]:
@@ -81,6 +87,13 @@ class CdnArgs:
     """Requests per 5 minutes from one IP before the web ACL blocks it."""
     assets_bucket_domain: pulumi.Input[str] | None = None
     """Regional domain of the assets bucket, the origin of static paths; none: the load balancer serves them."""
+    realtime_paths: Sequence[str] = ()
+    """The services' WebSocket paths: never cached, beside the built-in real-time paths."""
+    frontend_index: str = ""
+    """With the assets bucket: the static frontend's index document, served for / (the default behaviour goes
+    to the bucket instead of the load balancer); empty: no frontend."""
+    single_page_app: bool = False
+    """Serve the index document for paths the bucket does not hold (client-side routing)."""
 
 
 def alb_behaviour(path: str | None, policy: pulumi.Input[str]) -> dict[str, Any]:
@@ -187,9 +200,33 @@ class Cdn(pulumi.ComponentResource):
             aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour("/api/*", api.id)),
             *[
                 aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour(p, CACHING_DISABLED))
-                for p in REALTIME_PATHS
+                for p in realtime_paths(args.realtime_paths)
             ],
         ]
+        frontend = bool(args.frontend_index) and static_origin == "assets"
+        # The frontend's entry page changes with every release, so it is cached like the API, not for a year.
+        default_behaviour = (
+            aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                target_origin_id="assets",
+                viewer_protocol_policy="redirect-to-https",
+                allowed_methods=["GET", "HEAD"],
+                cached_methods=["GET", "HEAD"],
+                cache_policy_id=api.id,
+                compress=True,
+            )
+            if frontend
+            else aws.cloudfront.DistributionDefaultCacheBehaviorArgs(**alb_behaviour(None, CACHING_DISABLED))
+        )
+        spa_errors = (
+            [
+                aws.cloudfront.DistributionCustomErrorResponseArgs(
+                    error_code=code, response_code=200, response_page_path=f"/{args.frontend_index}"
+                )
+                for code in (403, 404)
+            ]
+            if frontend and args.single_page_app
+            else None
+        )
         self.distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
             aws.cloudfront.DistributionArgs(
@@ -200,9 +237,9 @@ class Cdn(pulumi.ComponentResource):
                 aliases=[args.domain],
                 web_acl_id=acl.arn,
                 origins=origins,
-                default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
-                    **alb_behaviour(None, CACHING_DISABLED)
-                ),
+                default_cache_behavior=default_behaviour,
+                default_root_object=args.frontend_index if frontend else None,
+                custom_error_responses=spa_errors,
                 ordered_cache_behaviors=ordered,
                 restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                     geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")

@@ -25,12 +25,45 @@ LB_LOGS_PURPOSE = "lb-logs"
 # The access-log bucket was first declared by the data layer's object storage; its name prefix and alias keep
 # that bucket rather than replacing it.
 FORMER_LOG_BUCKET_NAME = "storage-lb-access-logs"
+MAX_PATHS_PER_RULE = 5  # ALB: condition values per rule
+WEBSOCKET_IDLE_TIMEOUT_SECONDS = 3600  # ALB allows up to 4000; WebSocket clients ping well within an hour
 
 
 def target_type(service: Service) -> str:
     """How the target group registers the service: Auto Scaling registers instances by id, so EC2 services need
     ``instance``; Fargate tasks (awsvpc) and EKS pods register by IP."""
     return "instance" if service.target == "ec2-autoscaling" else "ip"
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """One HTTPS listener rule: a service's paths (at most five, an ALB limit) at a priority."""
+
+    name: str
+    service: str
+    paths: tuple[str, ...]
+    priority: int
+
+
+def listener_rules(services: Sequence[Service]) -> list[RouteRule]:
+    """A rule per service for its paths, then one for its WebSocket paths, in the order given (longest patterns
+    first); an ALB rule takes at most five path values, so longer lists are split into several rules."""
+    rules: list[RouteRule] = []
+    for position, service in enumerate(services, start=1):
+        for kind, paths in (("route", service.path_patterns), ("websocket", service.websocket_paths)):
+            chunks = [paths[i : i + MAX_PATHS_PER_RULE] for i in range(0, len(paths), MAX_PATHS_PER_RULE)]
+            for part, chunk in enumerate(chunks):
+                suffix = "" if part == 0 else f"-{part + 1}"
+                # The first rule of each service keeps the priority it always had (10, 20 ...).
+                priority = position * 10 + (0 if kind == "route" else 5) + part
+                rules.append(RouteRule(f"{service.name}-{kind}{suffix}", service.name, tuple(chunk), priority))
+    return rules
+
+
+def idle_timeout(services: Sequence[Service]) -> int | None:
+    """Seconds an idle connection stays open: long enough for WebSocket clients when a service has them, else
+    the ALB's default (left unset)."""
+    return WEBSOCKET_IDLE_TIMEOUT_SECONDS if any(s.websocket_paths for s in services) else None
 
 
 def lb_log_statements() -> list[dict[str, Any]]:
@@ -154,6 +187,7 @@ class Edge(pulumi.ComponentResource):
                 security_groups=[group.id],
                 drop_invalid_header_fields=True,
                 enable_deletion_protection=args.deletion_protection,
+                idle_timeout=idle_timeout(public),
                 access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=self.log_bucket.name, prefix="alb", enabled=True),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_bucket]),
@@ -266,20 +300,20 @@ class Edge(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for priority, service in enumerate(ordered, start=1):
+        for rule in listener_rules(ordered):
             aws.lb.ListenerRule(
-                f"{name}-{service.name}-route",
+                f"{name}-{rule.name}",
                 aws.lb.ListenerRuleArgs(
                     listener_arn=listener.arn,
-                    priority=priority * 10,
+                    priority=rule.priority,
                     actions=[
                         aws.lb.ListenerRuleActionArgs(
-                            type="forward", target_group_arn=self.target_groups[service.name].arn
+                            type="forward", target_group_arn=self.target_groups[rule.service].arn
                         )
                     ],
                     conditions=[
                         aws.lb.ListenerRuleConditionArgs(
-                            path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(service.path_patterns))
+                            path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(rule.paths))
                         )
                     ],
                 ),

@@ -1,7 +1,7 @@
 """Cost guardrails: allowed sizes and NAT gateways per environment, the monthly budget, and the standard tags
 that cost allocation relies on. Limits come from pack config (``--policy-pack-config``), else these defaults."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
 from typing import Any
 
@@ -53,6 +53,7 @@ MAX_NAT_GATEWAYS = {"dev": 1, "staging": 2, "prod": 3}
 # Monthly budgets in USD; seed 000 puts production at $475-935 for 1,000 users before the HA and DR this
 # platform adds, so prod has room above it.
 MONTHLY_BUDGET_USD = {"dev": 300.0, "staging": 900.0, "prod": 2500.0}
+STACK_BUDGET_KEY = "finplatform:monthlyBudgetUsd"
 
 PER_ENVIRONMENT = {
     "type": "object",
@@ -117,15 +118,27 @@ def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str
         yield "", f"finplatform:usage[{error.position}]: {error}"
         return
     total = estimate(priced(subjects), usage).monthly_usd
-    budget = float(context.setting("monthlyBudgetUsd", MONTHLY_BUDGET_USD))
+    budget, source = stack_budget(context)
     if total > budget:
         yield (
             "",
             (
                 f"the cost model puts the stack at ${total:,.2f}/month, over the {context.environment} budget "
-                f"of ${budget:,.2f}; shrink sizes or counts, or raise monthlyBudgetUsd in pack config"
+                f"of ${budget:,.2f} ({source}); shrink sizes or counts, or raise the budget"
             ),
         )
+
+
+def stack_budget(context: Context) -> tuple[float, str]:
+    """The stack's monthly budget and where it comes from: the pack config an organisation sets wins, then the
+    stack's own finplatform:monthlyBudgetUsd, then the environment's default."""
+    configured = context.policy_config.get("monthlyBudgetUsd")
+    if isinstance(configured, Mapping) and context.environment in configured:
+        return float(configured[context.environment]), "monthlyBudgetUsd in pack config"
+    own = context.stack_config.get(STACK_BUDGET_KEY)
+    if own:
+        return float(own), STACK_BUDGET_KEY
+    return MONTHLY_BUDGET_USD[context.environment], f"the default for {context.environment}"
 
 
 def json_list(value: Any) -> list[str]:

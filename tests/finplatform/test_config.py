@@ -204,8 +204,9 @@ def test_min_greater_than_max_capacity_is_rejected() -> None:
 def test_unknown_blueprint_is_rejected() -> None:
     # GIVEN a blueprint that does not exist WHEN the stack resolves
     message = _rejected(_raw(blueprint="options-trading"))
-    # THEN it is rejected under blueprint, listing the allowed one
-    assert "finplatform:blueprint" in message and "allowed: portfolio-analytics" in message
+    # THEN it is rejected under blueprint, listing the five there are
+    allowed = "allowed: accunode, data-pipeline, dex-mobile, portfolio-analytics, smart-0dte"
+    assert "finplatform:blueprint" in message and allowed in message
 
 
 def test_unknown_environment_is_rejected() -> None:
@@ -257,7 +258,8 @@ def test_missing_stack_file_names_the_stacks_there_are() -> None:
     with pytest.raises(ConfigError) as caught:
         read_stack_file("qa")
     # THEN the error names the missing file and the stacks there are
-    assert "Pulumi.qa.yaml" in str(caught.value) and "dev, prod, staging" in str(caught.value)
+    assert "Pulumi.qa.yaml" in str(caught.value)
+    assert "accunode-dev, accunode-prod" in str(caught.value) and "smart-0dte-staging, staging" in str(caught.value)
 
 
 def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
