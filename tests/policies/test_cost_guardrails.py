@@ -42,6 +42,13 @@ CASES = [
         ],
     ),
     Case(
+        "stack-monthly-budget",
+        [resource(t.KMS_KEY, "key", {})],
+        [resource(t.RDS_INSTANCE, "db", {"instanceClass": "db.t3.medium", "multiAz": True, "allocatedStorage": 20})],
+        config={"finplatform:monthlyBudgetUsd": "50"},
+        label="the-stacks-own-budget",
+    ),
+    Case(
         "tags-standard",
         [resource(t.AUTOSCALING_GROUP, "api", {"tags": [{"key": "Name", "value": "api", "propagateAtLaunch": True}]})],
         [resource(t.AUTOSCALING_GROUP, "api", {"tags": [{"key": "Name", "value": "api"}]}, tags={})],
