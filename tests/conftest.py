@@ -7,7 +7,7 @@ import pulumi_aws as aws
 import pytest
 
 from finplatform.tooling.mocks import CapturingMonitor, PlannedResource, install_mocks, run_declarations
-from finplatform.tooling.plan import Plan, run_program
+from finplatform.tooling.plan import Plan, planned_program
 from finplatform.tooling.policy_eval import POLICIES_DIR, AnalyzedResource, PackProcess, Violation
 
 
@@ -43,19 +43,11 @@ def provider() -> Callable[[], aws.Provider]:
     return lambda: aws.Provider("aws-test", aws.ProviderArgs(region="us-east-1"))
 
 
-_PLANS: dict[str, Plan] = {}
-
-
 @pytest.fixture
 def planned() -> Callable[[str], Plan]:
-    """Plan a stack of this repository once per session (the program is deterministic)."""
-
-    def plan(stack: str) -> Plan:
-        if stack not in _PLANS:
-            _PLANS[stack] = run_program(stack)
-        return _PLANS[stack]
-
-    return plan
+    """Plan a stack of this repository once per session (the program is deterministic); the doc generators
+    share the same plans."""
+    return planned_program
 
 
 class Analyzers:

@@ -4,6 +4,7 @@ import runpy
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,13 @@ def run_program(stack: str, root: Path = ROOT, raw_config: dict[str, str] | None
     return Plan(
         stack=stack, resources=monitor.planned, derived=derived, outputs=_stack_outputs(), warnings=monitor.warnings
     )
+
+
+@cache
+def planned_program(stack: str) -> Plan:
+    """``run_program`` for a committed stack, once per process: the program is deterministic, so the doc
+    generators and the tests share one plan of each stack."""
+    return run_program(stack)
 
 
 def plan_stack(stack: str, root: Path = ROOT, pack_config: dict[str, Any] | None = None, policies: bool = True) -> Plan:

@@ -3,12 +3,13 @@
 import json
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 from pydantic.alias_generators import to_camel
 
-from finplatform import PROJECT
+from finplatform import PROJECT, ROOT
 from finplatform.config import StackConfig
 
 GENERATOR = "python -m finplatform generate"
@@ -93,10 +94,25 @@ def _components_doc() -> str:
     return render_components_doc()
 
 
-GENERATED_FILES = {
+def _blueprint_doc(name: str) -> Callable[[], str]:
+    def render() -> str:
+        from finplatform.tooling.blueprint_docs import render_blueprint_doc
+
+        return render_blueprint_doc(name)
+
+    return render
+
+
+# Every blueprint with a requirements file has a doc; the file's presence decides, so nothing is imported here.
+BLUEPRINT_DOCS = {
+    f"docs/blueprints/{path.stem}.md": _blueprint_doc(path.stem)
+    for path in sorted((ROOT / "blueprints" / "requirements").glob("*.yaml"))
+}
+GENERATED_FILES: dict[str, Callable[[], str]] = {
     "Pulumi.yaml": render_project_file,
     "docs/configuration.md": render_configuration_doc,
     "docs/policies.md": _policies_doc,
     "docs/cost.md": _cost_doc,
     "docs/components.md": _components_doc,
+    **BLUEPRINT_DOCS,
 }

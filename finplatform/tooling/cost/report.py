@@ -48,12 +48,12 @@ def _by_category(result: Estimate) -> dict[str, float]:
 
 def _estimates(stack: str) -> tuple[Estimate, Estimate]:
     """(what the plan declares today, that plus the projection of the later layers)."""
-    from finplatform.tooling.plan import priced, run_program
+    from finplatform.tooling.plan import planned_program, priced
 
     raw, _ = read_stack_file(stack)
     resolved = resolve_stack(stack, raw)
     usage = parse_usage(resolved.environment, resolved.config.usage)
-    declared = priced(run_program(stack, raw_config=raw).engine_view())
+    declared = priced(planned_program(stack).engine_view())
     return estimate(declared, usage), estimate(declared + projected_resources(resolved), usage)
 
 
