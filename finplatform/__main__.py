@@ -1,5 +1,5 @@
-"""Command line: ``python -m finplatform plan --stack NAME [--json FILE]``, ``generate``, ``build-policy-packs``,
-``benchmark``."""
+"""Command line: ``python -m finplatform plan --stack NAME [--json FILE]``, ``diagram``, ``generate``,
+``build-policy-packs``, ``benchmark``."""
 
 import argparse
 import json
@@ -41,6 +41,41 @@ def _plan(args: argparse.Namespace) -> int:
     if plan.policies is not None and plan.policies.mandatory:
         print(f"error: {len(plan.policies.mandatory)} mandatory policy violation(s)", file=sys.stderr)
         return 1
+    return 0
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    try:
+        import drawsvg  # noqa: F401
+    except ImportError:
+        print(
+            "error: the diagram is drawn with the Python package drawsvg, which is not installed in this environment;"
+            " install it with `make setup` (or `.tools/bin/uv sync --locked`, or `pip install 'drawsvg>=2.4,<3'`)",
+            file=sys.stderr,
+        )
+        return 1
+    from finplatform.blueprints import available_blueprints
+    from finplatform.tooling.blueprint_docs import blueprint_stacks
+    from finplatform.tooling.diagram import architecture, render_svg
+    from finplatform.tooling.plan import run_program
+
+    root = Path(args.project_dir).resolve()
+    if args.blueprints and args.out:
+        print("error: --blueprints writes one file per stack into --dir; --out is for one --stack", file=sys.stderr)
+        return 2
+    stacks = [args.stack]
+    if args.blueprints:
+        found = [blueprint_stacks(name, root).get("prod") for name in available_blueprints()]
+        stacks = [stack for stack in found if stack]
+    for stack in stacks:
+        started = time.perf_counter()
+        model = architecture(run_program(stack, root))
+        out = Path(args.out) if args.out else Path(args.dir) / f"{stack}.svg"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_svg(model), encoding="utf-8")
+        regions = ", ".join(f"{r.name} ({r.role})" for r in model.regions)
+        elapsed = time.perf_counter() - started
+        print(f"Wrote {out}: stack {stack!r}, {regions}, {len(model.links)} flows, in {elapsed:.2f} s.")
     return 0
 
 
@@ -101,6 +136,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--project-dir", default=str(ROOT), metavar="DIR", help="Folder holding Pulumi.yaml (default: this project)."
     )
     plan.set_defaults(run=_plan)
+    diagram = commands.add_parser(
+        "diagram", help="Draw a stack's architecture from its offline plan, as SVG (no policies, no AWS)."
+    )
+    diagram.add_argument("--stack", "-s", default="prod", help="Stack name: reads Pulumi.<stack>.yaml (default: prod).")
+    diagram.add_argument("--out", metavar="FILE", help="Where to write the SVG (default: DIR/<stack>.svg).")
+    diagram.add_argument(
+        "--dir", default=str(ROOT / "docs" / "diagrams"), help="Folder for <stack>.svg (default: docs/diagrams)."
+    )
+    diagram.add_argument(
+        "--blueprints",
+        action="store_true",
+        help="Draw the prod stack of every blueprint, the diagrams docs/blueprints/<name>.md embed.",
+    )
+    diagram.add_argument(
+        "--project-dir", default=str(ROOT), metavar="DIR", help="Folder holding Pulumi.yaml (default: this project)."
+    )
+    diagram.set_defaults(run=_diagram)
     generate = commands.add_parser("generate", help="Rewrite Pulumi.yaml and docs/configuration.md from the model.")
     generate.set_defaults(run=_generate)
     packs = commands.add_parser(
