@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 CODE := components finplatform policies __main__.py
 
-.PHONY: setup plan test lint typecheck unit benchmark policy-packs
+.PHONY: setup plan plan-all test lint typecheck unit benchmark policy-packs
 
 setup: .venv/.synced
 
@@ -19,6 +19,11 @@ $(UV):
 plan: setup
 	.venv/bin/python -m finplatform plan --stack $(STACK)
 
+# Every Pulumi.<stack>.yaml planned offline with the policy packs, in parallel processes, as one table.
+# Exits 1 on a mandatory policy violation, 2 when a stack cannot be planned.
+plan-all: setup
+	.venv/bin/python -m finplatform plan --all
+
 lint: setup
 	.venv/bin/ruff check $(CODE) tests
 	.venv/bin/ruff format --check $(CODE) tests
@@ -29,7 +34,7 @@ typecheck: setup
 unit: setup
 	.venv/bin/pytest
 
-test: lint typecheck unit
+test: lint typecheck unit plan-all
 
 benchmark: setup
 	.venv/bin/python -m finplatform benchmark --stack $(STACK)

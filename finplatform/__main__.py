@@ -1,5 +1,5 @@
-"""Command line: ``python -m finplatform plan --stack NAME [--json FILE]``, ``diagram``, ``generate``,
-``build-policy-packs``, ``benchmark``."""
+"""Command line: ``python -m finplatform plan --stack NAME [--json FILE]``, ``plan --all``, ``diagram``,
+``generate``, ``build-policy-packs``, ``benchmark``."""
 
 import argparse
 import json
@@ -14,6 +14,8 @@ from finplatform.config import ConfigError
 
 
 def _plan(args: argparse.Namespace) -> int:
+    if args.all:
+        return _plan_all(args)
     from finplatform.tooling.plan import plan_stack, render_cost, render_policies, render_tree
     from finplatform.tooling.policy_eval import read_policy_pack_config
 
@@ -42,6 +44,40 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"error: {len(plan.policies.mandatory)} mandatory policy violation(s)", file=sys.stderr)
         return 1
     return 0
+
+
+def _plan_all(args: argparse.Namespace) -> int:
+    """Every stack file in the project, each planned with the packs in its own process: one table.
+    Exit 0, 1 on any mandatory violation, 2 if any stack could not be planned (see plan_all.exit_code)."""
+    from finplatform.tooling.plan_all import discover_stacks, error_line, plan_all, render_problems, render_table
+    from finplatform.tooling.policy_eval import read_policy_pack_config
+
+    if args.no_policies:
+        print("error: --all always runs the policy packs; --no-policies is for one --stack", file=sys.stderr)
+        return 2
+    root = Path(args.project_dir).resolve()
+    if not discover_stacks(root):
+        print(f"error: no stack files (Pulumi.<stack>.yaml) in {root}", file=sys.stderr)
+        return 2
+    pack_config = read_policy_pack_config(Path(p) for p in args.policy_pack_config)
+    result = plan_all(root, pack_config)
+    print(render_table(result))
+    problems = render_problems(result.summaries)
+    if problems:
+        print()
+        print(problems)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(result.to_json(), handle, indent=2, default=str)
+            handle.write("\n")
+        print(f"Wrote {args.json}")
+    for summary in result.summaries:
+        if summary.traceback:
+            print(f"{summary.stack}: {summary.traceback}", file=sys.stderr)
+    verdict = error_line(result.summaries)
+    if verdict:
+        print(verdict, file=sys.stderr)
+    return result.exit_code
 
 
 def _diagram(args: argparse.Namespace) -> int:
@@ -122,8 +158,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m finplatform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="Run a stack's program under mocks and show what it declares.")
-    plan.add_argument("--stack", "-s", default="dev", help="Stack name: reads Pulumi.<stack>.yaml (default: dev).")
-    plan.add_argument("--json", metavar="FILE", help="Also write the planned graph as JSON.")
+    which = plan.add_mutually_exclusive_group()
+    which.add_argument("--stack", "-s", default="dev", help="Stack name: reads Pulumi.<stack>.yaml (default: dev).")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="Plan every Pulumi.<stack>.yaml with the policy packs, in parallel processes, and print one table.",
+    )
+    plan.add_argument(
+        "--json", metavar="FILE", help="Also write the planned graph as JSON (with --all: a row and summary per stack)."
+    )
     plan.add_argument(
         "--policy-pack-config",
         action="append",
