@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from finplatform.tooling.cost.model import cache_node_count
+
 if TYPE_CHECKING:
     from finplatform.tooling.plan import Plan
 
@@ -428,11 +430,13 @@ def _stores(graph: _Graph) -> dict[str, tuple[str, Node]]:
         found[r["urn"]] = (graph.region(r), Node(r["urn"], "database", r["name"], details))
     for r in graph.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
         inputs = r["inputs"]
-        nodes = inputs.get("numCacheClusters") or inputs.get("numNodeGroups") or 1
+        nodes = cache_node_count(inputs)
+        shards = inputs.get("numNodeGroups")
+        layout = f"{_plural(nodes, 'node')} in {_plural(int(shards), 'shard')}" if shards else _plural(nodes, "node")
         availability = " · Multi-AZ" if inputs.get("multiAzEnabled") else ""
         details = (
             f"Redis {inputs.get('engineVersion', '')} · {inputs.get('nodeType', '')}".replace("  ", " "),
-            f"{_plural(nodes, 'node')}{availability}",
+            f"{layout}{availability}",
         )
         found[r["urn"]] = (graph.region(r), Node(r["urn"], "cache", r["name"], details))
     for r in graph.of_type("aws:timestreaminfluxdb/dbInstance:DbInstance"):

@@ -151,7 +151,8 @@ def _rds(r: PricedResource, c: _Context) -> tuple[float, str]:
     return compute + disk, f"{size} {layout} {c.hours:.0f} h + {storage:g} GB gp3"
 
 
-def _cache_nodes(p: Mapping[str, Any]) -> int:
+def cache_node_count(p: Mapping[str, Any]) -> int:
+    """Nodes of an ElastiCache replication group: shards x (1 + replicas) in cluster mode, else its clusters."""
     if p.get("numNodeGroups") is not None:
         return int(_num(p.get("numNodeGroups"), 1) * (1 + _num(p.get("replicasPerNodeGroup"), 0)))
     return int(_num(p.get("numCacheClusters"), 1))
@@ -160,7 +161,7 @@ def _cache_nodes(p: Mapping[str, Any]) -> int:
 def _elasticache(r: PricedResource, c: _Context) -> tuple[float, str]:
     size = str(r.properties.get("nodeType"))
     nodes = (
-        _cache_nodes(r.properties)
+        cache_node_count(r.properties)
         if r.type.endswith("ReplicationGroup")
         else int(_num(r.properties.get("numCacheNodes"), 1))
     )
