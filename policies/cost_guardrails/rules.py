@@ -201,7 +201,15 @@ RULES: list[Rule] = [
         "medium",
         (),
         stack_check=_budget,
-        config_schema={"monthlyBudgetUsd": {**PER_ENVIRONMENT, "default": MONTHLY_BUDGET_USD}},
+        # No schema default: the CLI fills schema defaults into the pack config, where they would always
+        # outrank a stack's own finplatform:monthlyBudgetUsd. The environment defaults apply in stack_budget.
+        config_schema={
+            "monthlyBudgetUsd": {
+                **PER_ENVIRONMENT,
+                "description": "per environment (dev, staging, prod); over a stack's own finplatform:monthlyBudgetUsd; "
+                f"unset: the stack's, else {MONTHLY_BUDGET_USD}",
+            }
+        },
     ),
     Rule("tags-standard", "Every taggable resource carries the stack's standard tags.", "low", (), check=_tags),
 ]
