@@ -315,8 +315,10 @@ class Kubernetes(_Model):
     load_balancer_controller: bool = Field(
         False, description="AWS Load Balancer Controller, with a pod-identity role scoped to this cluster."
     )
-    autoscaler: Literal["none", "cluster-autoscaler", "karpenter"] = Field(
-        "none", description="Node autoscaler, with a pod-identity role scoped to this cluster's node groups."
+    autoscaler: Literal["none", "cluster-autoscaler"] = Field(
+        "none",
+        description="Node autoscaler: cluster-autoscaler, with a pod-identity role scoped to this cluster's node "
+        "groups (Karpenter, which launches instances itself, would need a role of its own).",
     )
 
 

@@ -49,7 +49,7 @@ class KubernetesArgs:
     load_balancer_controller: bool = False
     """A pod-identity role for the AWS Load Balancer Controller, scoped to this cluster's load balancers."""
     autoscaler: str = "none"
-    """none, cluster-autoscaler or karpenter: a pod-identity role scoped to this cluster's node groups."""
+    """none or cluster-autoscaler: a pod-identity role scoped to this cluster's node groups."""
 
 
 class KubernetesCluster(pulumi.ComponentResource):

@@ -1,5 +1,9 @@
-"""What seed 001's cluster runs besides the services: the AWS Load Balancer Controller and a node autoscaler,
-each with its own EKS Pod Identity role, scoped to this cluster."""
+"""What seed 001's cluster runs besides the services: the AWS Load Balancer Controller and the Cluster
+Autoscaler, each with its own EKS Pod Identity role, scoped to this cluster.
+
+The charts themselves are installed from inside the network: the cluster's API endpoint is private (never public
+in prod), so a `pulumi up` from outside the VPC could not reach it to install them. The roles here are what the
+charts' service accounts use once installed."""
 
 import json
 from typing import Any
@@ -12,7 +16,7 @@ from components.shared.iam import role_with_policy
 
 SYSTEM_NAMESPACE = "kube-system"
 LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
-AUTOSCALER_ACCOUNTS = {"cluster-autoscaler": "cluster-autoscaler", "karpenter": "karpenter"}
+AUTOSCALER_ACCOUNTS = {"cluster-autoscaler": "cluster-autoscaler"}
 # Read-only calls the controllers make to see the VPC, load balancers and groups; these EC2, ELB and Auto Scaling
 # Describe calls support no resource-level permissions, so AWS accepts only "*" for them.
 LB_CONTROLLER_READS = [
