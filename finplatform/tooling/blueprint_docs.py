@@ -65,6 +65,7 @@ class Requirements:
     costs: list[CostLine]
     cost_environment: str = "prod"
     seed_total: str = ""
+    seed_range: tuple[float, float] | None = None
     cheapest: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -81,6 +82,7 @@ def read_requirements(name: str, directory: Path = REQUIREMENTS_DIR) -> Requirem
         ],
         cost_environment=str(document.get("costEnvironment", "prod")),
         seed_total=str(document.get("seedTotal", "")),
+        seed_range=(float(document["seedLow"]), float(document["seedHigh"])) if "seedHigh" in document else None,
         cheapest=" ".join(str(document.get("cheapest", "")).split()),
         notes=[" ".join(str(n).split()) for n in document.get("notes") or []],
     )
@@ -135,6 +137,8 @@ def _cost_table(requirements: Requirements, cost: Estimate) -> list[str]:
         if round(value, 2):
             lines.append(f"| {part} | not in the seed | {_money(value)} | |")
     total = cost.monthly_usd
+    if requirements.seed_range is not None:
+        low, high = requirements.seed_range
     seed_range = requirements.seed_total or f"${low:,.0f}-{high:,.0f}"
     lines.append(f"| **Total** | **{seed_range}** | **{_money(total)}** | |")
     lines.append("")
