@@ -37,8 +37,9 @@ def test_the_program_loads_no_tooling() -> None:
 
 
 def test_the_program_is_at_most_thirty_lines() -> None:
+    # GIVEN the Pulumi program WHEN its lines are counted THEN it stays a thin loader of build()
     lines = (ROOT / "__main__.py").read_text(encoding="utf-8").splitlines()
-    assert len(lines) <= 30
+    assert lines and len(lines) <= 30
 
 
 def test_no_component_module_is_over_about_four_hundred_lines() -> None:
@@ -101,6 +102,7 @@ def test_each_component_reads_every_field_of_its_args(doc: object) -> None:
 
 
 def test_component_type_tokens_name_their_layer() -> None:
+    # GIVEN every component WHEN its type token is read THEN it is finplatform:<layer>:<its class name>
     docs = component_docs()
     assert docs
     tokens = {d.name: d.token for d in docs}

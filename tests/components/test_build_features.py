@@ -204,6 +204,8 @@ def test_a_size_tier_changes_the_sizes_it_names() -> None:
 
 
 def test_an_unknown_size_tier_names_the_ones_there_are() -> None:
+    # GIVEN a stack that asks for a tier its blueprint does not define WHEN it resolves
+    # THEN one message names the key and the tiers there are
     raw = {"finplatform:blueprint": "accunode", "finplatform:environment": "prod", "finplatform:sizeTier": "huge"}
     with pytest.raises(ConfigError) as caught:
         resolve_stack("accunode-prod", raw)
