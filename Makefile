@@ -31,8 +31,9 @@ lint: setup
 typecheck: setup
 	.venv/bin/mypy
 
+# Two workers on this 2-core machine halve the suite (each keeps its own cache of planned stacks).
 unit: setup
-	.venv/bin/pytest
+	.venv/bin/pytest -n auto
 
 test: lint typecheck unit plan-all
 
