@@ -108,6 +108,7 @@ def compute_layer(
                 grants=grants,
                 protect_volumes=profile.protect_stateful_resources,
                 detailed_monitoring=profile.detailed_monitoring,
+                settings=settings,
                 target_groups=routed_target_groups(edge),
                 workplace=workplace,
             ),

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +10,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.compute.access import Grants, execution_policy, grant_references, injected_secrets, task_policy
+from components.compute.access import (
+    Grants,
+    execution_policy,
+    grant_references,
+    injected_secrets,
+    store_hosts,
+    task_policy,
+)
 from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
@@ -46,9 +54,11 @@ def user_data(
     *,
     log_group: str,
     secrets: Mapping[str, str] | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> str:
     """Boot script: attach and mount the persistent volume if any, read the service's secrets, then run its image
-    with the secrets in its environment and its output sent to the service's log group."""
+    with its settings and store host names and the secrets in its environment, and its output sent to the
+    service's log group."""
     lines = ["#!/bin/bash", "set -euo pipefail", "dnf install -y docker", "systemctl enable --now docker"]
     if volume_id:
         lines += [
@@ -67,6 +77,7 @@ def user_data(
         f"aws ecr get-login-password --region {region} | docker login --username AWS --password-stdin {registry}",
         f"docker run -d --restart always -p {service.port}:{service.port}"
         + (" -v /data:/data" if volume_id else "")
+        + "".join(f" -e {shlex.quote(f'{name}={value}')}" for name, value in sorted((environment or {}).items()))
         + "".join(f" -e {variable}" for variable in sorted(secrets or {}))
         + f" --log-driver awslogs --log-opt awslogs-region={region} --log-opt awslogs-group={log_group}"
         + f" {image}",
@@ -122,6 +133,8 @@ class Ec2Args:
     """Pulumi protect on the persistent volumes."""
     detailed_monitoring: bool = False
     """One-minute EC2 metrics."""
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """Plain environment variables every service gets (the blueprint's per-environment settings)."""
     target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Target group ARN by service name, for the services the load balancer routes to (target type instance)."""
 
@@ -157,12 +170,14 @@ class Ec2Services(pulumi.ComponentResource):
         repository_name, reference = image_repository(service.image)
         repository = args.repositories[repository_name]
         secrets = injected_secrets(service.access, grants)
+        hosts = store_hosts(service.access, grants)
         resolved = pulumi.Output.all(
             **grant_references(grants, placement.account_id),
             repository=repository.arn,
             logGroup=logs.arn,
             secrets=pulumi.Output.all(**secrets) if secrets else {},
             secretsKey=grants.secrets_key_arn or "",
+            hosts=pulumi.Output.all(**hosts) if hosts else {},
         )
         role, _ = role_with_policy(
             f"{prefix}-role",
@@ -202,7 +217,13 @@ class Ec2Services(pulumi.ComponentResource):
         image = repository.url.apply(lambda url: url + reference)
         script = pulumi.Output.all(image, volume_id or "", logs.name, resolved).apply(
             lambda v: user_data(
-                service, v[0], placement.region, v[1] or None, log_group=v[2], secrets=dict(v[3]["secrets"])
+                service,
+                v[0],
+                placement.region,
+                v[1] or None,
+                log_group=v[2],
+                secrets=dict(v[3]["secrets"]),
+                environment={**args.settings, **dict(v[3]["hosts"])},
             )
         )
         template = aws.ec2.LaunchTemplate(

@@ -187,6 +187,31 @@ def test_parameter_store_secrets_reach_fargate_and_ec2_workloads(engine: Engine)
     assert "aws ssm get-parameter" in script and "-e API_KEYS -e JWT" in script
 
 
+def test_ec2_services_get_their_store_hosts_and_settings(engine: Engine) -> None:
+    # GIVEN an EC2 service that reaches PostgreSQL and Redis, in a blueprint with a plain setting
+    blueprint = {
+        "settings": {"dev": {"RISK_MODEL": "v2"}, "staging": {"RISK_MODEL": "v2"}, "prod": {"RISK_MODEL": "v2"}},
+        "postgres": {"sizes": {e: {"instanceClass": "db.t3.micro"} for e in ("dev", "staging", "prod")}},
+        "redis": {"sizes": {e: {"nodeType": "cache.t3.micro"} for e in ("dev", "staging", "prod")}},
+        "services": [
+            {
+                "name": "api",
+                "target": "ec2-autoscaling",
+                "image": "api:1",
+                "access": ["postgres", "redis"],
+                "sizes": SIZES_EC2,
+            }
+        ],
+    }
+    resources = _build(engine, _stack("dev", blueprint))
+    # WHEN its boot script is read
+    template = _named(resources, "aws:ec2/launchTemplate:LaunchTemplate")["instances-api-template"]
+    script = base64.b64decode(template.inputs["userData"]).decode()
+    # THEN the container gets the stores' host names and the setting, as Fargate tasks do
+    database = _named(resources, "aws:rds/instance:Instance")["postgres-primary"].outputs["address"]
+    assert f"-e DB_HOST={database}" in script and "-e RISK_MODEL=v2" in script and "-e REDIS_HOST=" in script
+
+
 def test_a_size_tier_changes_the_sizes_it_names() -> None:
     # GIVEN accunode in prod, on its startup tier and on its growth tier
     startup = resolve_stack("accunode-prod", {"finplatform:blueprint": "accunode", "finplatform:environment": "prod"})
