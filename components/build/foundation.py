@@ -6,11 +6,15 @@ import pulumi
 
 from components.audit import Audit, AuditArgs, AuditSwitches
 from components.context import KeyRing, StackContext, name_prefix
+from components.data.postgres import POSTGRES_PORT
+from components.data.redis import REDIS_PORT
 from components.data.stores import StoreNetwork
+from components.data.time_series import INFLUX_PORT
 from components.keys_and_secrets import Keys, KeysArgs, Secrets, SecretsArgs, key_domains
 from components.network import Network, NetworkArgs
 from components.providers import Placement
 from components.recovery import Recovery, RecoveryArgs
+from finplatform.blueprints import Blueprint
 from finplatform.network_layout import NetworkPlan
 from finplatform.profiles import NatStrategy
 from finplatform.stack import ResolvedStack
@@ -47,8 +51,15 @@ def keys_layer(stack: ResolvedStack, primary: Placement, dr: Placement | None) -
     return KeyRing(primary_keys, keys("dr-keys", dr, f"{prefix}-dr", False) if dr else None)
 
 
+def store_ports(blueprint: Blueprint) -> list[int]:
+    """The ports the blueprint's data stores listen on, as their security groups open them."""
+    influx = blueprint.time_series is not None and blueprint.time_series.engine == "influxdb"
+    wanted = ((blueprint.postgres, POSTGRES_PORT), (blueprint.redis, REDIS_PORT), (influx, INFLUX_PORT))
+    return [port for present, port in wanted if present]
+
+
 def network_layer(ctx: StackContext) -> Networks:
-    profile = ctx.profile
+    profile, blueprint = ctx.profile, ctx.stack.blueprint
 
     def network(
         name: str, placement: Placement, logs_key: pulumi.Output[str], plan: NetworkPlan, nat: NatStrategy
@@ -62,6 +73,8 @@ def network_layer(ctx: StackContext) -> Networks:
                 flow_log_retention_days=profile.log_retention_days,
                 logs_key_arn=logs_key,
                 protect_logs=profile.protect_stateful_resources,
+                service_ports=[s.port for s in blueprint.services if s.public],
+                store_ports=store_ports(blueprint),
             ),
             opts=pulumi.ResourceOptions(provider=placement.provider),
         )

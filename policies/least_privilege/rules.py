@@ -244,6 +244,25 @@ POLICY_DOCUMENT_TYPES: tuple[str, ...] = (*t.IAM_POLICY_DOCUMENTS, t.IAM_ROLE)
 
 NAME = "finplatform-least-privilege"
 DESCRIPTION = "IAM, key policies, network exposure and workloads grant only what they need."
+INTERNET_CIDRS = ("0.0.0.0/0", "::/0")
+
+
+def _isolated_acl_closed(subject: Subject, context: Context) -> Iterable[str]:
+    tags = decoded(subject.get("tags")) or {}
+    if not isinstance(tags, Mapping) or tags.get("tier") != "isolated":
+        return
+    for direction in ("ingress", "egress"):
+        for entry in as_list(decoded(subject.get(direction))):
+            if not isinstance(entry, Mapping) or entry.get("action", "allow") != "allow":
+                continue
+            for cidr in (entry.get("cidrBlock"), entry.get("ipv6CidrBlock")):
+                if cidr in INTERNET_CIDRS:
+                    yield (
+                        f"the isolated tier's network ACL allows {direction} with {cidr}; the data stores' tier "
+                        "trades with the private tier and itself only"
+                    )
+
+
 RULES: list[Rule] = [
     Rule(
         "iam-no-wildcard-admin",
@@ -291,6 +310,14 @@ RULES: list[Rule] = [
         ("EC2.13", "EC2.14", "EC2.19"),
         (t.SECURITY_GROUP, t.SG_INGRESS_RULE, t.SG_RULE),
         check=_sensitive_ports,
+    ),
+    Rule(
+        "network-acl-isolated-tier-closed",
+        "The isolated tier's network ACL allows no traffic to or from the internet.",
+        "high",
+        (),
+        (t.NETWORK_ACL,),
+        check=_isolated_acl_closed,
     ),
     Rule(
         "rds-not-public",

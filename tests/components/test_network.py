@@ -148,10 +148,11 @@ def test_subnet_groups_use_only_the_isolated_tier(engine: Engine, provider: Call
 def test_children_are_parented_and_prefixed(engine: Engine, provider: Callable[[], aws.Provider]) -> None:
     # GIVEN a two-AZ network WHEN it is declared
     engine.declare(lambda: _network(2, "single", provider))
-    # THEN the component has its nine children, each named with the network- prefix
+    # THEN the component has its twelve children, each named with the network- prefix
     (component,) = engine.of_type("finplatform:network:Network")
     children = [r for r in engine.monitor.planned if r.parent == component.urn]
-    assert len(children) == 9  # VPC, flow-log group, role, policy, flow log, app and default groups, 2 subnet groups
+    # VPC, flow-log group, role, policy, flow log, app and default groups, 2 subnet groups, 3 tier ACLs
+    assert len(children) == 12
     assert all(r.name.startswith("network-") for r in children)
 
 

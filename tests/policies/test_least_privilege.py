@@ -24,7 +24,21 @@ def _containers(**container: object) -> str:
     return json.dumps([{"name": "web-ui", "image": "web-ui:1.0.0", **container}])
 
 
+def _acl(tier: str, cidr: str) -> dict[str, object]:
+    entry = {"ruleNo": 100, "action": "allow", "protocol": "tcp", "cidrBlock": cidr, "fromPort": 5432, "toPort": 5432}
+    return {"tags": {"tier": tier}, "ingress": [entry], "egress": []}
+
+
 CASES = [
+    Case(
+        "network-acl-isolated-tier-closed",
+        # the public tier admits the internet; the isolated tier admits the private tier only
+        [
+            resource(t.NETWORK_ACL, "public-acl", _acl("public", "0.0.0.0/0")),
+            resource(t.NETWORK_ACL, "isolated-acl", _acl("isolated", "10.0.11.0/24")),
+        ],
+        [resource(t.NETWORK_ACL, "isolated-acl", _acl("isolated", "0.0.0.0/0"))],
+    ),
     Case(
         "iam-no-wildcard-admin",
         [

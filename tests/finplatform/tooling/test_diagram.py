@@ -498,8 +498,9 @@ def test_the_command_writes_the_svg_and_says_where(
 def test_the_command_draws_every_blueprints_prod_stack(
     tmp_path: Path, planned: Callable[[str], Plan], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # GIVEN the prod stacks, already planned in this session, as the command's plans
-    monkeypatch.setattr(plan_module, "run_program", lambda stack, root: planned(stack))
+    # GIVEN the prod stacks, planned once in this session (before the stub, which the cache then answers)
+    plans = {stack: planned(stack) for stack in PROD_STACKS}
+    monkeypatch.setattr(plan_module, "run_program", lambda stack, root: plans[stack])
     # WHEN the diagram command runs for every blueprint into a folder
     code = main(["diagram", "--blueprints", "--dir", str(tmp_path)])
     # THEN it writes each blueprint's prod diagram there, as committed, and says so for each

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
+from components.network.acls import declare_acls, tier_rules
 from components.providers import Placement
 from components.shared.iam import role_with_policy
 from finplatform.network_layout import TIERS, NetworkPlan, Tier
@@ -93,6 +94,10 @@ class NetworkArgs:
     """Retention of the flow logs."""
     protect_logs: bool = False
     """Pulumi protect and CloudWatch deletion protection on the flow-log group."""
+    service_ports: Sequence[int] = ()
+    """Ports the load balancer reaches services on: the private tier's ACL admits them from the public tier."""
+    store_ports: Sequence[int] = ()
+    """Ports of the data stores: the isolated tier's ACL admits them from the private tier."""
 
 
 class Network(pulumi.ComponentResource):
@@ -216,6 +221,13 @@ class Network(pulumi.ComponentResource):
                 subnet_ids=vpc.isolated_subnet_ids, description="Isolated tier for ElastiCache."
             ),
             opts=child,
+        )
+        declare_acls(
+            name,
+            vpc.vpc_id,
+            {"public": vpc.public_subnet_ids, "private": vpc.private_subnet_ids, "isolated": vpc.isolated_subnet_ids},
+            tier_rules(args.plan, args.service_ports, args.store_ports),
+            self,
         )
         self.db_subnet_group_name = db_subnets.name
         self.cache_subnet_group_name = cache_subnets.name

@@ -1,0 +1,132 @@
+"""Network ACLs never drift from the security groups: every flow a security group admits passes the ACLs both
+ways, and the flows the design forbids are denied, on the planned stacks as the engine receives them."""
+
+import ipaddress
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.network.acls import AclRule, Direction, allows
+from finplatform.tooling.plan import Plan
+
+INTERNET = "203.0.113.10"
+ACL = "aws:ec2/networkAcl:NetworkAcl"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+STACKS = ["dev", "prod", "dex-mobile-prod", "smart-0dte-prod", "accunode-staging"]
+
+
+def _acl_rules(acl: Any) -> list[AclRule]:
+    rules = []
+    for direction in ("ingress", "egress"):
+        for entry in acl.inputs.get(direction) or []:
+            assert entry["action"] == "allow" and entry["protocol"] == "tcp"
+            rules.append(AclRule(direction, entry["ruleNo"], entry["cidrBlock"], entry["fromPort"], entry["toPort"]))
+    return rules
+
+
+def _host(cidr: str) -> str:
+    return str(next(ipaddress.IPv4Network(cidr).hosts()))
+
+
+class Tiers:
+    """The primary network's ACL rules and a host address in each subnet, by tier."""
+
+    def __init__(self, plan: Plan) -> None:
+        acls = {r.name: r for r in plan.named(ACL) if r.name.startswith("network-")}
+        self.rules = {tier: _acl_rules(acls[f"network-{tier}-acl"]) for tier in ("public", "private", "isolated")}
+        (vpc,) = [r for r in plan.named("awsx:ec2:Vpc") if r.name == "network-vpc"]
+        self.hosts = {
+            tier.lower(): [_host(c) for c in spec["cidrBlocks"]]
+            for spec in vpc.inputs["subnetSpecs"]
+            for tier in [spec["type"]]
+        }
+
+    def passes(self, source: str, source_tier: str | None, target: str, target_tier: str | None, port: int) -> bool:
+        """A TCP connection from ``source`` to ``target``:``port``, and its answer, get through every ACL on the way."""
+        answer = 50000
+
+        def through(tier: str | None, direction: Direction, peer: str, to_port: int) -> bool:
+            return tier is None or allows(self.rules[tier], direction, peer, to_port)
+
+        return (
+            through(source_tier, "egress", target, port)
+            and through(target_tier, "ingress", source, port)
+            and through(target_tier, "egress", source, answer)
+            and through(source_tier, "ingress", target, answer)
+        )
+
+
+def _allowed_flows(plan: Plan) -> list[tuple[str | None, str, int]]:
+    """(source tier or None for the internet, target tier, port) for every ingress a security group admits."""
+    # The primary region's groups: the DR network's stand by with no workloads.
+    primary = [r for r in plan.named(SECURITY_GROUP) if not r.name.startswith("dr-") and "-dr-" not in r.name]
+    groups = {
+        r.outputs["id"]: r
+        for r in primary
+        if r.name.startswith(("edge-", "network-", "postgres-", "redis-", "time-series-"))
+    }
+    tier_of = {
+        gid: ("public" if g.name == "edge-alb-sg" else "private" if g.name == "network-app" else "isolated")
+        for gid, g in groups.items()
+    }
+    flows: list[tuple[str | None, str, int]] = []
+    for gid, group in groups.items():
+        for rule in group.inputs.get("ingress") or []:
+            for port in range(rule["fromPort"], rule["toPort"] + 1):
+                if rule.get("cidrBlocks") == ["0.0.0.0/0"]:
+                    flows.append((None, tier_of[gid], port))
+                for source in rule.get("securityGroups") or []:
+                    flows.append((tier_of[source], tier_of[gid], port))
+    for rule in plan.named(INGRESS_RULE):
+        flows.append(
+            (
+                tier_of[rule.inputs["referencedSecurityGroupId"]],
+                tier_of[rule.inputs["securityGroupId"]],
+                rule.inputs["fromPort"],
+            )
+        )
+    return flows
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_flow_a_security_group_allows_passes_the_acls(planned: Callable[[str], Plan], stack: str) -> None:
+    # GIVEN the stack's security groups and ACLs as the engine receives them
+    plan = planned(stack)
+    tiers = Tiers(plan)
+    flows = _allowed_flows(plan)
+    assert flows, "the security groups admit something"
+    # WHEN every admitted flow is walked from each subnet of its source tier to each subnet of its target tier
+    blocked = [
+        (source_tier or "internet", target_tier, port)
+        for source_tier, target_tier, port in flows
+        for source in (tiers.hosts[source_tier] if source_tier else [INTERNET])
+        for target in tiers.hosts[target_tier]
+        if not tiers.passes(source, source_tier, target, target_tier, port)
+    ]
+    # THEN the ACLs let every one through, and its answer back
+    assert blocked == []
+    # AND the application tier's calls out through a NAT gateway in the public tier get through too
+    nat = tiers.hosts["public"][0]
+    assert all(tiers.passes(host, "private", nat, "public", 443) for host in tiers.hosts["private"])
+    assert tiers.passes(nat, "public", INTERNET, None, 443)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_flows_the_design_forbids_are_denied(planned: Callable[[str], Plan], stack: str) -> None:
+    # GIVEN the stack's ACLs
+    tiers = Tiers(planned(stack))
+    isolated = tiers.hosts["isolated"]
+    assert isolated
+    # THEN nothing reaches the isolated tier from the internet or from the public tier, on any store port,
+    for port in (5432, 6379, 8086, 22, 443):
+        assert not any(tiers.passes(INTERNET, None, host, "isolated", port) for host in isolated)
+        assert not any(tiers.passes(tiers.hosts["public"][0], "public", host, "isolated", port) for host in isolated)
+    # AND the isolated tier cannot call out to the internet, and no admin port of the private tier is open to it.
+    # (Ports 1024-65535 stay open to any address there: answers from the internet come back through NAT with the
+    # internet's addresses, and a stateless ACL cannot tell them from new connections; the private tier has no
+    # public address and no inbound route, which is what keeps those out.)
+    assert not tiers.passes(isolated[0], "isolated", INTERNET, None, 443)
+    for port in (22, 25, 445):
+        assert not any(tiers.passes(INTERNET, None, host, "private", port) for host in tiers.hosts["private"])
