@@ -199,6 +199,11 @@ class StackConfig(BaseModel):
     tracing: bool | None = Field(
         None, description="X-Ray tracing for services and functions. " + _profile_note("tracing")
     )
+    interface_endpoints: bool | None = Field(
+        None,
+        description="VPC interface endpoints (ECR, Secrets Manager, KMS, Logs, SSM, STS, X-Ray) in the private "
+        "tier, so the workloads' calls to AWS stay off the NAT gateways. " + _profile_note("interface_endpoints"),
+    )
     overrides: list[str] = Field(
         default_factory=list,
         description="Blueprint field overrides as path=value, e.g. services.web-ui.sizes.prod.max=6.",

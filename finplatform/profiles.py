@@ -31,6 +31,9 @@ class Profile(BaseModel):
     detailed_monitoring: bool = Field(description="Full monitoring: detailed metrics, insights, alarms.")
     key_deletion_window_days: int = Field(description="Waiting period before a deleted KMS key is destroyed.")
     tracing: bool = Field(description="X-Ray tracing: a daemon sidecar in each task, active tracing in functions.")
+    interface_endpoints: bool = Field(
+        description="VPC interface endpoints for the AWS APIs the workloads call, so that traffic stays off NAT."
+    )
 
     @property
     def secret_recovery_window_days(self) -> int:
@@ -55,6 +58,7 @@ PROFILES: dict[Environment, Profile] = {
         detailed_monitoring=False,
         key_deletion_window_days=7,
         tracing=False,
+        interface_endpoints=False,
     ),
     "staging": Profile(
         az_count=2,
@@ -69,6 +73,7 @@ PROFILES: dict[Environment, Profile] = {
         detailed_monitoring=True,
         key_deletion_window_days=30,
         tracing=True,
+        interface_endpoints=False,
     ),
     "prod": Profile(
         az_count=3,
@@ -83,5 +88,6 @@ PROFILES: dict[Environment, Profile] = {
         detailed_monitoring=True,
         key_deletion_window_days=30,
         tracing=True,
+        interface_endpoints=True,
     ),
 }

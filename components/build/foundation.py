@@ -1,5 +1,6 @@
 """The layers every stack has: keys, networks, application secrets, audit and recovery."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -12,6 +13,7 @@ from components.data.stores import StoreNetwork
 from components.data.time_series import INFLUX_PORT
 from components.keys_and_secrets import Keys, KeysArgs, Secrets, SecretsArgs, key_domains
 from components.network import Network, NetworkArgs
+from components.network.vpc import INTERFACE_ENDPOINTS
 from components.providers import Placement
 from components.recovery import Recovery, RecoveryArgs
 from finplatform.blueprints import Blueprint
@@ -62,7 +64,13 @@ def network_layer(ctx: StackContext) -> Networks:
     profile, blueprint = ctx.profile, ctx.stack.blueprint
 
     def network(
-        name: str, placement: Placement, logs_key: pulumi.Output[str], plan: NetworkPlan, nat: NatStrategy
+        name: str,
+        placement: Placement,
+        logs_key: pulumi.Output[str],
+        plan: NetworkPlan,
+        nat: NatStrategy,
+        *,
+        endpoints: Sequence[str] = (),
     ) -> Network:
         return Network(
             name,
@@ -75,11 +83,15 @@ def network_layer(ctx: StackContext) -> Networks:
                 protect_logs=profile.protect_stateful_resources,
                 service_ports=[s.port for s in blueprint.services if s.public],
                 store_ports=store_ports(blueprint),
+                interface_endpoints=endpoints,
             ),
             opts=pulumi.ResourceOptions(provider=placement.provider),
         )
 
-    primary = network("network", ctx.primary, ctx.keys("logs"), ctx.stack.network, profile.nat_strategy)
+    endpoints = INTERFACE_ENDPOINTS if profile.interface_endpoints else ()
+    primary = network(
+        "network", ctx.primary, ctx.keys("logs"), ctx.stack.network, profile.nat_strategy, endpoints=endpoints
+    )
     dr_logs = ctx.keys.dr_arn("logs")
     # The DR network is a standby: no NAT gateways until a failover adds them.
     dr = (

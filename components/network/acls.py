@@ -38,7 +38,7 @@ def _rules(direction: Direction, entries: Iterable[tuple[str, int, int]]) -> lis
 
 
 def tier_rules(
-    plan: NetworkPlan, service_ports: Sequence[int], store_ports: Sequence[int]
+    plan: NetworkPlan, service_ports: Sequence[int], store_ports: Sequence[int], endpoints: bool = False
 ) -> dict[Tier, list[AclRule]]:
     """Each tier's rules. Public: the internet on 80 and 443 and the answers to its own calls; the private tier's
     outbound calls, which the NAT gateways forward. Private: the public tier (load balancer) on the services'
@@ -62,6 +62,7 @@ def tier_rules(
             "ingress",
             [
                 *[(cidr, port, port) for cidr in public for port in services],
+                *[(cidr, HTTPS, HTTPS) for cidr in (private if endpoints else [])],  # the interface endpoints
                 (ANYWHERE, *EPHEMERAL),  # answers to calls out through NAT, to AWS APIs and to the data stores
             ],
         )

@@ -17,6 +17,7 @@ import pulumi_awsx as awsx
 from components.network.acls import declare_acls, tier_rules
 from components.providers import Placement
 from components.shared.iam import role_with_policy
+from components.shared.security_groups import admit_one_group_args
 from finplatform.network_layout import TIERS, NetworkPlan, Tier
 from finplatform.profiles import NatStrategy
 
@@ -25,6 +26,9 @@ NAT_STRATEGIES: dict[NatStrategy, awsx.ec2.NatGatewayStrategy] = {
     "single": awsx.ec2.NatGatewayStrategy.SINGLE,
     "one-per-az": awsx.ec2.NatGatewayStrategy.ONE_PER_AZ,
 }
+HTTPS_PORT = 443
+# The AWS APIs the workloads call: image pulls (ECR api and dkr), secrets, keys, logs, SSM, STS and X-Ray.
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "secretsmanager", "kms", "logs", "ssm", "sts", "xray")
 SUBNET_TYPES: dict[Tier, awsx.ec2.SubnetType] = {
     "public": awsx.ec2.SubnetType.PUBLIC,
     "private": awsx.ec2.SubnetType.PRIVATE,
@@ -98,6 +102,8 @@ class NetworkArgs:
     """Ports the load balancer reaches services on: the private tier's ACL admits them from the public tier."""
     store_ports: Sequence[int] = ()
     """Ports of the data stores: the isolated tier's ACL admits them from the private tier."""
+    interface_endpoints: Sequence[str] = ()
+    """AWS services reached through interface endpoints in the private tier (e.g. ecr.api, kms); none: via NAT."""
 
 
 class Network(pulumi.ComponentResource):
@@ -226,9 +232,11 @@ class Network(pulumi.ComponentResource):
             name,
             vpc.vpc_id,
             {"public": vpc.public_subnet_ids, "private": vpc.private_subnet_ids, "isolated": vpc.isolated_subnet_ids},
-            tier_rules(args.plan, args.service_ports, args.store_ports),
+            tier_rules(args.plan, args.service_ports, args.store_ports, endpoints=bool(args.interface_endpoints)),
             self,
         )
+        if args.interface_endpoints:
+            self._interface_endpoints(name, args, vpc, app_group)
         self.db_subnet_group_name = db_subnets.name
         self.cache_subnet_group_name = cache_subnets.name
         self.flow_log_group_arn = log_group.arn
@@ -244,3 +252,27 @@ class Network(pulumi.ComponentResource):
                 "appSecurityGroupId": self.app_security_group_id,
             }
         )
+
+    def _interface_endpoints(
+        self, name: str, args: NetworkArgs, vpc: awsx.ec2.Vpc, app_group: aws.ec2.SecurityGroup
+    ) -> None:
+        """An endpoint per AWS service in every private subnet, with private DNS, behind a group that admits
+        HTTPS from the application tier only."""
+        group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints",
+            admit_one_group_args(HTTPS_PORT, vpc.vpc_id, app_group.id, source="application tier", tier="endpoints"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for service in args.interface_endpoints:
+            aws.ec2.VpcEndpoint(
+                f"{name}-endpoint-{service.replace('.', '-')}",
+                aws.ec2.VpcEndpointArgs(
+                    vpc_id=vpc.vpc_id,
+                    service_name=f"com.amazonaws.{args.placement.region}.{service}",
+                    vpc_endpoint_type="Interface",
+                    private_dns_enabled=True,
+                    subnet_ids=vpc.private_subnet_ids,
+                    security_group_ids=[group.id],
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )

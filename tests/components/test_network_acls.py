@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from components.network.acls import AclRule, Direction, allows
-from finplatform.tooling.plan import Plan
+from finplatform.tooling.cost.model import estimate
+from finplatform.tooling.plan import Plan, priced
+from finplatform.usage import parse_usage
 
 INTERNET = "203.0.113.10"
 ACL = "aws:ec2/networkAcl:NetworkAcl"
@@ -68,7 +70,13 @@ def _allowed_flows(plan: Plan) -> list[tuple[str | None, str, int]]:
         if r.name.startswith(("edge-", "network-", "postgres-", "redis-", "time-series-"))
     }
     tier_of = {
-        gid: ("public" if g.name == "edge-alb-sg" else "private" if g.name == "network-app" else "isolated")
+        gid: (
+            "public"
+            if g.name == "edge-alb-sg"
+            else "private"
+            if g.name in ("network-app", "network-endpoints")
+            else "isolated"
+        )
         for gid, g in groups.items()
     }
     flows: list[tuple[str | None, str, int]] = []
@@ -130,3 +138,30 @@ def test_flows_the_design_forbids_are_denied(planned: Callable[[str], Plan], sta
     assert not tiers.passes(isolated[0], "isolated", INTERNET, None, 443)
     for port in (22, 25, 445):
         assert not any(tiers.passes(INTERNET, None, host, "private", port) for host in tiers.hosts["private"])
+
+
+def test_prod_reaches_aws_apis_through_interface_endpoints_and_dev_through_nat(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod and dev stacks
+    prod, dev = planned("prod"), planned("dev")
+    endpoints = [r for r in prod.named("aws:ec2/vpcEndpoint:VpcEndpoint") if r.name.startswith("network-endpoint-")]
+    assert endpoints
+    # THEN prod has an interface endpoint per AWS API the workloads call, in every private subnet, with private DNS
+    services = sorted(r.inputs["serviceName"].removeprefix("com.amazonaws.us-east-1.") for r in endpoints)
+    assert services == ["ecr.api", "ecr.dkr", "kms", "logs", "secretsmanager", "ssm", "sts", "xray"]
+    assert {(r.inputs["vpcEndpointType"], r.inputs["privateDnsEnabled"]) for r in endpoints} == {("Interface", True)}
+    assert all(r.inputs["subnetIds"] == prod.outputs["privateSubnetIds"] for r in endpoints)
+    # AND their group admits HTTPS from the application tier only
+    (group,) = [r for r in prod.named(SECURITY_GROUP) if r.name == "network-endpoints"]
+    (rule,) = group.inputs["ingress"]
+    assert (rule["fromPort"], rule["toPort"], rule["securityGroups"]) == (
+        443,
+        443,
+        [prod.outputs["appSecurityGroupId"]],
+    )
+    assert group.inputs["egress"] == []
+    # AND each is priced by the hour for each of prod's three AZs: 730 h x $0.01 x 3
+    cost = estimate(priced(prod.engine_view()), parse_usage("prod", []))
+    items = {i.urn: i.monthly_usd for i in cost.items}
+    assert {items[r.urn] for r in endpoints} == {21.9}
+    # AND dev, which reaches AWS through its NAT gateway, has none
+    assert [r.name for r in dev.named("aws:ec2/vpcEndpoint:VpcEndpoint")] == []

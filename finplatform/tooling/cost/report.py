@@ -61,7 +61,7 @@ def _verdict(total: float, outside_seed: float) -> str:
     """One honest sentence on where the projection lands against seed 000's range, and why."""
     parts = (
         f"${outside_seed:,.2f} of it is for parts the seed's table leaves out and a bank's production needs "
-        "(NAT gateways and public IPv4, KMS keys, Secrets Manager, Redis)"
+        "(NAT gateways, public IPv4 and interface endpoints, KMS keys, Secrets Manager, Redis)"
     )
     if 475 <= total <= 935:
         return f"The projection lands inside seed 000's range, at ${total:,.2f}/month, although {parts}."
