@@ -7,9 +7,9 @@ flow the security groups allow.
 """
 
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +20,7 @@ ANYWHERE = "0.0.0.0/0"
 EPHEMERAL = (1024, 65535)  # the ports clients answer on (Linux and ELB use parts of this range)
 HTTP, HTTPS = 80, 443
 Direction = Literal["ingress", "egress"]
+EntryT = TypeVar("EntryT")
 
 
 @dataclass(frozen=True)
@@ -93,23 +94,12 @@ def allows(rules: Sequence[AclRule], direction: Direction, peer: str, port: int)
     return False
 
 
-def ingress_args(rules: Sequence[AclRule]) -> list[aws.ec2.NetworkAclIngressArgs]:
+def acl_entries(rules: Sequence[AclRule], direction: Direction, entry: Callable[..., EntryT]) -> list[EntryT]:
+    """The ``direction`` rules as the ACL's entries (``entry`` is NetworkAclIngressArgs or NetworkAclEgressArgs)."""
     return [
-        aws.ec2.NetworkAclIngressArgs(
-            rule_no=r.number, action="allow", protocol="tcp", cidr_block=r.cidr, from_port=r.low, to_port=r.high
-        )
+        entry(rule_no=r.number, action="allow", protocol="tcp", cidr_block=r.cidr, from_port=r.low, to_port=r.high)
         for r in rules
-        if r.direction == "ingress"
-    ]
-
-
-def egress_args(rules: Sequence[AclRule]) -> list[aws.ec2.NetworkAclEgressArgs]:
-    return [
-        aws.ec2.NetworkAclEgressArgs(
-            rule_no=r.number, action="allow", protocol="tcp", cidr_block=r.cidr, from_port=r.low, to_port=r.high
-        )
-        for r in rules
-        if r.direction == "egress"
+        if r.direction == direction
     ]
 
 
@@ -127,8 +117,8 @@ def declare_acls(
             aws.ec2.NetworkAclArgs(
                 vpc_id=vpc_id,
                 subnet_ids=subnet_ids[tier],
-                ingress=ingress_args(rules[tier]),
-                egress=egress_args(rules[tier]),
+                ingress=acl_entries(rules[tier], "ingress", aws.ec2.NetworkAclIngressArgs),
+                egress=acl_entries(rules[tier], "egress", aws.ec2.NetworkAclEgressArgs),
                 tags={"tier": tier},
             ),
             opts=pulumi.ResourceOptions(parent=parent),
