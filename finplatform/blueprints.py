@@ -352,11 +352,6 @@ class Blueprint(_Model):
     kubernetes: Kubernetes = Field(default_factory=Kubernetes, description="EKS add-ons, for eks services.")
     alerts: list[AlertThreshold] = Field(default_factory=list, description="The seed's alert thresholds.")
     delivery: Delivery = Field(default_factory=Delivery, description="The seed's delivery pipeline.")
-    budget_usd: PerEnvironment[float] | None = Field(
-        None,
-        description="The seed's monthly figure per environment (its upper end), which the blueprint's doc compares "
-        "the plan's cost with; a stack's own budget is finplatform:monthlyBudgetUsd.",
-    )
 
     def needs_cross_region_replica(self) -> bool:
         """Whether PostgreSQL keeps a DR-region replica: as configured, else when RPO is under a day."""

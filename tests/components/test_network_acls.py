@@ -117,6 +117,7 @@ def test_every_flow_a_security_group_allows_passes_the_acls(planned: Callable[[s
     assert blocked == []
     # AND the application tier's calls out through a NAT gateway in the public tier get through too
     nat = tiers.hosts["public"][0]
+    assert tiers.hosts["private"]
     assert all(tiers.passes(host, "private", nat, "public", 443) for host in tiers.hosts["private"])
     assert tiers.passes(nat, "public", INTERNET, None, 443)
 
