@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
 from typing import Any
 
+from finplatform.profiles import PROFILES
 from finplatform.tooling.cost.model import PricedResource, estimate
 from finplatform.tooling.remote_components import unreported_children
 from finplatform.usage import UsageError, parse_usage
@@ -50,9 +51,9 @@ ALLOWED_INSTANCE_TYPES: dict[str, dict[str, list[str]]] = {
     },
 }
 MAX_NAT_GATEWAYS = {"dev": 1, "staging": 2, "prod": 3}
-# Monthly budgets in USD; seed 000 puts production at $475-935 for 1,000 users before the HA and DR this
-# platform adds, so prod has room above it.
-MONTHLY_BUDGET_USD = {"dev": 300.0, "staging": 900.0, "prod": 2500.0}
+# Monthly budgets in USD, the environment profiles' (the AWS Budgets budget of a stack uses the same figure);
+# seed 000 puts production at $475-935 for 1,000 users before the HA and DR this platform adds, so prod has room.
+MONTHLY_BUDGET_USD: dict[str, float] = {env: profile.monthly_budget_usd for env, profile in PROFILES.items()}
 STACK_BUDGET_KEY = "finplatform:monthlyBudgetUsd"
 
 PER_ENVIRONMENT = {

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 
 from policies.common import types as t
-from policies.common.framework import Context, Rule, Subject
+from policies.common.framework import Context, Rule, Subject, as_list
 
 MIN_BACKUP_DAYS = {"dev": 7, "staging": 7, "prod": 30}
 BACKUP_SCHEMA = {
@@ -79,6 +79,13 @@ def _cache_resilience(subject: Subject, context: Context) -> Iterable[str]:
         yield "set snapshotRetentionLimit to at least 1 day"
 
 
+def _alarm_actions(subject: Subject, context: Context) -> Iterable[str]:
+    if not [action for action in as_list(subject.get("alarmActions")) if action]:
+        yield "set alarmActions to at least one action (an SNS topic ARN, or a scaling or EC2 action) to run in ALARM"
+    if str(subject.get("actionsEnabled", True)).lower() == "false":
+        yield "set actionsEnabled: true (or leave it unset) so the alarm's actions run"
+
+
 NAME = "finplatform-data-protection"
 DESCRIPTION = "Stateful resources are redundant, backed up, versioned and protected from deletion."
 RULES: list[Rule] = [
@@ -124,5 +131,13 @@ RULES: list[Rule] = [
         ("ElastiCache.1", "ElastiCache.3"),
         (t.CACHE_REPLICATION_GROUP,),
         check=_cache_resilience,
+    ),
+    Rule(
+        "alarm-actions-configured",
+        "CloudWatch metric alarms have actions configured and enabled.",
+        "high",
+        ("CloudWatch.15",),
+        (t.METRIC_ALARM,),
+        check=_alarm_actions,
     ),
 ]

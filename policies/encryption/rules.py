@@ -9,10 +9,17 @@ MODERN_ALB_POLICIES_PREFIXES = ("ELBSecurityPolicy-TLS13-", "ELBSecurityPolicy-T
 CLOUDFRONT_MIN_TLS = ("TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.3_2025")
 
 
+def _aws_managed(key: str) -> bool:
+    """An AWS-managed key's alias (alias/aws/sns), by name or by ARN."""
+    return key.startswith("alias/aws/") or ":alias/aws/" in key
+
+
 def _kms_key(subject: Subject, key: str, what: str) -> Iterable[str]:
-    value = str(subject.get(key) or "")
-    if not value or value.startswith("alias/aws/"):
+    value = str(subject.get(key) or "").strip()
+    if not value:
         yield f"set {key} to a customer-managed KMS key to encrypt {what}"
+    elif _aws_managed(value):
+        yield f"{key} {value} is an AWS-managed key; set it to a customer-managed KMS key to encrypt {what}"
 
 
 def _rds(subject: Subject, context: Context) -> Iterable[str]:
@@ -297,7 +304,7 @@ RULES: list[Rule] = [
         "sns-topic-encrypted",
         "SNS topics are encrypted with a customer-managed key.",
         "medium",
-        ("SNS.1",),
+        (),  # no FSBP control: SNS.1 has been retired from the standard
         (t.SNS_TOPIC,),
         check=_cmk("kmsMasterKeyId", "messages"),
     ),

@@ -1,6 +1,7 @@
 """The checks every policy case goes through, shared by the per-pack test modules."""
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pytest
 
@@ -9,6 +10,14 @@ from tests.conftest import Analyzers
 from tests.policies.conftest import Case
 
 GetAnalyzers = Callable[[str, Mapping[str, str]], Analyzers]
+
+
+def policy_infos(analyzers: GetAnalyzers, pack: str) -> dict[str, Any]:
+    """The pack's policies as its analyzer describes them to the engine (GetAnalyzerInfo), by name."""
+    from google.protobuf import empty_pb2
+
+    stub = analyzers("prod", {}).processes[pack]._stub
+    return {policy.name: policy for policy in stub.GetAnalyzerInfo(empty_pb2.Empty()).policies}
 
 
 def assert_compliant(analyzers: GetAnalyzers, pack: str, case: Case) -> None:

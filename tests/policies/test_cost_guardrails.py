@@ -1,5 +1,6 @@
 """finplatform-cost-guardrails: a compliant and a violating case for every policy, through the analyzer."""
 
+from finplatform.tooling.policy_eval import AnalyzedResource
 from policies.common import types as t
 from policies.cost_guardrails.rules import RULES
 from tests.policies.checks import pack_tests
@@ -8,7 +9,7 @@ from tests.policies.conftest import TAGS, Case, resource
 PACK = "cost_guardrails"
 
 
-def _nats(count: int) -> list[object]:
+def _nats(count: int) -> list[AnalyzedResource]:
     return [resource(t.NAT_GATEWAY, f"vpc-{i}", {"connectivityType": "public"}) for i in range(1, count + 1)]
 
 

@@ -2,11 +2,12 @@
 
 from policies.common import types as t
 from policies.data_protection.rules import RULES
-from tests.policies.checks import pack_tests
+from tests.policies.checks import GetAnalyzers, pack_tests, policy_infos
 from tests.policies.conftest import Case, resource
 
 PACK = "data_protection"
 BUCKET = {"id": "audit-bucket", "bucket": "audit-bucket"}
+TOPIC = "arn:aws:sns:us-east-1:111122223333:alarms"
 
 CASES = [
     Case(
@@ -92,9 +93,52 @@ CASES = [
             )
         ],
     ),
+    Case(
+        "alarm-actions-configured",
+        [
+            resource(t.METRIC_ALARM, "api-5xx", {"alarmActions": [TOPIC]}),
+            resource(t.METRIC_ALARM, "api-latency", {"alarmActions": [TOPIC], "actionsEnabled": True}),
+        ],
+        [resource(t.METRIC_ALARM, "api-5xx", {"okActions": [TOPIC]})],
+    ),
+    Case(
+        "alarm-actions-configured",
+        [resource(t.METRIC_ALARM, "api-5xx", {"alarmActions": [TOPIC]})],
+        [resource(t.METRIC_ALARM, "api-5xx", {"alarmActions": []})],
+        label="empty-alarm-actions",
+    ),
+    Case(
+        "alarm-actions-configured",
+        [resource(t.METRIC_ALARM, "api-5xx", {"alarmActions": [TOPIC], "actionsEnabled": True})],
+        [resource(t.METRIC_ALARM, "api-5xx", {"alarmActions": [TOPIC], "actionsEnabled": False})],
+        label="actions-disabled",
+    ),
 ]
 
 
 test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_has_both_cases = pack_tests(
     PACK, RULES, CASES
 )
+
+
+def test_alarm_actions_policy_carries_cloudwatch_15(analyzers: GetAnalyzers) -> None:
+    # GIVEN the running data-protection pack WHEN it describes its policies
+    policies = policy_infos(analyzers, PACK)
+    # THEN alarm-actions-configured is tagged with FSBP CloudWatch.15 and names it as its framework reference
+    assert "alarm-actions-configured" in policies
+    alarm = policies["alarm-actions-configured"]
+    assert [tag for tag in alarm.tags if tag.startswith("fsbp:")] == ["fsbp:CloudWatch.15"]
+    assert alarm.framework.reference == "CloudWatch.15"
+
+
+def test_alarm_actions_message_says_what_to_set(analyzers: GetAnalyzers) -> None:
+    # GIVEN an alarm with no alarm actions and its actions disabled
+    alarm = resource(t.METRIC_ALARM, "api-5xx", {"actionsEnabled": False})
+    # WHEN the pack analyzes it in prod
+    found = [v for v in analyzers("prod", {}).violations(PACK, [alarm]) if v.policy == "alarm-actions-configured"]
+    # THEN both faults are reported, mandatory, each saying which property to set
+    assert found
+    assert all(v.level == "mandatory" for v in found)
+    messages = " | ".join(v.message for v in found)
+    assert "set alarmActions" in messages, messages
+    assert "set actionsEnabled: true" in messages, messages

@@ -2,9 +2,10 @@
 
 import json
 
+from finplatform.tooling.policy_eval import AnalyzedResource
 from policies.common import types as t
 from policies.encryption.rules import RULES
-from tests.policies.checks import pack_tests
+from tests.policies.checks import GetAnalyzers, pack_tests, policy_infos
 from tests.policies.conftest import KEY, Case, resource
 
 PACK = "encryption"
@@ -28,7 +29,7 @@ TLS_ONLY = json.dumps(
 BLOCKED = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True}
 
 
-def _bucket() -> object:
+def _bucket() -> AnalyzedResource:
     return resource(t.S3_BUCKETS[0], "data", {"id": "data-bucket", "bucket": "data-bucket"})
 
 
@@ -159,6 +160,24 @@ CASES = [
         [resource(t.SNS_TOPIC, "alarms", {"kmsMasterKeyId": "alias/aws/sns"})],
     ),
     Case(
+        "sns-topic-encrypted",
+        [resource(t.SNS_TOPIC, "alarms", {"kmsMasterKeyId": KEY})],
+        [resource(t.SNS_TOPIC, "alarms", {"kmsMasterKeyId": "arn:aws:kms:us-east-1:111122223333:alias/aws/sns"})],
+        label="aws-managed-alias-arn",
+    ),
+    Case(
+        "sns-topic-encrypted",
+        [resource(t.SNS_TOPIC, "alarms", {"kmsMasterKeyId": KEY})],
+        [resource(t.SNS_TOPIC, "alarms", {})],
+        label="key-missing",
+    ),
+    Case(
+        "sns-topic-encrypted",
+        [resource(t.SNS_TOPIC, "alarms", {"kmsMasterKeyId": KEY})],
+        [resource(t.SNS_TOPIC, "alarms", {"kmsMasterKeyId": ""})],
+        label="key-empty",
+    ),
+    Case(
         "sqs-queue-encrypted",
         [resource(t.SQS_QUEUE, "anchoring", {"kmsMasterKeyId": KEY})],
         [resource(t.SQS_QUEUE, "anchoring", {"sqsManagedSseEnabled": True})],
@@ -247,3 +266,13 @@ CASES = [
 test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_has_both_cases = pack_tests(
     PACK, RULES, CASES
 )
+
+
+def test_sns_topic_encryption_claims_no_fsbp_control(analyzers: GetAnalyzers) -> None:
+    # GIVEN the running encryption pack WHEN it describes its policies
+    policies = policy_infos(analyzers, PACK)
+    # THEN sns-topic-encrypted is among them, with no FSBP tag or compliance framework: SNS.1 is retired
+    assert "sns-topic-encrypted" in policies
+    sns = policies["sns-topic-encrypted"]
+    assert [tag for tag in sns.tags if tag.startswith("fsbp:")] == []
+    assert not sns.HasField("framework")

@@ -1,6 +1,7 @@
 """finplatform-least-privilege: a compliant and a violating case for every policy, through the analyzer."""
 
 import json
+from collections.abc import Mapping
 
 from policies.common import types as t
 from policies.least_privilege.rules import RULES
@@ -10,7 +11,7 @@ from tests.policies.conftest import Case, resource
 PACK = "least_privilege"
 
 
-def _document(*statements: dict[str, object]) -> str:
+def _document(*statements: Mapping[str, object]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
