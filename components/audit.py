@@ -72,6 +72,8 @@ class AuditArgs:
     """Which account-level services this stack declares."""
     protect: bool = False
     """Pulumi protect on the trail and its log group."""
+    log_retention_days: int = AUDIT_LOG_RETENTION_DAYS
+    """Retention of the trail's log group (the environment's audit retention; a year in prod)."""
 
 
 def cloudtrail_bucket_statements(partition: str) -> list[dict[str, Any]]:
@@ -146,7 +148,7 @@ class Audit(pulumi.ComponentResource):
                 f"{name}-trail-logs",
                 None,
                 args.logs_key_arn,
-                AUDIT_LOG_RETENTION_DAYS,
+                args.log_retention_days,
                 parent=self,
                 protect=args.protect,
             )

@@ -1,7 +1,7 @@
 """What every layer function of ``build`` receives: the stack, where it deploys, how its resources are named,
 and its keys."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -67,3 +67,13 @@ class StackContext:
 
 def name_prefix(stack: str) -> str:
     return f"{PROJECT}-{stack}"
+
+
+@dataclass
+class Monitored:
+    """What the layers declared that the observability layer watches, filled in as they declare it."""
+
+    handles: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Names and ids by the handle the alarm catalogue uses (finplatform.alerting.Handle)."""
+    log_groups: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Each service's log group name, for its error metric filter."""

@@ -14,8 +14,15 @@ from components.shared.arns import partition_for
 from components.shared.secrets import store_secret
 from finplatform.blueprints import Blueprint, Secret
 
-KeyDomain = Literal["data", "logs", "secrets", "backups"]
-KEY_DOMAINS: tuple[KeyDomain, ...] = ("data", "logs", "secrets", "backups")
+KeyDomain = Literal["data", "logs", "secrets", "backups", "alerts"]
+KEY_DOMAINS: tuple[KeyDomain, ...] = ("data", "logs", "secrets", "backups", "alerts")
+# AWS services that publish alerts to the encrypted alert topics: SNS asks them to encrypt with the key.
+ALERT_PUBLISHERS = (
+    "cloudwatch.amazonaws.com",
+    "events.amazonaws.com",
+    "budgets.amazonaws.com",
+    "costalerts.amazonaws.com",
+)
 
 # Services that use each key on a caller's behalf (kms:ViaService). Calls made directly, outside
 # these services, are refused, so a leaked role cannot decrypt a snapshot or a secret by hand.
@@ -24,6 +31,7 @@ VIA_SERVICES: dict[KeyDomain, tuple[str, ...]] = {
     "logs": (),
     "secrets": ("secretsmanager", "ssm"),
     "backups": ("backup", "rds", "elasticache", "s3"),
+    "alerts": ("sns",),
 }
 
 # Key administration only; no cryptographic use outside the services above.
@@ -58,9 +66,9 @@ def needs_secrets_key(blueprint: Blueprint) -> bool:
 
 
 def key_domains(blueprint: Blueprint) -> list[KeyDomain]:
-    """The domains a workload needs keys for. Logs, data and backups always: every stack has flow logs, an audit
-    bucket, an access-log bucket and a backup vault."""
-    wanted = {"data": True, "logs": True, "secrets": needs_secrets_key(blueprint), "backups": True}
+    """The domains a workload needs keys for. Logs, data, backups and alerts always: every stack has flow logs,
+    an audit bucket, an access-log bucket, a backup vault and alert topics."""
+    wanted = {"data": True, "logs": True, "secrets": needs_secrets_key(blueprint), "backups": True, "alerts": True}
     return [domain for domain in KEY_DOMAINS if wanted[domain]]
 
 
@@ -117,6 +125,17 @@ def key_policy(
                 "Condition": {
                     "StringLike": {"AWS:SourceArn": f"arn:{partition}:cloudfront::{account_id}:distribution/*"}
                 },
+            }
+        )
+    if domain == "alerts":
+        statements.append(
+            {
+                "Sid": "AlertPublishersEncryptForThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": list(ALERT_PUBLISHERS)},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
         )
     if domain == "logs":
@@ -177,7 +196,7 @@ class KeysArgs:
     region: str
     """Region of the keys (for kms:ViaService)."""
     domains: Sequence[KeyDomain] = KEY_DOMAINS
-    """Data domains that get a key: data, logs, secrets, backups."""
+    """Data domains that get a key: data, logs, secrets, backups, alerts."""
     alias_prefix: str = "finplatform"
     """Aliases are alias/<prefix>-<domain>."""
     deletion_window_days: int = 30

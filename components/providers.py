@@ -23,7 +23,8 @@ class RegionalProviders:
     """The DR region's provider, where the profile enables DR."""
 
 
-def _provider(name: str, region: str, tags: dict[str, str]) -> aws.Provider:
+def regional_provider(name: str, region: str, tags: dict[str, str]) -> aws.Provider:
+    """A provider for ``region`` that puts the standard tags on everything it declares."""
     return aws.Provider(
         name,
         aws.ProviderArgs(region=region, default_tags=aws.ProviderDefaultTagsArgs(tags=tags)),
@@ -32,8 +33,8 @@ def _provider(name: str, region: str, tags: dict[str, str]) -> aws.Provider:
 
 def declare_providers(stack: ResolvedStack) -> RegionalProviders:
     """Declare the primary provider, and the DR provider when the profile enables DR."""
-    primary = _provider("aws-primary", stack.region, stack.tags)
-    dr = _provider("aws-dr", stack.dr_region, stack.tags) if stack.dr_region else None
+    primary = regional_provider("aws-primary", stack.region, stack.tags)
+    dr = regional_provider("aws-dr", stack.dr_region, stack.tags) if stack.dr_region else None
     return RegionalProviders(primary=primary, dr=dr)
 
 
@@ -44,7 +45,7 @@ def edge_provider(stack: ResolvedStack, providers: RegionalProviders) -> aws.Pro
     """The provider for CloudFront's certificate and web ACL: the primary one when it is already in us-east-1."""
     if stack.region == EDGE_REGION:
         return providers.primary
-    return _provider("aws-edge", EDGE_REGION, stack.tags)
+    return regional_provider("aws-edge", EDGE_REGION, stack.tags)
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,16 @@ class Placement:
         return pulumi.Output.from_input(self.account_id).apply(
             lambda account: f"arn:{self.partition}:{service}:{where}:{account}:{resource}"
         )
+
+
+@dataclass(frozen=True)
+class EdgePlacement:
+    """us-east-1, where CloudFront's certificate, web ACL and that web ACL's logs and alarms must live, with the
+    keys the logs and alert topics there are encrypted with."""
+
+    placement: Placement
+    """The us-east-1 placement (the primary one when the stack is there already)."""
+    logs_key_arn: pulumi.Input[str]
+    """A logs key in us-east-1."""
+    alerts_key_arn: pulumi.Input[str]
+    """An alerts key in us-east-1."""

@@ -24,6 +24,27 @@ from finplatform.catalog import (
 from finplatform.profiles import Environment
 
 T = TypeVar("T")
+# Built-in alarms a blueprint's alerts may set thresholds for (finplatform.alerting holds their defaults), and
+# alerts that are routed without an alarm (cost anomalies, security events).
+ALARM_METRICS = (
+    "cpu",
+    "memory",
+    "errorRate",
+    "responseTimeMs",
+    "queueBacklog",
+    "databaseConnectionsPercent",
+    "freeStoragePercent",
+    "replicaLagPercentOfRpo",
+    "evictions",
+    "unhealthyHosts",
+    "deadLetterMessages",
+    "throttles",
+    "loggedErrors",
+    "blockedRequestsBand",
+    "podRestarts",
+)
+ROUTED_METRICS = ("dailyCostIncreasePercent", "securityEvents")
+KNOWN_METRICS = frozenset(ALARM_METRICS + ROUTED_METRICS)
 # The daily backup, copied across regions, loses at most a day.
 DAILY_BACKUP_RPO_MINUTES = 24 * 60
 
@@ -269,13 +290,33 @@ class Recovery(_Model):
 
 
 class AlertThreshold(_Model):
-    """One alert the seed names, recorded for the observability layer."""
+    """One alert the seed names: a threshold for a built-in alarm (cpu, memory, errorRate, responseTimeMs, ...),
+    or, with namespace and metricName, an alarm on a metric the workload publishes itself."""
 
-    metric: str = Field(min_length=1, description="What is measured, e.g. cpu, memory, responseTimeMs, errorRate.")
+    metric: str = Field(
+        min_length=1,
+        description=f"What is measured: {', '.join(ALARM_METRICS + ROUTED_METRICS)}; or the name of a custom "
+        "alert (with namespace and metricName).",
+    )
     threshold: float = Field(description="The level that raises the alert.")
-    minutes: int = Field(5, ge=1, description="How long the level must hold.")
+    minutes: int = Field(5, ge=1, le=1440, description="How long the level must hold.")
     severity: Literal["critical", "warning"] = Field("warning", description="Which topic the alert goes to.")
-    applies_to: str = Field("stack", description="A service or store name, or stack for the whole stack.")
+    applies_to: str = Field("stack", description="A service, function or store name, or stack for the whole stack.")
+    statistic: str = Field(
+        "",
+        pattern=r"^$|^(Average|Sum|Maximum|Minimum|SampleCount|p\d{1,2}(\.\d+)?)$",
+        description="Statistic to compare (e.g. Average for seed 002's average response time); default: the "
+        "alarm's own (p95 for response time).",
+    )
+    namespace: str = Field("", description="Custom alerts: the CloudWatch namespace the workload publishes to.")
+    metric_name: str = Field("", description="Custom alerts: the metric name; per service it carries ServiceName.")
+    look_first: str = Field("", description="Custom alerts: where an operator looks first when it fires.")
+
+    @model_validator(mode="after")
+    def _custom_has_metric(self) -> Self:
+        if bool(self.namespace) != bool(self.metric_name):
+            raise ValueError(f"alert {self.metric}: namespace and metricName go together")
+        return self
 
 
 class Delivery(_Model):
@@ -390,6 +431,23 @@ class Blueprint(_Model):
                 raise ValueError(f"{service.name}: paths must start with /")
             if service.custom_metrics and service.target != "ecs-fargate":
                 raise ValueError(f"{service.name}: customMetrics scale ecs-fargate services only")
+        return self
+
+    @model_validator(mode="after")
+    def _alerts_name_what_exists(self) -> Self:
+        stores = {"postgres": self.postgres, "redis": self.redis, "timeSeries": self.time_series}
+        subjects = {"stack", *(s.name for s in self.services), *(f.name for f in self.functions)}
+        subjects |= {name for name, store in stores.items() if store is not None}
+        for alert in self.alerts:
+            if not alert.namespace and alert.metric not in KNOWN_METRICS:
+                raise ValueError(
+                    f"alert {alert.metric!r} is not a built-in alarm ({', '.join(sorted(KNOWN_METRICS))}); "
+                    "a custom alert needs namespace and metricName"
+                )
+            if alert.applies_to not in subjects:
+                raise ValueError(
+                    f"alert {alert.metric!r} applies to {alert.applies_to!r}; allowed: {', '.join(sorted(subjects))}"
+                )
         return self
 
     @model_validator(mode="after")

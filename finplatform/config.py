@@ -204,6 +204,44 @@ class StackConfig(BaseModel):
         description="VPC interface endpoints (ECR, Secrets Manager, KMS, Logs, SSM, STS, X-Ray) in the private "
         "tier, so the workloads' calls to AWS stay off the NAT gateways. " + _profile_note("interface_endpoints"),
     )
+    alert_emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(
+        default_factory=list,
+        description="Addresses every alert is mailed to, critical and warning (each confirms once). Not secret; "
+        "a distribution list is better than a person.",
+    )
+    alert_sms_numbers: list[Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]] = Field(
+        default_factory=list, description="E.164 phone numbers (+15551234567) critical alerts are texted to."
+    )
+    slack_workspace_id: str = Field(
+        "",
+        pattern=r"^$|^T[A-Z0-9]{6,}$",
+        description="Slack workspace (team) id for the AWS Chatbot alert channel, authorised once in the Chatbot "
+        "console; set with slackChannelId.",
+    )
+    slack_channel_id: str = Field(
+        "",
+        pattern=r"^$|^[CG][A-Z0-9]{6,}$",
+        validate_default=True,
+        description="Slack channel id the alerts are posted to (seed 004); set with slackWorkspaceId.",
+    )
+    chatbot_region: Literal["us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1"] = Field(
+        "us-west-2",
+        description="Region of the Chatbot configuration: its API runs only in these four; it takes topics from "
+        "any region.",
+    )
+
+    @field_validator("slack_channel_id")
+    @classmethod
+    def _slack_together(cls, channel: str, info: ValidationInfo) -> str:
+        if bool(channel) != bool(info.data.get("slack_workspace_id", "")):
+            raise ValueError("slackWorkspaceId and slackChannelId go together: set both or neither")
+        return channel
+
+    audit_log_retention_days: Annotated[int | None, AfterValidator(_check_retention)] = Field(
+        None,
+        description="Retention in days of the audit log groups (CloudTrail, VPC flow logs, WAF request logs). "
+        + _profile_note("audit_log_retention_days"),
+    )
     overrides: list[str] = Field(
         default_factory=list,
         description="Blueprint field overrides as path=value, e.g. services.web-ui.sizes.prod.max=6.",
@@ -269,8 +307,9 @@ class StackConfig(BaseModel):
         None,
         gt=0,
         allow_inf_nan=False,
-        description="The stack's monthly budget, which the cost-guardrails pack checks the cost model against "
-        "(pack config, where an organisation sets one, wins). Default: the pack's budget for the environment.",
+        description="The stack's monthly budget in USD: the cost-guardrails pack checks the cost model against it "
+        "(pack config, where an organisation sets one, wins) and the AWS Budgets budget alerts on real spend. "
+        + _profile_note("monthly_budget_usd"),
     )
     size_tier: str = Field(
         "",

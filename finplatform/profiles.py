@@ -34,6 +34,13 @@ class Profile(BaseModel):
     interface_endpoints: bool = Field(
         description="VPC interface endpoints for the AWS APIs the workloads call, so that traffic stays off NAT."
     )
+    audit_log_retention_days: int = Field(
+        description="Retention of the audit log groups: CloudTrail, VPC flow logs and WAF request logs."
+    )
+    monthly_budget_usd: float = Field(
+        description="The stack's monthly budget: the cost-guardrails pack checks the plan against it and an AWS "
+        "Budgets budget alerts on real spend."
+    )
 
     @property
     def secret_recovery_window_days(self) -> int:
@@ -59,6 +66,8 @@ PROFILES: dict[Environment, Profile] = {
         key_deletion_window_days=7,
         tracing=False,
         interface_endpoints=False,
+        audit_log_retention_days=90,
+        monthly_budget_usd=300.0,
     ),
     "staging": Profile(
         az_count=2,
@@ -74,6 +83,8 @@ PROFILES: dict[Environment, Profile] = {
         key_deletion_window_days=30,
         tracing=True,
         interface_endpoints=False,
+        audit_log_retention_days=365,
+        monthly_budget_usd=900.0,
     ),
     "prod": Profile(
         az_count=3,
@@ -89,5 +100,7 @@ PROFILES: dict[Environment, Profile] = {
         key_deletion_window_days=30,
         tracing=True,
         interface_endpoints=True,
+        audit_log_retention_days=365,
+        monthly_budget_usd=2500.0,
     ),
 }

@@ -68,6 +68,7 @@ class ResolvedStack:
         """The standard tags every taggable resource carries (through the providers' default tags)."""
         return {
             "project": PROJECT,
+            "stack": self.stack,
             "environment": self.environment,
             "blueprint": self.blueprint.name,
             "owner": self.config.owner,

@@ -28,6 +28,9 @@ class Usage:
     backupStorageGb: float  # noqa: N815 - per backup vault
     registryStorageGb: float  # noqa: N815 - per repository
     timeSeriesStorageGb: float  # noqa: N815
+    alertMessages: float  # noqa: N815 - per topic, and per subscription of it
+    tracedRequestsMillion: float  # noqa: N815 - per X-Ray sampling rule
+    containerObservationsMillion: float  # noqa: N815 - per EKS node
 
 
 DESCRIPTIONS = {
@@ -38,19 +41,22 @@ DESCRIPTIONS = {
     "lambdaInvocationsMillion": "million invocations of each function",
     "lambdaAvgDurationMs": "average duration of a function invocation (ms)",
     "apiRequestsMillion": "million requests to each HTTP API",
-    "queueRequestsMillion": "million requests to each queue or topic",
+    "queueRequestsMillion": "million requests to each queue",
     "cloudfrontGb": "GB served by each distribution",
     "albLcu": "average load balancer capacity units of each ALB",
     "kmsRequests10k": "ten-thousands of requests to each KMS key",
     "backupStorageGb": "GB held in each backup vault",
     "registryStorageGb": "GB of images in each repository",
     "timeSeriesStorageGb": "GB of storage of each time-series database",
+    "alertMessages": "alert messages published to each SNS topic, each delivered to every subscription of it",
+    "tracedRequestsMillion": "million requests each X-Ray sampling rule matches (its reservoir and rate keep some)",
+    "containerObservationsMillion": "million Container Insights (enhanced) observations from each EKS node",
 }
 
 DEFAULTS: dict[str, Usage] = {
-    "dev": Usage(20, 5, 10, 10, 0.1, 500, 0.1, 0.1, 10, 1, 10, 20, 1, 20),
-    "staging": Usage(50, 10, 50, 50, 0.5, 500, 0.5, 0.5, 50, 1, 50, 100, 2, 50),
-    "prod": Usage(200, 50, 500, 300, 5, 500, 5, 5, 500, 5, 100, 1000, 5, 200),
+    "dev": Usage(20, 5, 10, 10, 0.1, 500, 0.1, 0.1, 10, 1, 10, 20, 1, 20, 100, 0.1, 25),
+    "staging": Usage(50, 10, 50, 50, 0.5, 500, 0.5, 0.5, 50, 1, 50, 100, 2, 50, 100, 0.5, 25),
+    "prod": Usage(200, 50, 500, 300, 5, 500, 5, 5, 500, 5, 100, 1000, 5, 200, 100, 5, 25),
 }
 
 

@@ -14,7 +14,8 @@ from finplatform.tooling.plan import Plan
 from finplatform.tooling.remote_components import DerivedResource
 
 STACKS = ("dev", "staging", "prod")
-STANDARD_TAGS = {"project", "environment", "blueprint", "owner", "cost-center", "data-classification"}
+# The six standard tags and the stack's name, which Budgets and Cost Anomaly Detection filter on.
+STANDARD_TAGS = {"project", "environment", "blueprint", "owner", "cost-center", "data-classification", "stack"}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -96,7 +97,13 @@ def test_only_prod_declares_the_dr_region(planned: Callable[[str], Plan]) -> Non
     prod = planned("prod")
     (dr_provider,) = [p for p in prod.named("pulumi:providers:aws") if p.inputs["region"] == "us-west-2"]
     dr_keys = [r for r in prod.named("aws:kms/key:Key") if r.options["provider"].startswith(dr_provider.urn + "::")]
-    assert sorted(k.name for k in dr_keys) == ["dr-keys-backups", "dr-keys-data", "dr-keys-logs", "dr-keys-secrets"]
+    assert sorted(k.name for k in dr_keys) == [
+        "dr-keys-alerts",
+        "dr-keys-backups",
+        "dr-keys-data",
+        "dr-keys-logs",
+        "dr-keys-secrets",
+    ]
 
 
 def test_prod_dr_network_is_a_standby_without_nat(planned: Callable[[str], Plan]) -> None:
@@ -119,13 +126,13 @@ def test_prod_protects_stateful_resources_and_dev_does_not(planned: Callable[[st
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_flow_logs_keep_the_profile_retention_and_use_the_logs_key(planned: Callable[[str], Plan], stack: str) -> None:
+def test_flow_logs_keep_the_audit_retention_and_use_the_logs_key(planned: Callable[[str], Plan], stack: str) -> None:
     # GIVEN the stack as planned WHEN its flow-log group reaches the engine
     plan = planned(stack)
     (group,) = [g for g in plan.named("aws:cloudwatch/logGroup:LogGroup") if g.name == "network-flow-logs"]
     (logs_key,) = [k for k in plan.named("aws:kms/key:Key") if k.name == "keys-logs"]
-    # THEN it keeps the profile's retention and is encrypted with the logs key, declared after it
-    assert group.inputs["retentionInDays"] == {"dev": 7, "staging": 30, "prod": 30}[stack]
+    # THEN it keeps the profile's audit retention (a year in staging and prod) and is encrypted with the logs key
+    assert group.inputs["retentionInDays"] == {"dev": 90, "staging": 365, "prod": 365}[stack]
     assert group.inputs["kmsKeyId"] == plan.outputs["keyArns"]["logs"]
     assert logs_key.urn in group.dependencies
 

@@ -13,7 +13,8 @@ from components.build.compute import compute_layer
 from components.build.data import data_layer
 from components.build.edge import edge_layer
 from components.build.foundation import audit_layer, keys_layer, network_layer, recovery_layer, secrets_layer
-from components.context import StackContext
+from components.build.observability import edge_placement, observability_layer
+from components.context import Monitored, StackContext
 from components.providers import Placement, declare_providers
 from finplatform.stack import ResolvedStack
 
@@ -26,13 +27,16 @@ def build(stack: ResolvedStack) -> dict[str, Any]:
     dr = Placement(providers.dr, stack.dr_region, account_id) if providers.dr and stack.dr_region else None
     ctx = StackContext(stack, primary, dr, keys_layer(stack, primary, dr))
     exports: dict[str, Any] = {}
+    monitored = Monitored()
     networks = network_layer(ctx)
     secrets = secrets_layer(ctx)
-    data = data_layer(ctx, networks)
-    edge = edge_layer(ctx, networks, data, providers, exports)
-    compute_layer(ctx, networks, data, secrets, edge, exports=exports)
+    data = data_layer(ctx, networks, monitored)
+    at_edge = edge_placement(ctx, providers)
+    edge = edge_layer(ctx, networks, data, at_edge=at_edge, exports=exports, monitored=monitored)
+    compute_layer(ctx, networks, data, secrets, edge, exports=exports, monitored=monitored)
     audit_layer(ctx, data.storage.audit.name, data.storage.audit.arn)
     recovery_layer(ctx)
+    topics = observability_layer(ctx, monitored, at_edge, providers)
     network = networks.primary
     return exports | {
         "vpcId": network.vpc_id,
@@ -41,6 +45,7 @@ def build(stack: ResolvedStack) -> dict[str, Any]:
         "isolatedSubnetIds": network.isolated_subnet_ids,
         "appSecurityGroupId": network.app_security_group_id,
         "keyArns": ctx.keys.primary.arns,
+        "alertTopicArns": topics,
         "secretArns": secrets.arns if secrets else {},
         "bucketNames": {name: bucket.name for name, bucket in data.storage.by_name.items()},
         "connections": {

@@ -11,7 +11,7 @@ from components.compute.fargate import FargateArgs, FargateServices
 from components.compute.functions import Functions, FunctionsArgs
 from components.compute.registry import Registry, RegistryArgs, image_repository
 from components.compute.workplace import Workplace
-from components.context import StackContext
+from components.context import Monitored, StackContext
 from components.delivery.github import GithubDeployRole, GithubDeployRoleArgs
 from components.edge.load_balancer import Edge, routed_target_groups
 from components.keys_and_secrets import Secrets
@@ -25,6 +25,7 @@ def compute_layer(
     edge: Edge | None,
     *,
     exports: dict[str, Any],
+    monitored: Monitored,
 ) -> None:
     """The registry and each compute target the blueprint's services and functions use."""
     stack, profile, blueprint, keys = ctx.stack, ctx.profile, ctx.stack.blueprint, ctx.keys
@@ -80,6 +81,9 @@ def compute_layer(
             ),
             opts=ctx.in_primary,
         )
+        monitored.handles["ecs-cluster"] = fargate.cluster.name
+        monitored.handles.update({f"ecs-service:{n}": s.name for n, s in fargate.services.items()})
+        monitored.log_groups.update(fargate.log_groups)
     delivery = blueprint.delivery
     if fargate is not None and delivery.pipeline == "github-actions" and delivery.deploy_service:
         (deployed,) = [s for s in blueprint.services if s.name == delivery.deploy_service]
@@ -98,7 +102,7 @@ def compute_layer(
         )
         exports["githubDeployRoleArn"] = github.role_arn
     if targets["ec2-autoscaling"]:
-        Ec2Services(
+        instances = Ec2Services(
             "instances",
             Ec2Args(
                 services=targets["ec2-autoscaling"],
@@ -108,12 +112,15 @@ def compute_layer(
                 grants=grants,
                 protect_volumes=profile.protect_stateful_resources,
                 detailed_monitoring=profile.detailed_monitoring,
+                tracing=profile.tracing,
                 settings=settings,
                 target_groups=routed_target_groups(edge),
                 workplace=workplace,
             ),
             opts=ctx.in_primary,
         )
+        monitored.handles.update({f"asg:{n}": g.name for n, g in instances.groups.items()})
+        monitored.log_groups.update(instances.log_groups)
     if targets["eks"]:
         kubernetes = KubernetesCluster(
             "kubernetes",
@@ -132,6 +139,8 @@ def compute_layer(
             opts=ctx.in_primary,
         )
         exports["kubeconfig"] = kubernetes.kubeconfig
+        monitored.handles["eks-cluster"] = f"{ctx.prefix}-eks"
+        monitored.log_groups.update({s.name: kubernetes.application_log_group for s in targets["eks"]})
     if blueprint.functions:
         functions = Functions(
             "functions",
@@ -146,3 +155,4 @@ def compute_layer(
             opts=ctx.in_primary,
         )
         exports["apiEndpoints"] = functions.api_endpoints
+        monitored.handles.update(functions.monitored)

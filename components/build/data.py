@@ -7,7 +7,7 @@ import pulumi
 
 from components.audit import cloudtrail_bucket_statements
 from components.build.foundation import Networks, stores_in
-from components.context import StackContext
+from components.context import Monitored, StackContext
 from components.data.object_storage import ObjectStorage, ObjectStorageArgs, audit_bucket_name
 from components.data.postgres import Postgres, PostgresArgs
 from components.data.redis import Redis, RedisArgs
@@ -16,6 +16,7 @@ from components.data.time_series import InfluxDb, InfluxDbArgs, LiveAnalytics, L
 from components.edge.cdn import cdn_read_statement
 from components.recovery import backup_tag
 from components.shared.connection import ConnectionInfo
+from finplatform.alerting import redis_node_suffixes
 
 INFLUXDB_LOG_WRITER = "timestream-influxdb.amazonaws.com"
 
@@ -29,7 +30,7 @@ class DataLayer:
     postgres_resource_id: pulumi.Output[str] | None = None
 
 
-def data_layer(ctx: StackContext, networks: Networks) -> DataLayer:
+def data_layer(ctx: StackContext, networks: Networks, monitored: Monitored) -> DataLayer:
     stack, profile, blueprint, keys = ctx.stack, ctx.profile, ctx.stack.blueprint, ctx.keys
     network, environment = networks.primary, stack.environment
     dr_data_key = keys.dr_arn("data")
@@ -120,6 +121,9 @@ def data_layer(ctx: StackContext, networks: Networks) -> DataLayer:
             opts=ctx.in_primary,
         )
         layer.connections["redis"] = redis.connection
+        clustered = cache_size.cluster_mode or cache_size.shards > 1
+        for suffix in redis_node_suffixes(cache_size.shards, cache_size.replicas_per_shard, clustered):
+            monitored.handles[f"redis-node:{suffix}"] = pulumi.Output.concat(redis.group_id, f"-{suffix}")
     spec = blueprint.time_series
     if spec and spec.engine == "liveanalytics":
         LiveAnalytics(
@@ -153,4 +157,5 @@ def data_layer(ctx: StackContext, networks: Networks) -> DataLayer:
             opts=ctx.in_primary,
         )
         layer.connections["timeSeries"] = influx.connection
+        monitored.handles["influxdb"] = influx.instance_name
     return layer

@@ -7,20 +7,29 @@ import pulumi_aws as aws
 
 from components.build.data import DataLayer
 from components.build.foundation import Networks
-from components.context import StackContext
+from components.context import Monitored, StackContext
 from components.edge.cdn import Cdn, CdnArgs
 from components.edge.load_balancer import Edge, EdgeArgs
-from components.providers import RegionalProviders, edge_provider
+from components.providers import EdgePlacement
+from components.shared.waf import WafLogging
 
 
 def edge_layer(
-    ctx: StackContext, networks: Networks, data: DataLayer, providers: RegionalProviders, exports: dict[str, Any]
+    ctx: StackContext,
+    networks: Networks,
+    data: DataLayer,
+    *,
+    at_edge: EdgePlacement | None,
+    exports: dict[str, Any],
+    monitored: Monitored,
 ) -> Edge | None:
-    """The load balancer when a service is public, and CloudFront with DNS once the stack has a domain."""
+    """The load balancer when a service is public, and CloudFront with DNS once the stack has a domain; each
+    web ACL logs its requests for the audit retention."""
     stack, config = ctx.stack, ctx.stack.config
     if not any(service.public for service in stack.blueprint.services):
         return None
     network = networks.primary
+    retention, protect = ctx.profile.audit_log_retention_days, ctx.profile.protect_stateful_resources
     edge = Edge(
         "edge",
         EdgeArgs(
@@ -40,11 +49,16 @@ def edge_layer(
                 opts=pulumi.InvokeOutputOptions(provider=ctx.primary.provider)
             ).arn,
             log_bucket_former_parent=data.storage,
+            waf_logging=WafLogging(ctx.prefix, ctx.keys("logs"), retention, protect),
         ),
         opts=ctx.in_primary,
     )
+    monitored.handles["alb"] = edge.arn_suffix
+    monitored.handles["waf-regional"] = edge.web_acl_name
+    for service, group in edge.target_groups.items():
+        monitored.handles[f"tg:{service}"] = group.arn_suffix
     exports["loadBalancerDnsName"] = edge.dns_name
-    if config.domain_name and config.hosted_zone_id:
+    if at_edge is not None:
         assets = stack.cdn_assets_bucket
         frontend = stack.blueprint.frontend
         cdn = Cdn(
@@ -55,7 +69,7 @@ def edge_layer(
                 alb_dns_name=edge.dns_name,
                 alb_zone_id=edge.zone_id,
                 validation_record=edge.validation_fqdn,
-                edge_provider=edge_provider(stack, providers),
+                edge_provider=at_edge.placement.provider,
                 waf_rate_limit=config.waf_rate_limit,
                 assets_bucket_domain=data.storage.by_name[assets].bucket.bucket_regional_domain_name
                 if assets
@@ -63,8 +77,10 @@ def edge_layer(
                 realtime_paths=[p for s in stack.blueprint.services if s.public for p in s.websocket_paths],
                 frontend_index=frontend.index_document if frontend and frontend.bucket == assets else "",
                 single_page_app=bool(frontend and frontend.single_page_app),
+                waf_logging=WafLogging(ctx.prefix, at_edge.logs_key_arn, retention, protect),
             ),
             opts=ctx.in_primary,
         )
         exports["cdnDomainName"] = cdn.domain_name
+        monitored.handles["waf-cloudfront"] = cdn.web_acl_name
     return edge

@@ -78,7 +78,7 @@ def network_layer(ctx: StackContext) -> Networks:
                 plan=plan,
                 placement=placement,
                 nat_strategy=nat,
-                flow_log_retention_days=profile.log_retention_days,
+                flow_log_retention_days=profile.audit_log_retention_days,
                 logs_key_arn=logs_key,
                 protect_logs=profile.protect_stateful_resources,
                 service_ports=[s.port for s in blueprint.services if s.public],
@@ -140,6 +140,7 @@ def audit_layer(ctx: StackContext, audit_bucket_name: pulumi.Input[str], audit_b
             logs_key_arn=ctx.keys("logs"),
             data_key_arn=ctx.keys("data"),
             protect=ctx.profile.protect_stateful_resources,
+            log_retention_days=ctx.profile.audit_log_retention_days,
         ),
         opts=ctx.in_primary,
     )

@@ -18,11 +18,13 @@ from components.compute.access import (
     store_hosts,
     task_policy,
 )
+from components.compute.agent import XRAY_PORT, agent_lines, agent_statements
 from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, inline_policy, role_with_policy
 from components.shared.logs import encrypted_log_group
+from finplatform.alerting import WORKER_METRIC
 from finplatform.blueprints import Service
 
 AL2023_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -30,7 +32,6 @@ API_SCALE_OUT = (70.0, 2)  # CPU percent, minutes (seed 002)
 API_SCALE_IN = (50.0, 5)
 WORKER_SCALE_OUT = (50.0, 3)  # queued tasks, minutes (seed 002)
 WORKER_SCALE_IN = (10.0, 10)
-WORKER_METRIC = ("finplatform/Workers", "QueueBacklog")  # published by the workers from their Celery queue
 
 
 def secret_exports(secrets: Mapping[str, str], region: str) -> list[str]:
@@ -55,11 +56,13 @@ def user_data(
     log_group: str,
     secrets: Mapping[str, str] | None = None,
     environment: Mapping[str, str] | None = None,
+    tracing: bool = False,
 ) -> str:
     """Boot script: attach and mount the persistent volume if any, read the service's secrets, then run its image
     with its settings and store host names and the secrets in its environment, and its output sent to the
     service's log group."""
     lines = ["#!/bin/bash", "set -euo pipefail", "dnf install -y docker", "systemctl enable --now docker"]
+    lines += agent_lines(tracing)
     if volume_id:
         lines += [
             "INSTANCE=$(TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token "
@@ -77,6 +80,11 @@ def user_data(
         f"aws ecr get-login-password --region {region} | docker login --username AWS --password-stdin {registry}",
         f"docker run -d --restart always -p {service.port}:{service.port}"
         + (" -v /data:/data" if volume_id else "")
+        + (
+            f" --add-host host.docker.internal:host-gateway -e AWS_XRAY_DAEMON_ADDRESS=host.docker.internal:{XRAY_PORT}"
+            if tracing
+            else ""
+        )
         + "".join(f" -e {shlex.quote(f'{name}={value}')}" for name, value in sorted((environment or {}).items()))
         + "".join(f" -e {variable}" for variable in sorted(secrets or {}))
         + f" --log-driver awslogs --log-opt awslogs-region={region} --log-opt awslogs-group={log_group}"
@@ -103,14 +111,14 @@ def volume_policy(volume_arn: str, group_name: str, partition: str, region: str,
 
 
 def instance_policy(service: Service, resolved: Mapping[str, Any], *, partition: str, region: str) -> dict[str, Any]:
-    """The instance role's policy: start the service (log in to the registry, pull its image, write its logs)
-    and reach what its ``access`` list names."""
+    """The instance role's policy: start the service (log in to the registry, pull its image, write its logs),
+    run the CloudWatch agent, and reach what its ``access`` list names."""
     secrets = list(dict(resolved.get("secrets") or {}).values())
     start = execution_policy(resolved["repository"], resolved["logGroup"], secrets, resolved.get("secretsKey") or "")
     reach = task_policy(
         service.name, service.access, resolved, partition=partition, region=region, account=resolved["account"]
     )
-    return {"Version": "2012-10-17", "Statement": [*start["Statement"], *reach["Statement"]]}
+    return {"Version": "2012-10-17", "Statement": [*start["Statement"], *agent_statements(), *reach["Statement"]]}
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,8 @@ class Ec2Args:
     """Plain environment variables every service gets (the blueprint's per-environment settings)."""
     target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Target group ARN by service name, for the services the load balancer routes to (target type instance)."""
+    tracing: bool = False
+    """The CloudWatch agent relays the service's X-Ray segments (it listens where the X-Ray daemon would)."""
 
 
 class Ec2Services(pulumi.ComponentResource):
@@ -146,12 +156,15 @@ class Ec2Services(pulumi.ComponentResource):
 
     groups: dict[str, aws.autoscaling.Group]
     """The Auto Scaling groups by service name."""
+    log_groups: dict[str, pulumi.Output[str]]
+    """Each service's log group name."""
 
     def __init__(self, name: str, args: Ec2Args, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:compute:Ec2Services", name, None, opts)
         ami = aws.ssm.get_parameter_output(
             name=AL2023_AMI, opts=pulumi.InvokeOutputOptions(provider=args.workplace.placement.provider)
         ).value
+        self.log_groups = {}
         self.groups = {s.name: self._service(f"{name}-{s.name}", s, args, ami) for s in args.services}
         self.register_outputs({n: g.name for n, g in self.groups.items()})
 
@@ -167,6 +180,7 @@ class Ec2Services(pulumi.ComponentResource):
             parent=self,
             protect=args.workplace.protect_logs,
         )
+        self.log_groups[service.name] = logs.name
         repository_name, reference = image_repository(service.image)
         repository = args.repositories[repository_name]
         secrets = injected_secrets(service.access, grants)
@@ -224,6 +238,7 @@ class Ec2Services(pulumi.ComponentResource):
                 log_group=v[2],
                 secrets=dict(v[3]["secrets"]),
                 environment={**args.settings, **dict(v[3]["hosts"])},
+                tracing=args.tracing,
             )
         )
         template = aws.ec2.LaunchTemplate(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.compute.eks_addons import addon_roles
+from components.compute.eks_addons import addon_roles, container_insights_groups, observability_addon
 from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, service_role
@@ -59,6 +59,8 @@ class KubernetesCluster(pulumi.ComponentResource):
 
     kubeconfig: pulumi.Output[str]
     """The cluster's kubeconfig, as a secret."""
+    application_log_group: pulumi.Output[str]
+    """Container Insights' application log group, where the pods' output lands."""
 
     def __init__(self, name: str, args: KubernetesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         import pulumi_eks as eks
@@ -155,5 +157,18 @@ class KubernetesCluster(pulumi.ComponentResource):
             autoscaler=args.autoscaler,
             depends_on=[pod_identity],
         )
+        insights_logs = [
+            encrypted_log_group(
+                f"{name}-insights-{group.rsplit('/', 1)[1]}",
+                group,
+                args.workplace.logs_key_arn,
+                args.workplace.log_retention_days,
+                parent=self,
+                protect=args.workplace.protect_logs,
+            )
+            for group in container_insights_groups(args.cluster_name)
+        ]
+        self.application_log_group = insights_logs[0].name
+        observability_addon(name, args.cluster_name, placement, self, depends_on=[pod_identity, *insights_logs])
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         self.register_outputs({"kubeconfig": self.kubeconfig})

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.providers import Placement
-from components.shared.iam import role_with_policy
+from components.shared.iam import attach_managed, role_with_policy, service_role
 
 SYSTEM_NAMESPACE = "kube-system"
 LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
@@ -186,3 +186,52 @@ def addon_roles(
             )
         )
     return associations
+
+
+OBSERVABILITY_ADDON = "amazon-cloudwatch-observability"
+OBSERVABILITY_NAMESPACE = "amazon-cloudwatch"
+OBSERVABILITY_ACCOUNT = "cloudwatch-agent"
+# The add-on's agent publishes Container Insights and relays traces; AWS documents these two managed policies
+# for its service account and scopes them by namespace condition and X-Ray's lack of resource ARNs.
+OBSERVABILITY_POLICIES = ("CloudWatchAgentServerPolicy", "AWSXrayWriteOnlyAccess")
+# Container Insights writes to these groups; declared here, they are encrypted and expire instead of being
+# created by the agent without a key and kept for ever.
+CONTAINER_INSIGHTS_GROUPS = ("application", "dataplane", "host", "performance")
+
+
+def container_insights_groups(cluster: str) -> list[str]:
+    return [f"/aws/containerinsights/{cluster}/{group}" for group in CONTAINER_INSIGHTS_GROUPS]
+
+
+def observability_addon(
+    name: str,
+    cluster_name: str,
+    placement: Placement,
+    parent: pulumi.Resource,
+    *,
+    depends_on: list[pulumi.Resource],
+) -> aws.eks.Addon:
+    """The CloudWatch Observability add-on (Container Insights with enhanced observability, the agent that
+    receives the services' traces), its service account bound to a role through EKS Pod Identity."""
+    trust = pulumi.Output.from_input(placement.account_id).apply(lambda a: json.dumps(pod_identity_trust(a)))
+    role = service_role(
+        f"{name}-observability",
+        "pods.eks.amazonaws.com",
+        placement,
+        f"CloudWatch agent in {cluster_name}",
+        parent,
+        trust=trust,
+    )
+    for policy in OBSERVABILITY_POLICIES:
+        attach_managed(f"{name}-observability-{policy}", role, placement.partition, policy, parent)
+    return aws.eks.Addon(
+        f"{name}-observability",
+        aws.eks.AddonArgs(
+            cluster_name=cluster_name,
+            addon_name=OBSERVABILITY_ADDON,
+            pod_identity_associations=[
+                aws.eks.AddonPodIdentityAssociationArgs(role_arn=role.arn, service_account=OBSERVABILITY_ACCOUNT)
+            ],
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
+    )

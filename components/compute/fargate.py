@@ -179,6 +179,8 @@ class FargateServices(pulumi.ComponentResource):
     """Each service's task and execution role ARNs (a deployer passes them to new task definitions)."""
     cluster: aws.ecs.Cluster
     """The cluster they run in."""
+    log_groups: dict[str, pulumi.Output[str]]
+    """Each service's log group name."""
 
     def __init__(self, name: str, args: FargateArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:compute:FargateServices", name, None, opts)
@@ -207,6 +209,7 @@ class FargateServices(pulumi.ComponentResource):
             self.namespace_id = namespace.id
         self.services = {}
         self.role_arns = {}
+        self.log_groups = {}
         for service in args.services:
             self.services[service.name] = self._service(name, service, args)
         self.register_outputs({n: s.name for n, s in self.services.items()})
@@ -247,6 +250,7 @@ class FargateServices(pulumi.ComponentResource):
             parent=self,
             protect=args.workplace.protect_logs,
         )
+        self.log_groups[service.name] = logs.name
         secrets = injected_secrets(service.access, grants)
         environment = dict(args.settings)
         if "postgres" in service.access:

@@ -93,10 +93,12 @@ class Functions(pulumi.ComponentResource):
     """The functions by name."""
     api_endpoints: dict[str, pulumi.Output[str]]
     """Invoke URL of each function's HTTP API."""
+    monitored: dict[str, pulumi.Output[str]]
+    """Names and ids the alarms read: function:<name>, queue:<name>, dlq:<name>, http-api:<name>."""
 
     def __init__(self, name: str, args: FunctionsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:compute:Functions", name, None, opts)
-        self.functions, self.api_endpoints = {}, {}
+        self.functions, self.api_endpoints, self.monitored = {}, {}, {}
         for function in args.functions:
             self._function(f"{name}-{function.name}", function, args)
         self.register_outputs({"apiEndpoints": self.api_endpoints})
@@ -131,6 +133,9 @@ class Functions(pulumi.ComponentResource):
                     lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": QUEUE_RECEIVES_BEFORE_DLQ})
                 ),
             )
+        self.monitored[f"dlq:{function.name}"] = dlq.name
+        if queue is not None:
+            self.monitored[f"queue:{function.name}"] = queue.name
         role = service_role(f"{prefix}-role", "lambda.amazonaws.com", placement, f"{function.name} function", self)
         if function.vpc_access:
             # Lambda manages the function's network interfaces; EC2 offers no resource scoping for that.
@@ -198,8 +203,9 @@ class Functions(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        self.monitored[f"function:{function.name}"] = lambda_function.name
         if "http" in function.triggers:
-            self._http_api(prefix, lambda_function, args)
+            self.monitored[f"http-api:{function.name}"] = self._http_api(prefix, lambda_function, args)
         if "schedule" in function.triggers:
             rule = aws.cloudwatch.EventRule(
                 f"{prefix}-schedule", aws.cloudwatch.EventRuleArgs(schedule_expression=function.schedule), opts=child
@@ -220,7 +226,7 @@ class Functions(pulumi.ComponentResource):
                 opts=child,
             )
 
-    def _http_api(self, prefix: str, function: aws.lambda_.Function, args: FunctionsArgs) -> None:
+    def _http_api(self, prefix: str, function: aws.lambda_.Function, args: FunctionsArgs) -> pulumi.Output[str]:
         child = pulumi.ResourceOptions(parent=self)
         api = aws.apigatewayv2.Api(f"{prefix}-api", aws.apigatewayv2.ApiArgs(protocol_type="HTTP"), opts=child)
         integration = aws.apigatewayv2.Integration(
@@ -284,3 +290,4 @@ class Functions(pulumi.ComponentResource):
             opts=child,
         )
         self.api_endpoints[prefix] = stage.invoke_url
+        return api.id

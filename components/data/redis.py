@@ -78,6 +78,8 @@ class Redis(pulumi.ComponentResource):
 
     connection: ConnectionInfo
     """Endpoint (configuration endpoint in cluster mode), port and the AUTH token's secret ARN."""
+    group_id: pulumi.Output[str]
+    """The replication group's id; its member clusters are <id>-001.. (or <id>-0001-001.. with shards)."""
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:Redis", name, None, opts)
@@ -150,4 +152,5 @@ class Redis(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.connection = ConnectionInfo(endpoint, REDIS_PORT, secret.arn)
+        self.group_id = group_resource.id
         self.register_outputs({"endpoint": endpoint, "secretArn": secret.arn})

@@ -56,6 +56,8 @@ class InfluxDb(pulumi.ComponentResource):
 
     connection: ConnectionInfo
     """Endpoint, port and the password secret's ARN."""
+    instance_name: pulumi.Output[str]
+    """The instance's name (the DbInstanceName dimension of its metrics)."""
 
     def __init__(self, name: str, args: InfluxDbArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:InfluxDb", name, None, _with_former_type(opts))
@@ -96,6 +98,7 @@ class InfluxDb(pulumi.ComponentResource):
             opts=stateful,
         )
         self.connection = ConnectionInfo(instance.endpoint, INFLUX_PORT, secret.arn)
+        self.instance_name = instance.name
         self.register_outputs({"endpoint": instance.endpoint, "secretArn": secret.arn})
 
 

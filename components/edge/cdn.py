@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.edge.certificates import validated_certificate
-from components.shared.waf import web_acl
+from components.shared.waf import WafLogging, log_requests, web_acl
 
 
 def realtime_paths(service_paths: Sequence[str]) -> list[str]:
@@ -94,6 +94,8 @@ class CdnArgs:
     to the bucket instead of the load balancer); empty: no frontend."""
     single_page_app: bool = False
     """Serve the index document for paths the bucket does not hold (client-side routing)."""
+    waf_logging: WafLogging | None = None
+    """Where the web ACL logs its requests (a group and key in us-east-1); None: not logged."""
 
 
 def alb_behaviour(path: str | None, policy: pulumi.Input[str]) -> dict[str, Any]:
@@ -137,6 +139,8 @@ class Cdn(pulumi.ComponentResource):
     """The distribution."""
     domain_name: pulumi.Output[str]
     """The distribution's CloudFront domain name."""
+    web_acl_name: pulumi.Output[str]
+    """The web ACL's name (the WebACL dimension of its metrics)."""
 
     def __init__(self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:edge:Cdn", name, None, opts)
@@ -166,6 +170,9 @@ class Cdn(pulumi.ComponentResource):
             existing_record=args.validation_record,
         )
         acl = web_acl(f"{name}-waf", "CLOUDFRONT", args.waf_rate_limit, at_edge)
+        if args.waf_logging is not None:
+            log_requests(f"{name}-waf", acl, "CLOUDFRONT", args.waf_logging, at_edge)
+        self.web_acl_name = acl.name
         static = cache_policy(f"{name}-static-cache", STATIC_TTL, False, self, args.edge_provider)
         api = cache_policy(f"{name}-api-cache", API_TTL, True, self, args.edge_provider)
         origins = [

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from components.edge.certificates import validated_certificate
 from components.shared.bucket import Bucket, BucketArgs
 from components.shared.security_groups import allow_from_group
-from components.shared.waf import web_acl
+from components.shared.waf import WafLogging, log_requests, web_acl
 from finplatform.blueprints import Service
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -121,6 +121,8 @@ class EdgeArgs:
     """The region's ELB log-delivery account (regions before August 2022 deliver through it)."""
     log_bucket_former_parent: pulumi.Resource | None = None
     """The component the access-log bucket was declared under before it moved here, for its alias."""
+    waf_logging: WafLogging | None = None
+    """Where the web ACL logs its requests; None: not logged."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -138,6 +140,10 @@ class Edge(pulumi.ComponentResource):
     """The DNS validation record of the domain's certificate, reused by the CDN's certificate."""
     log_bucket: Bucket
     """The access-log bucket."""
+    web_acl_name: pulumi.Output[str]
+    """The web ACL's name (the WebACL dimension of its metrics)."""
+    arn_suffix: pulumi.Output[str]
+    """app/<name>/<id>: the LoadBalancer dimension of its metrics."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:edge:Edge", name, None, opts)
@@ -193,6 +199,10 @@ class Edge(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_bucket]),
         )
         acl = web_acl(f"{name}-waf", "REGIONAL", args.waf_rate_limit, child)
+        if args.waf_logging is not None:
+            log_requests(f"{name}-waf", acl, "REGIONAL", args.waf_logging, child)
+        self.web_acl_name = acl.name
+        self.arn_suffix = balancer.arn_suffix
         aws.wafv2.WebAclAssociation(
             f"{name}-waf-alb",
             aws.wafv2.WebAclAssociationArgs(resource_arn=balancer.arn, web_acl_arn=acl.arn),

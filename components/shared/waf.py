@@ -1,4 +1,7 @@
-"""The WAF web ACL every internet-facing entry point gets: AWS managed rule groups and a per-IP rate limit."""
+"""The WAF web ACL every internet-facing entry point gets: AWS managed rule groups and a per-IP rate limit,
+with its requests logged."""
+
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -66,3 +69,53 @@ def web_acl(name: str, scope: str, rate_limit: int, opts: pulumi.ResourceOptions
         ),
         opts=opts,
     )
+
+
+def waf_log_group_name(prefix: str, scope: str) -> str:
+    """WAF delivers to CloudWatch Logs only into groups named aws-waf-logs-*."""
+    return f"aws-waf-logs-{prefix}-{scope.lower()}"
+
+
+@dataclass(frozen=True)
+class WafLogging:
+    """Where a web ACL's request log goes."""
+
+    prefix: str
+    """The log group is aws-waf-logs-<prefix>-<scope>."""
+    key_arn: pulumi.Input[str]
+    """A logs key in the web ACL's region."""
+    retention_days: int
+    """The audit retention (a year in prod)."""
+    protect: bool = False
+    """Pulumi protect on the log group, as on the other audit logs."""
+
+
+def log_requests(
+    name: str, acl: aws.wafv2.WebAcl, scope: str, logging: WafLogging, opts: pulumi.ResourceOptions
+) -> aws.cloudwatch.LogGroup:
+    """Log the web ACL's requests to a KMS-encrypted group in its own region (WAF requires the same region)."""
+    group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        aws.cloudwatch.LogGroupArgs(
+            name=waf_log_group_name(logging.prefix, scope),
+            retention_in_days=logging.retention_days,
+            kms_key_id=logging.key_arn,
+        ),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=logging.protect)),
+    )
+    aws.wafv2.WebAclLoggingConfiguration(
+        f"{name}-logging",
+        aws.wafv2.WebAclLoggingConfigurationArgs(
+            resource_arn=acl.arn,
+            log_destination_configs=[group.arn],
+            # Authorization headers and cookies carry credentials; the log keeps the rest of the request.
+            redacted_fields=[
+                aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgs(
+                    single_header=aws.wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(name=header)
+                )
+                for header in ("authorization", "cookie")
+            ],
+        ),
+        opts=opts,
+    )
+    return group

@@ -178,7 +178,20 @@ def _load_balancer(logical: str, name: str, region: str, state: dict[str, Any]) 
     arn = (
         f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{name}/{physical_id('lb', logical)[-16:]}"
     )
-    state.update(name=name, arn=arn, dnsName=f"{name}.{region}.elb.amazonaws.com", zoneId="Z35SXDOTRQ7X7K")
+    state.update(
+        name=name,
+        arn=arn,
+        arnSuffix=arn.split(":loadbalancer/", 1)[1],
+        dnsName=f"{name}.{region}.elb.amazonaws.com",
+        zoneId="Z35SXDOTRQ7X7K",
+    )
+    return arn
+
+
+def _target_group(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    suffix = f"targetgroup/{name[:32]}/{physical_id('tg', logical)[-16:]}"
+    arn = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:{suffix}"
+    state.update(name=name, arn=arn, arnSuffix=suffix)
     return arn
 
 
@@ -222,6 +235,7 @@ def _parameter(logical: str, name: str, region: str, state: dict[str, Any]) -> s
 COMPUTED = {
     "aws:ssm/parameter:Parameter": _parameter,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
     "aws:acm/certificate:Certificate": _certificate,
     "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
     "aws:route53/record:Record": _record,

@@ -15,6 +15,7 @@ from pulumi.runtime.sync_await import _sync_await
 from finplatform import PROJECT, ROOT
 from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
+from finplatform.tooling.cost.report import render_layers
 from finplatform.tooling.mocks import PlannedResource, install_mocks, run_declarations
 from finplatform.tooling.policy_eval import AnalyzedResource, PolicyReport, evaluate, start_packs
 from finplatform.tooling.remote_components import DerivedResource, child_urn, unreported_children
@@ -258,4 +259,5 @@ def render_cost(plan: Plan) -> str:
         name = names.get(item.urn, item.urn.rsplit("::", 1)[-1])
         lines.append(f"  {item.monthly_usd:>9,.2f}  {item.type.split(':')[-1]:<22} {name:<34} {item.basis}")
     lines.append(f"  {plan.cost.monthly_usd:>9,.2f}  total")
+    lines += ["", render_layers(plan.cost)]
     return "\n".join(lines)

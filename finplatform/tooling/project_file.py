@@ -94,6 +94,12 @@ def _components_doc() -> str:
     return render_components_doc()
 
 
+def _observability_doc() -> str:
+    from finplatform.tooling.observability_docs import render_observability_doc
+
+    return render_observability_doc()
+
+
 def _blueprint_doc(name: str) -> Callable[[], str]:
     def render() -> str:
         from finplatform.tooling.blueprint_docs import render_blueprint_doc
@@ -114,5 +120,6 @@ GENERATED_FILES: dict[str, Callable[[], str]] = {
     "docs/policies.md": _policies_doc,
     "docs/cost.md": _cost_doc,
     "docs/components.md": _components_doc,
+    "docs/observability.md": _observability_doc,
     **BLUEPRINT_DOCS,
 }

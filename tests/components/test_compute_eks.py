@@ -80,8 +80,9 @@ def test_cluster_is_private_encrypted_logged_and_uses_access_entries(
     assert template.inputs["metadataOptions"]["httpTokens"] == "required"
     assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
     # AND the pod identity agent add-on and the cluster's log group are declared
-    assert engine.one("aws:eks/addon:Addon").inputs["addonName"] == "eks-pod-identity-agent"
-    log_group = engine.one("aws:cloudwatch/logGroup:LogGroup")
+    addons = sorted(a.inputs["addonName"] for a in engine.of_type("aws:eks/addon:Addon"))
+    assert addons == ["amazon-cloudwatch-observability", "eks-pod-identity-agent"]
+    (log_group,) = [g for g in engine.of_type("aws:cloudwatch/logGroup:LogGroup") if "control-plane" in g.name]
     assert log_group.inputs["name"] == "/aws/eks/finplatform-test-eks/cluster"
 
 

@@ -307,7 +307,8 @@ def test_outside_us_east_1_cloudfront_parts_get_a_us_east_1_provider() -> None:
     raw, _ = read_stack_file("dev")
     # WHEN it is planned
     plan = run_program("dev", raw_config={**raw, **DOMAIN, "aws:region": "eu-west-1"})
-    # THEN the CloudFront certificate, web ACL, cache policies and distribution use a us-east-1 provider
+    # THEN the CloudFront certificate, web ACL and its logs, cache policies and distribution use a us-east-1
+    # provider, as do the keys, topics and alarm the web ACL's logs and metrics need there
     (edge,) = [r for r in plan.resources if r.type == "pulumi:providers:aws" and r.name == "aws-edge"]
     assert edge.inputs["region"] == "us-east-1"
     at_edge = {r.name for r in plan.resources if "::aws-edge::" in r.options.get("provider", "")}
@@ -316,6 +317,17 @@ def test_outside_us_east_1_cloudfront_parts_get_a_us_east_1_provider() -> None:
         "cdn-certificate-validated",
         "cdn-assets-access",
         "cdn-waf",
+        "cdn-waf-logs",
+        "cdn-waf-logging",
+        "edge-keys-logs",
+        "edge-keys-logs-alias",
+        "edge-keys-alerts",
+        "edge-keys-alerts-alias",
+        "alerts-us-east-1-critical",
+        "alerts-us-east-1-critical-policy",
+        "alerts-us-east-1-warning",
+        "alerts-us-east-1-warning-policy",
+        "alarms-us-east-1-cdn-waf-blocked-spike",
         "cdn-static-cache",
         "cdn-api-cache",
         "cdn-distribution",

@@ -53,7 +53,8 @@ def test_key_policy_principals_are_root_or_aws_services(domain: str) -> None:
         assert principal != "*" and principal.get("AWS") in (None, ROOT)
         assert set(principal) <= {"AWS", "Service"}
         if "Service" in principal:
-            assert principal["Service"].endswith(".amazonaws.com") and "Condition" in statement
+            services = principal["Service"] if isinstance(principal["Service"], list) else [principal["Service"]]
+            assert services and all(s.endswith(".amazonaws.com") for s in services) and "Condition" in statement
 
 
 def test_root_administers_but_cannot_decrypt_outside_services() -> None:
@@ -108,8 +109,8 @@ def test_workload_without_data_stores_needs_no_secrets_key() -> None:
     )
     # WHEN its key domains are chosen
     # THEN it has no secrets key, but keeps data and backups keys: every stack still has an audit bucket, an
-    # access-log bucket and a backup vault (without them the recovery layer could not be declared)
-    assert key_domains(blueprint) == ["data", "logs", "backups"]
+    # access-log bucket, a backup vault (without them the recovery layer could not be declared) and alert topics
+    assert key_domains(blueprint) == ["data", "logs", "backups", "alerts"]
 
 
 def test_influxdb_alone_needs_the_secrets_key_for_its_password() -> None:

@@ -67,12 +67,13 @@ def test_blueprint_fields_can_be_overridden() -> None:
     assert web_ui.sizes.prod.max == 6
 
 
-def test_tags_carry_the_six_standard_keys() -> None:
+def test_tags_carry_the_six_standard_keys_and_the_stack() -> None:
     # GIVEN a dev stack that sets only an owner and a cost center WHEN it resolves
     stack = resolve_stack("dev", _raw(owner="risk-team", costCenter="cc-42"))
-    # THEN its tags are the six standard keys, with the defaults for the rest
+    # THEN its tags are the six standard keys, with the defaults for the rest, and the stack (its cost tag)
     assert stack.tags == {
         "project": "finplatform",
+        "stack": "dev",
         "environment": "dev",
         "blueprint": "portfolio-analytics",
         "owner": "risk-team",

@@ -10,8 +10,9 @@ from finplatform.stack import ResolvedStack
 from finplatform.tooling.cost.model import PricedResource
 
 
-def _resource(kind: str, name: str, region: str, **props: object) -> PricedResource:
-    return PricedResource(f"projection::{kind}::{name}", kind, name, props, region)
+def _resource(component: str, kind: str, name: str, region: str, **props: object) -> PricedResource:
+    """A projected resource, its URN under the component that will declare it (so it lands in that layer)."""
+    return PricedResource(f"urn:pulumi:projection::finplatform::{component}${kind}::{name}", kind, name, props, region)
 
 
 def projected_resources(stack: ResolvedStack) -> list[PricedResource]:
@@ -20,6 +21,6 @@ def projected_resources(stack: ResolvedStack) -> list[PricedResource]:
     resources: list[PricedResource] = []
     if any(s.public for s in bp.services):
         resources += [
-            _resource("aws:cloudfront/distribution:Distribution", "cdn", region),
+            _resource("finplatform:edge:Cdn", "aws:cloudfront/distribution:Distribution", "cdn", region),
         ]
     return resources

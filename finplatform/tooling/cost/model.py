@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from finplatform.catalog import SIZES_BY_SERVICE
-from finplatform.tooling.remote_components import child_urn, unreported_children
+from finplatform.tooling.remote_components import EKS_DEFAULT_DESIRED_CAPACITY, child_urn, unreported_children
 from finplatform.usage import Usage
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
+STACK_LAYER = "stack"
 
 
 @cache
@@ -49,14 +50,29 @@ class PricedResource:
         return cls(urn, type_, name, properties, str(region), parent)
 
 
+def layer_of(urn: str) -> str:
+    """The ``<layer>`` of the outermost ``finplatform:<layer>:<Name>`` component in the URN's type chain;
+    ``stack`` for a resource outside every component (or a URN that is not the engine's)."""
+    parts = urn.split("::", 3)
+    if len(parts) < 4 or not parts[0].startswith("urn:pulumi:"):
+        return STACK_LAYER
+    for token in parts[2].split("$"):
+        package, _, rest = token.partition(":")
+        layer, _, name = rest.partition(":")
+        if package == "finplatform" and layer and name:
+            return layer
+    return STACK_LAYER
+
+
 @dataclass(frozen=True)
 class CostItem:
-    """One resource's monthly cost and how it was worked out."""
+    """One resource's monthly cost, how it was worked out, and the platform layer it belongs to."""
 
     urn: str
     type: str
     monthly_usd: float
     basis: str
+    layer: str = STACK_LAYER
 
 
 @dataclass
@@ -69,12 +85,25 @@ class Estimate:
     def monthly_usd(self) -> float:
         return round(sum(item.monthly_usd for item in self.items), 2)
 
+    def by_layer(self) -> dict[str, float]:
+        """Each layer's subtotal, most expensive first (then by name)."""
+        totals: dict[str, float] = {}
+        for item in self.items:
+            totals[item.layer] = totals.get(item.layer, 0.0) + item.monthly_usd
+        return {layer: round(usd, 2) for layer, usd in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+    def in_layer(self, layer: str) -> list[CostItem]:
+        """The layer's items, most expensive first."""
+        return [item for item in self.items if item.layer == layer]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "monthly_usd": self.monthly_usd,
             "items": [
-                {"urn": i.urn, "type": i.type, "monthly_usd": i.monthly_usd, "basis": i.basis} for i in self.items
+                {"urn": i.urn, "type": i.type, "monthly_usd": i.monthly_usd, "basis": i.basis, "layer": i.layer}
+                for i in self.items
             ],
+            "layers": self.by_layer(),
         }
 
 
@@ -84,6 +113,7 @@ class _Context:
     usage: Usage
     hours: float
     by_reference: Mapping[str, PricedResource]
+    planned: tuple[PricedResource, ...] = ()
 
     @property
     def unit(self) -> Mapping[str, float]:
@@ -98,7 +128,9 @@ class _Context:
         return rates[size]
 
 
-Pricer = Callable[[PricedResource, _Context], tuple[float, str]]
+# A monthly cost and how it was worked out; None leaves a resource of a priced type out (no charge of its own
+# and nothing worth a line, such as an EKS add-on other than Container Insights).
+Pricer = Callable[[PricedResource, _Context], tuple[float, str] | None]
 
 
 def _num(value: Any, default: float = 0.0) -> float:
@@ -298,14 +330,142 @@ def _timestream_table(r: PricedResource, c: _Context) -> tuple[float, str]:
     return gb * c.unit["timestreamMagneticGbMonth"], f"{gb:g} GB magnetic x ${c.unit['timestreamMagneticGbMonth']}/GB"
 
 
+def _free(label: str) -> Pricer:
+    def price(r: PricedResource, c: _Context) -> tuple[float, str]:
+        return 0.0, label
+
+    return price
+
+
+def alarm_metrics(p: Mapping[str, Any]) -> tuple[int, str]:
+    """How many alarm metrics CloudWatch bills an alarm as, and why: a plain alarm one, a metric-math alarm one
+    per metric it queries, an anomaly-detection alarm three (its metric and the band's upper and lower bounds)."""
+    queries: list[Mapping[str, Any]] = p.get("metricQueries") or []
+    bands = [q for q in queries if str(q.get("expression") or "").strip().upper().startswith("ANOMALY_DETECTION_BAND")]
+    if p.get("thresholdMetricId") or bands:
+        return 3, "anomaly detection: the metric and its two band metrics"
+    if queries:
+        return max(1, sum(1 for q in queries if q.get("metric"))), "metric math: one per metric queried"
+    return 1, "one metric"
+
+
+def high_resolution(p: Mapping[str, Any]) -> bool:
+    """Whether the alarm evaluates a period under 60 seconds (a high-resolution alarm)."""
+    queries: list[Mapping[str, Any]] = p.get("metricQueries") or []
+    periods = [p.get("period")] + [q.get("period") for q in queries]
+    periods += [(q.get("metric") or {}).get("period") for q in queries]
+    return any(0 < _num(period, 60) < 60 for period in periods if period is not None)
+
+
+def _alarm(r: PricedResource, c: _Context) -> tuple[float, str]:
+    metrics, why = alarm_metrics(r.properties)
+    fast = high_resolution(r.properties)
+    rate = c.unit["cloudwatchHighResAlarmMonth" if fast else "cloudwatchAlarmMonth"]
+    resolution = "high resolution" if fast else "standard resolution"
+    return metrics * rate, f"{metrics} alarm metric{'s' if metrics > 1 else ''} x ${rate}/month ({why}; {resolution})"
+
+
+def _dashboard(r: PricedResource, c: _Context) -> tuple[float, str]:
+    rate = c.unit["cloudwatchDashboardMonth"]
+    return rate, f"dashboard ${rate}/month (the account's first three are free)"
+
+
+def _log_metric_filter(r: PricedResource, c: _Context) -> tuple[float, str]:
+    rate = c.unit["cloudwatchMetricMonth"]
+    transformation = r.properties.get("metricTransformation") or {}
+    extra = "; one more per distinct dimension value" if transformation.get("dimensions") else ""
+    return rate, f"1 custom metric x ${rate}/month{extra}"
+
+
+def _topic(r: PricedResource, c: _Context) -> tuple[float, str]:
+    messages = c.usage.alertMessages
+    rate = c.unit["snsRequestsMillion"]
+    label = f"{messages:g} publishes x ${rate}/M (no standing charge; deliveries priced per subscription)"
+    return messages / 1e6 * rate, label
+
+
+# SNS delivery charges by protocol: (price key, messages per priced unit, what is delivered, note).
+SNS_DELIVERIES: dict[str, tuple[str, float, str, str]] = {
+    "email": ("snsEmail100k", 1e5, "emails", "/100,000 (the account's first 1,000 a month are free)"),
+    "email-json": ("snsEmail100k", 1e5, "emails", "/100,000 (the account's first 1,000 a month are free)"),
+    "sms": ("snsSmsUs", 1, "SMS", " each (US; other countries differ)"),
+    "http": ("snsHttpMillion", 1e6, "HTTP deliveries", "/M (the first 100,000 a month are free)"),
+    "https": ("snsHttpMillion", 1e6, "HTTPS deliveries", "/M (the first 100,000 a month are free)"),
+}
+
+
+def _subscription(r: PricedResource, c: _Context) -> tuple[float, str]:
+    protocol = str(r.properties.get("protocol") or "").lower()
+    if protocol in ("sqs", "lambda"):
+        return 0.0, f"deliveries to {'SQS' if protocol == 'sqs' else 'Lambda'}: no SNS charge"
+    if protocol not in SNS_DELIVERIES:
+        return 0.0, f"not priced: {protocol or 'unknown'} deliveries"
+    key, per, what, note = SNS_DELIVERIES[protocol]
+    messages = c.usage.alertMessages
+    return messages / per * c.unit[key], f"{messages:g} {what} x ${c.unit[key]}{note}"
+
+
+def traces_recorded(requests: float, reservoir: float, rate: float, seconds: float) -> float:
+    """Traces an X-Ray sampling rule records of ``requests`` spread evenly over ``seconds``: the first
+    ``reservoir`` requests of each second, then ``rate`` of the rest."""
+    per_second = requests / seconds
+    return seconds * (min(per_second, reservoir) + rate * max(per_second - reservoir, 0.0))
+
+
+def _sampling_rule(r: PricedResource, c: _Context) -> tuple[float, str]:
+    reservoir = _num(r.properties.get("reservoirSize"), 1)
+    rate = _num(r.properties.get("fixedRate"), 0.05)
+    requests = c.usage.tracedRequestsMillion * 1e6
+    traces = traces_recorded(requests, reservoir, rate, c.hours * 3600)
+    price = c.unit["xrayTracesRecordedMillion"]
+    return traces / 1e6 * price, (
+        f"{traces / 1e6:.2f}M traces of {requests / 1e6:g}M requests ({reservoir:g}/s + {rate:.0%} of the rest, "
+        f"traffic even) x ${price}/M recorded (first 100,000 a month free; retrievals not priced)"
+    )
+
+
+def cluster_nodes(cluster: str, planned: Iterable[PricedResource]) -> float:
+    """The desired nodes of the EKS node groups of ``cluster``; a node group that names no cluster (derived
+    from a pulumi-eks ManagedNodeGroup) counts as the stack's."""
+    groups = [
+        r
+        for r in planned
+        if r.type == "aws:eks/nodeGroup:NodeGroup" and str(r.properties.get("clusterName") or cluster) == cluster
+    ]
+    return sum(_num((g.properties.get("scalingConfig") or {}).get("desiredSize"), 1) for g in groups)
+
+
+def _eks_addon(r: PricedResource, c: _Context) -> tuple[float, str] | None:
+    if r.properties.get("addonName") != "amazon-cloudwatch-observability":
+        return None
+    nodes = cluster_nodes(str(r.properties.get("clusterName") or ""), c.planned)
+    counted = f"{nodes:g} nodes of its node groups" if nodes else f"{EKS_DEFAULT_DESIRED_CAPACITY} nodes assumed"
+    nodes = nodes or EKS_DEFAULT_DESIRED_CAPACITY
+    observations, rate = c.usage.containerObservationsMillion, c.unit["containerInsightsObservationsMillion"]
+    return nodes * observations * rate, (
+        f"Container Insights (enhanced): {counted} x {observations:g}M observations x ${rate}/M "
+        "(assumed rate; the container logs it ships are not priced)"
+    )
+
+
+def _waf_logging(r: PricedResource, c: _Context) -> tuple[float, str]:
+    destinations = [str(d) for d in r.properties.get("logDestinationConfigs") or []]
+    if destinations and all(":logs:" in d for d in destinations):
+        return 0.0, "vended WAF logs: billed as ingestion into the destination log group, priced there"
+    return 0.0, "vended WAF logs: billed at the destination (S3 or Firehose delivery not priced)"
+
+
 PRICERS: dict[str, Pricer] = {
     "aws:ec2/natGateway:NatGateway": _nat,
     "aws:ec2/eip:Eip": _public_ip,
     "aws:ec2/vpcEndpoint:VpcEndpoint": _endpoint,
     "aws:kms/key:Key": _kms,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": _flat("cloudwatchAlarmMonth", "alarm"),
-    "aws:cloudwatch/dashboard:Dashboard": _flat("cloudwatchDashboardMonth", "dashboard"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": _log_metric_filter,
+    "aws:cloudwatch/eventRule:EventRule": _free("rule: no charge (AWS service events on the default bus are free)"),
+    "aws:cloudwatch/eventTarget:EventTarget": _free("event target: no charge of its own"),
     "aws:rds/instance:Instance": _rds,
     "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache,
     "aws:elasticache/cluster:Cluster": _elasticache,
@@ -331,7 +491,16 @@ PRICERS: dict[str, Pricer] = {
     "aws:ecr/repository:Repository": _per_gb("ecrGbMonth", "registryStorageGb", "of images"),
     "aws:backup/vault:Vault": _per_gb("backupWarmGbMonth", "backupStorageGb", "of backups"),
     "aws:sqs/queue:Queue": _requests("sqsRequestsMillion", "queueRequestsMillion", "requests"),
-    "aws:sns/topic:Topic": _requests("snsRequestsMillion", "queueRequestsMillion", "publishes"),
+    "aws:sns/topic:Topic": _topic,
+    "aws:sns/topicSubscription:TopicSubscription": _subscription,
+    "aws:budgets/budget:Budget": _free("budget without actions: no charge"),
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": _free("Cost Anomaly Detection: no charge"),
+    "aws:costexplorer/anomalySubscription:AnomalySubscription": _free("Cost Anomaly Detection: no charge"),
+    "aws:xray/group:Group": _free("X-Ray group: no charge of its own (traces are priced on the sampling rules)"),
+    "aws:xray/samplingRule:SamplingRule": _sampling_rule,
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _waf_logging,
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": _free("AWS Chatbot channel: no charge"),
+    "aws:eks/addon:Addon": _eks_addon,
     "aws:apigatewayv2/api:Api": _requests("apiGatewayHttpRequestsMillion", "apiRequestsMillion", "requests"),
 }
 
@@ -369,19 +538,23 @@ def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
             if isinstance(value, str) and value:
                 references[value] = r
     items = []
+    everything = tuple(planned)
     for r in planned:
         pricer = PRICERS.get(r.type)
         if pricer is None:
             continue
         regions = table["regions"]
         prices = regions.get(r.region) or regions["us-east-1"]
-        context = _Context(prices=prices, usage=usage, hours=table["hoursPerMonth"], by_reference=references)
+        context = _Context(prices, usage, table["hoursPerMonth"], references, everything)
         try:
-            monthly, basis = pricer(r, context)
+            priced = pricer(r, context)
         except KeyError as missing:  # a size not known yet (a preview before deploy) or not in the table
-            monthly, basis = 0.0, f"not priced: {missing.args[0]}"
+            priced = 0.0, f"not priced: {missing.args[0]}"
+        if priced is None:
+            continue
+        monthly, basis = priced
         if r.region not in regions:
             basis += f" (us-east-1 prices; none vendored for {r.region})"
-        items.append(CostItem(urn=r.urn, type=r.type, monthly_usd=round(monthly, 2), basis=basis))
+        items.append(CostItem(r.urn, r.type, round(monthly, 2), basis, layer_of(r.urn)))
     items.sort(key=lambda i: (-i.monthly_usd, i.urn))
     return Estimate(items)

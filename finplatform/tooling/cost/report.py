@@ -1,15 +1,17 @@
 """docs/cost.md, generated: the model, its assumptions, and each stack's estimate beside seed 000's table."""
 
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import fields
 
 from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.blueprint import projected_resources
-from finplatform.tooling.cost.model import Estimate, estimate, price_table
+from finplatform.tooling.cost.model import CostItem, Estimate, estimate, price_table
 from finplatform.tooling.stack_files import read_stack_file
 from finplatform.usage import DEFAULTS, DESCRIPTIONS, Usage, parse_usage
 
 STACKS = ("dev", "staging", "prod")
+ITEMIZED_LAYERS = ("observability",)
 CATEGORIES = {
     "ecs": "Compute (Fargate, Lambda)",
     "lambda": "Compute (Fargate, Lambda)",
@@ -25,6 +27,11 @@ CATEGORIES = {
     "apigatewayv2": "Edge (ALB, WAF, CloudFront, API)",
     "sqs": "Compute (Fargate, Lambda)",
     "cloudwatch": "Logs and monitoring",
+    "sns": "Logs and monitoring",
+    "xray": "Logs and monitoring",
+    "chatbot": "Logs and monitoring",
+    "budgets": "Logs and monitoring",
+    "costexplorer": "Logs and monitoring",
     "kms": "Keys and secrets",
     "secretsmanager": "Keys and secrets",
 }
@@ -36,6 +43,66 @@ SEED_000 = [
     ("Logs and monitoring", "CloudWatch $30-60", 30, 60),
     ("Edge (ALB, WAF, CloudFront, API)", "ALB $25", 25, 25),
 ]
+
+
+def _name(item: CostItem) -> str:
+    return item.urn.rsplit("::", 1)[-1]
+
+
+def render_layers(result: Estimate, itemized: Collection[str] = ITEMIZED_LAYERS) -> str:
+    """Each layer's monthly subtotal, most expensive first, with the items of the ``itemized`` layers under
+    theirs, and the total: the text the plan prints after its per-resource table."""
+    lines = ["Monthly cost by layer (USD):"]
+    for layer, subtotal in result.by_layer().items():
+        lines.append(f"  {subtotal:>9,.2f}  {layer}")
+        if layer in itemized:
+            lines += [
+                f"      {i.monthly_usd:>9,.2f}  {i.type.split(':')[-1]:<22} {_name(i):<34} {i.basis}"
+                for i in result.in_layer(layer)
+            ]
+    lines.append(f"  {result.monthly_usd:>9,.2f}  total")
+    return "\n".join(lines)
+
+
+def _layer_section(estimates: Mapping[str, Estimate], itemized: Collection[str] = ITEMIZED_LAYERS) -> list[str]:
+    """The by-layer table of every stack (what the plan declares), then the itemized layers' resources."""
+    subtotals = {stack: result.by_layer() for stack, result in estimates.items()}
+    layers = sorted(
+        {layer for totals in subtotals.values() for layer in totals},
+        key=lambda layer: (-max(totals.get(layer, 0.0) for totals in subtotals.values()), layer),
+    )
+    lines = [
+        "",
+        "## By layer",
+        "",
+        "What `plan` declares for each stack, by the layer of the outermost platform component a resource",
+        "belongs to (`finplatform:<layer>:<Component>`; *stack* is what no component holds). `plan --json` gives",
+        "the same subtotals under `cost.layers` and each item's `layer`.",
+        "",
+        f"| Layer | {' | '.join(estimates)} |",
+        f"| --- |{' --- |' * len(estimates)}",
+    ]
+    for layer in layers:
+        cells = " | ".join(f"${totals.get(layer, 0.0):,.2f}" for totals in subtotals.values())
+        lines.append(f"| {layer} | {cells} |")
+    grand = " | ".join(f"**${result.monthly_usd:,.2f}**" for result in estimates.values())
+    lines.append(f"| **Total** | {grand} |")
+    for layer in itemized:
+        lines += _itemized(layer, estimates)
+    return lines
+
+
+def _itemized(layer: str, estimates: Mapping[str, Estimate]) -> list[str]:
+    rows = [(stack, item) for stack, result in estimates.items() for item in result.in_layer(layer)]
+    lines = ["", f"### The {layer} layer, itemized", ""]
+    if not rows:
+        return [*lines, f"No stack declares resources in the {layer} layer that the model prices yet."]
+    lines += ["| Stack | Resource | Type | Monthly | How |", "| --- | --- | --- | --- | --- |"]
+    for stack, item in rows:
+        kind = item.type.split(":")[-1]
+        basis = item.basis.replace("|", "\\|")
+        lines.append(f"| {stack} | {_name(item)} | {kind} | ${item.monthly_usd:,.2f} | {basis} |")
+    return lines
 
 
 def _by_category(result: Estimate) -> dict[str, float]:
@@ -121,6 +188,7 @@ def render_cost_doc() -> str:
     ]
     for stack, (declared, full) in estimates.items():
         lines.append(f"| {stack} | ${declared.monthly_usd:,.2f} | ${full.monthly_usd:,.2f} |")
+    lines += _layer_section({stack: declared for stack, (declared, _full) in estimates.items()})
     prod = _by_category(estimates["prod"][1])
     lines += [
         "",
