@@ -23,7 +23,6 @@ from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, inline_policy, role_with_policy
-from components.shared.logs import encrypted_log_group
 from finplatform.alerting import WORKER_METRIC
 from finplatform.blueprints import Service
 
@@ -172,14 +171,7 @@ class Ec2Services(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         placement, grants = args.workplace.placement, args.grants
         size = service.sizes.for_env(args.workplace.environment)
-        logs = encrypted_log_group(
-            f"{prefix}-logs",
-            None,
-            args.workplace.logs_key_arn,
-            args.workplace.log_retention_days,
-            parent=self,
-            protect=args.workplace.protect_logs,
-        )
+        logs = args.workplace.log_group(f"{prefix}-logs", None, self)
         self.log_groups[service.name] = logs.name
         repository_name, reference = image_repository(service.image)
         repository = args.repositories[repository_name]

@@ -10,7 +10,6 @@ from components.compute.eks_addons import addon_roles, container_insights_groups
 from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, service_role
-from components.shared.logs import encrypted_log_group
 from finplatform.blueprints import Service
 
 EKS_VERSION = "1.31"
@@ -69,14 +68,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         placement = args.workplace.placement
         public = args.public_endpoint and args.workplace.environment != "prod"
-        logs = encrypted_log_group(
-            f"{name}-control-plane-logs",
-            f"/aws/eks/{args.cluster_name}/cluster",
-            args.workplace.logs_key_arn,
-            args.workplace.log_retention_days,
-            parent=self,
-            protect=args.workplace.protect_logs,
-        )
+        logs = args.workplace.log_group(f"{name}-control-plane-logs", f"/aws/eks/{args.cluster_name}/cluster", self)
         access_entries = (
             {
                 "platform-admins": eks.AccessEntryArgs(
@@ -158,14 +150,7 @@ class KubernetesCluster(pulumi.ComponentResource):
             depends_on=[pod_identity],
         )
         insights_logs = [
-            encrypted_log_group(
-                f"{name}-insights-{group.rsplit('/', 1)[1]}",
-                group,
-                args.workplace.logs_key_arn,
-                args.workplace.log_retention_days,
-                parent=self,
-                protect=args.workplace.protect_logs,
-            )
+            args.workplace.log_group(f"{name}-insights-{group.rsplit('/', 1)[1]}", group, self)
             for group in container_insights_groups(args.cluster_name)
         ]
         self.application_log_group = insights_logs[0].name

@@ -20,7 +20,6 @@ from components.compute.access import (
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
 from components.shared.iam import inline_policy, role_with_policy, service_role
-from components.shared.logs import encrypted_log_group
 from finplatform.blueprints import Service
 
 XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.12"
@@ -242,14 +241,7 @@ class FargateServices(pulumi.ComponentResource):
         size = service.sizes.for_env(args.workplace.environment)
         repository_name, reference = image_repository(service.image)
         repository = args.repositories[repository_name]
-        logs = encrypted_log_group(
-            f"{prefix}-logs",
-            None,
-            args.workplace.logs_key_arn,
-            args.workplace.log_retention_days,
-            parent=self,
-            protect=args.workplace.protect_logs,
-        )
+        logs = args.workplace.log_group(f"{prefix}-logs", None, self)
         self.log_groups[service.name] = logs.name
         secrets = injected_secrets(service.access, grants)
         environment = dict(args.settings)

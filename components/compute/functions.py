@@ -11,7 +11,6 @@ import pulumi_aws as aws
 from components.compute.access import Grants, injected_secrets, secret_read_statements, store_hosts, task_policy
 from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, inline_policy, service_role
-from components.shared.logs import encrypted_log_group
 from finplatform.blueprints import Function
 
 LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"
@@ -114,14 +113,7 @@ class Functions(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         placement, grants = args.workplace.placement, args.grants
         function_name = f"{args.prefix}-{function.name}"
-        logs = encrypted_log_group(
-            f"{prefix}-logs",
-            f"/aws/lambda/{function_name}",
-            args.workplace.logs_key_arn,
-            args.workplace.log_retention_days,
-            parent=self,
-            protect=args.workplace.protect_logs,
-        )
+        logs = args.workplace.log_group(f"{prefix}-logs", f"/aws/lambda/{function_name}", self)
         dlq = self._queue(f"{prefix}-dlq", grants.data_key_arn)
         queue = None
         if "queue" in function.triggers:
@@ -246,14 +238,7 @@ class Functions(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        access_logs = encrypted_log_group(
-            f"{prefix}-api-logs",
-            None,
-            args.workplace.logs_key_arn,
-            args.workplace.log_retention_days,
-            parent=self,
-            protect=args.workplace.protect_logs,
-        )
+        access_logs = args.workplace.log_group(f"{prefix}-api-logs", None, self)
         burst, rate = HTTP_THROTTLE
         stage = aws.apigatewayv2.Stage(
             f"{prefix}-stage",

@@ -4,8 +4,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 
 from components.providers import Placement
+from components.shared.logs import encrypted_log_group
 from finplatform.profiles import Environment
 
 
@@ -25,3 +27,9 @@ class Workplace:
     """Retention of the workloads' logs."""
     protect_logs: bool = False
     """Pulumi protect on the log groups."""
+
+    def log_group(self, name: str, log_name: str | None, parent: pulumi.Resource) -> aws.cloudwatch.LogGroup:
+        """A workload's log group: the logs key, the retention and protection of the workplace."""
+        return encrypted_log_group(
+            name, log_name, self.logs_key_arn, self.log_retention_days, parent=parent, protect=self.protect_logs
+        )
