@@ -128,7 +128,9 @@ def _random_password(logical: str, name: str, region: str, state: dict[str, Any]
 
 def _influx(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
     instance_id = physical_id("influx", logical)
+    # The provider auto-names an instance declared without a name, as it does other resources.
     state.update(
+        name=name,
         endpoint=f"{instance_id}.{region}.timestream-influxdb.amazonaws.com",
         port=8086,
         arn=f"arn:aws:timestream-influxdb:{region}:{ACCOUNT_ID}:db-instance/{instance_id}",

@@ -47,6 +47,20 @@ def test_every_catalogued_alarm_is_declared_and_routed_to_its_severitys_topic(
 
 
 @pytest.mark.parametrize("stack", PROD_STACKS)
+def test_every_alarm_dimension_and_dashboard_graph_names_a_known_resource(
+    planned: Callable[[str], Plan], stack: str
+) -> None:
+    # GIVEN a committed prod stack WHEN its alarms and dashboard reach the engine
+    plan = planned(stack)
+    alarms = plan.named(ALARM)
+    (dashboard,) = plan.named("aws:cloudwatch/dashboard:Dashboard")
+    # THEN no dimension is left unknown at preview: each names a resource the plan can show
+    assert alarms
+    assert "[unknown]" not in json.dumps([a.inputs for a in alarms])
+    assert "[unknown]" not in dashboard.inputs["dashboardBody"]
+
+
+@pytest.mark.parametrize("stack", PROD_STACKS)
 def test_topics_are_encrypted_and_admit_only_their_publishers(planned: Callable[[str], Plan], stack: str) -> None:
     # GIVEN a committed prod stack WHEN its topics and topic policies are read
     plan = planned(stack)
