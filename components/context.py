@@ -53,7 +53,7 @@ class StackContext:
     @property
     def prefix(self) -> str:
         """Physical names start with it: finplatform-<stack>."""
-        return name_prefix(self.stack.stack)
+        return self.stack.prefix
 
     @property
     def path(self) -> str:
@@ -63,10 +63,6 @@ class StackContext:
     @property
     def in_primary(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(provider=self.primary.provider)
-
-
-def name_prefix(stack: str) -> str:
-    return f"{PROJECT}-{stack}"
 
 
 @dataclass

@@ -487,7 +487,7 @@ def _kubernetes(c: _Catalogue) -> None:
 
 def postgres_identifiers(stack: ResolvedStack) -> tuple[str, list[str], str | None]:
     """The primary's identifier, its in-region replicas' and the DR replica's (None without one)."""
-    primary = f"{stack_prefix(stack)}-postgres"
+    primary = f"{stack.prefix}-postgres"
     spec = stack.blueprint.postgres
     if spec is None:
         return primary, [], None
@@ -495,10 +495,6 @@ def postgres_identifiers(stack: ResolvedStack) -> tuple[str, list[str], str | No
     replicas = [f"{primary}-replica-{n + 1}" for n in range(size.read_replicas)]
     dr = f"{primary}-dr" if stack.dr_region and stack.blueprint.needs_cross_region_replica() else None
     return primary, replicas, dr
-
-
-def stack_prefix(stack: ResolvedStack) -> str:
-    return f"finplatform-{stack.stack}"
 
 
 def _postgres(c: _Catalogue) -> None:
@@ -548,7 +544,7 @@ def _postgres(c: _Catalogue) -> None:
     rpo_seconds = c.blueprint.recovery.rpo_minutes * 60
     for identifier, region in [(r, "") for r in replicas] + ([(dr, c.stack.dr_region or "")] if dr else []):
         c.add(
-            f"{identifier.removeprefix(stack_prefix(c.stack) + '-')}-lag",
+            f"{identifier.removeprefix(c.stack.prefix + '-')}-lag",
             "replicaLagPercentOfRpo",
             "postgres",
             "data",

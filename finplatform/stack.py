@@ -64,6 +64,11 @@ class ResolvedStack:
         return next((b.name for b in blueprint.buckets if b.purpose == "assets"), None)
 
     @property
+    def prefix(self) -> str:
+        """Physical names start with it: finplatform-<stack>."""
+        return f"{PROJECT}-{self.stack}"
+
+    @property
     def tags(self) -> dict[str, str]:
         """The standard tags every taggable resource carries (through the providers' default tags)."""
         return {

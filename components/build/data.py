@@ -16,7 +16,7 @@ from components.data.time_series import InfluxDb, InfluxDbArgs, LiveAnalytics, L
 from components.edge.cdn import cdn_read_statement
 from components.recovery import backup_tag
 from components.shared.connection import ConnectionInfo
-from finplatform.alerting import redis_node_suffixes
+from finplatform.alerting import postgres_identifiers, redis_node_suffixes
 
 INFLUXDB_LOG_WRITER = "timestream-influxdb.amazonaws.com"
 
@@ -69,7 +69,7 @@ def data_layer(ctx: StackContext, networks: Networks, monitored: Monitored) -> D
         postgres = Postgres(
             "postgres",
             PostgresArgs(
-                identifier=f"{ctx.prefix}-postgres",
+                identifier=postgres_identifiers(stack)[0],
                 placement=ctx.primary,
                 network=stores_in(network, network.db_subnet_group_name),
                 data_key_arn=keys("data"),

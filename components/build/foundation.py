@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.audit import Audit, AuditArgs, AuditSwitches
-from components.context import KeyRing, StackContext, name_prefix
+from components.context import KeyRing, StackContext
 from components.data.postgres import POSTGRES_PORT
 from components.data.redis import REDIS_PORT
 from components.data.stores import StoreNetwork
@@ -48,7 +48,7 @@ def keys_layer(stack: ResolvedStack, primary: Placement, dr: Placement | None) -
             opts=pulumi.ResourceOptions(provider=placement.provider),
         )
 
-    prefix = name_prefix(stack.stack)
+    prefix = stack.prefix
     primary_keys = keys("keys", primary, prefix, stack.cdn_assets_bucket is not None)
     return KeyRing(primary_keys, keys("dr-keys", dr, f"{prefix}-dr", False) if dr else None)
 

@@ -58,6 +58,10 @@ def test_every_alarm_dimension_and_dashboard_graph_names_a_known_resource(
     assert alarms
     assert "[unknown]" not in json.dumps([a.inputs for a in alarms])
     assert "[unknown]" not in dashboard.inputs["dashboardBody"]
+    # AND the database alarms name instances the plan declares
+    declared = {r.inputs["identifier"] for r in plan.named("aws:rds/instance:Instance")}
+    watched = {a.inputs.get("dimensions", {}).get("DBInstanceIdentifier") for a in alarms} - {None}
+    assert watched <= declared
 
 
 @pytest.mark.parametrize("stack", PROD_STACKS)
