@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from components.providers import Placement
 from components.shared.iam import attach_managed, service_role
+from finplatform.resilience import backup_schedule
 
 BACKUP_TAG = "backup-plan"
 # AWS-managed policies for the AWS Backup service role: AWS Backup needs service-wide rights over every
@@ -48,6 +49,9 @@ class RecoveryArgs:
     """The DR region, where each backup is copied; none without DR."""
     dr_backups_key_arn: pulumi.Input[str] | None = None
     """The DR region's backups key."""
+    period_hours: int = 24
+    """Hours between backups: with DR, the longest period whose copy still meets the RPO
+    (finplatform.resilience.backup_period_hours)."""
 
 
 class Recovery(pulumi.ComponentResource):
@@ -92,9 +96,9 @@ class Recovery(pulumi.ComponentResource):
             aws.backup.PlanArgs(
                 rules=[
                     aws.backup.PlanRuleArgs(
-                        rule_name="daily",
+                        rule_name="daily" if args.period_hours >= 24 else f"every-{args.period_hours}-hours",
                         target_vault_name=vault.name,
-                        schedule="cron(0 5 ? * * *)",
+                        schedule=backup_schedule(args.period_hours),
                         start_window=60,
                         completion_window=360,
                         lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=args.retention_days),

@@ -16,7 +16,7 @@ from finplatform.config import ConfigError
 def _plan(args: argparse.Namespace) -> int:
     if args.all:
         return _plan_all(args)
-    from finplatform.tooling.plan import plan_stack, render_cost, render_policies, render_tree
+    from finplatform.tooling.plan import plan_stack, render_cost, render_policies, render_recovery, render_tree
     from finplatform.tooling.policy_eval import read_policy_pack_config
 
     started = time.perf_counter()
@@ -31,6 +31,8 @@ def _plan(args: argparse.Namespace) -> int:
     if plan.policies is not None:
         print()
         print(render_policies(plan.policies))
+    print()
+    print(render_recovery(plan))
     print()
     print(render_cost(plan))
     packs = f"{len(plan.policies.packs)} policy packs" if plan.policies is not None else "policies skipped"

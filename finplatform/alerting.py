@@ -64,7 +64,10 @@ DEFAULTS: dict[str, SeedDefault] = {
     "loggedErrors": SeedDefault(10, 5, "warning", "platform"),
     "blockedRequestsBand": SeedDefault(3, 5, "warning", "platform"),
     "podRestarts": SeedDefault(3, 5, "warning", "platform"),
+    # The Route 53 health check on the primary load balancer: 1 healthy, 0 failed (seed 004's health checks).
+    "primaryUnhealthy": SeedDefault(1, 1, "critical", "004"),
 }
+ROUTE53_METRICS_REGION = "us-east-1"  # Route 53 publishes health-check metrics in us-east-1 only
 # Alerts that are not CloudWatch alarms: cost anomalies go through Cost Anomaly Detection, security events
 # through EventBridge rules; the observability layer builds both for every stack.
 ROUTED_ELSEWHERE = {
@@ -320,6 +323,19 @@ def _edge(c: _Catalogue) -> None:
         unit="%",
         expression="100 * FILL(m0, 0) / m1",
     )
+    if c.stack.dns_failover:
+        c.add(
+            "primary-health-check",
+            "primaryUnhealthy",
+            "primary region",
+            "edge",
+            [Metric("AWS/Route53", "HealthCheckStatus", "Minimum", (("HealthCheckId", Handle("health-check")),))],
+            what="the Route 53 health check on the primary load balancer's health path (1 healthy, 0 failing)",
+            look_first="the health check's status by checker region; if the primary region is failing, the DR "
+            "runbook (docs/disaster-recovery.md) - Route 53 already sends traffic to the standby",
+            comparison="LessThanThreshold",
+            region="" if c.stack.region == ROUTE53_METRICS_REGION else ROUTE53_METRICS_REGION,
+        )
     waf = (("WebACL", Handle("waf-regional")), ("Region", c.stack.region), ("Rule", "ALL"))
     c.add(
         "waf-blocked-spike",

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from finplatform import BLUEPRINTS_DIR
@@ -42,6 +42,7 @@ ALARM_METRICS = (
     "loggedErrors",
     "blockedRequestsBand",
     "podRestarts",
+    "primaryUnhealthy",
 )
 ROUTED_METRICS = ("dailyCostIncreasePercent", "securityEvents")
 KNOWN_METRICS = frozenset(ALARM_METRICS + ROUTED_METRICS)
@@ -254,6 +255,14 @@ class TimeSeries(_Model):
     memory_retention_hours: int = Field(24, ge=1, le=8766, description="LiveAnalytics memory-store retention.")
     magnetic_retention_days: int = Field(365, ge=1, le=73000, description="LiveAnalytics magnetic-store retention.")
     sizes: PerEnvironment[TimeSeriesSize] = Field(description="Size per environment (InfluxDB).")
+    dual_write_seconds: int | None = Field(
+        None,
+        ge=1,
+        le=3600,
+        description="InfluxDB has no cross-region replication: with a warm standby the application writes each "
+        "point to the DR region's instance too (TIME_SERIES_DR_HOST), at most this many seconds late. The "
+        "platform declares that instance; it cannot observe the application keeping the promise.",
+    )
 
 
 class Bucket(_Model):
@@ -278,6 +287,9 @@ class Secret(_Model):
     )
 
 
+ACCEPTABLE_GAPS = ("postgres", "redis", "timeSeries", "secrets", "serving")
+
+
 class Recovery(_Model):
     """Recovery objectives; they decide cross-region replication, and the DR layer reads them."""
 
@@ -287,6 +299,24 @@ class Recovery(_Model):
     cross_region_snapshots: bool = Field(
         False, description="The seed asks for database snapshots copied to the DR region (seed 003)."
     )
+    accepted_gaps: dict[str, str] = Field(
+        default_factory=dict,
+        description="Stores whose recovery may fall short of the objectives (postgres, redis, timeSeries, "
+        "secrets, serving, or bucket:<name>), each with the reason the workload accepts it (e.g. a cache rebuilt "
+        "from the database). The plan and dr-objectives-met still show the gap.",
+    )
+
+    @field_validator("accepted_gaps")
+    @classmethod
+    def _reasons_given(cls, gaps: dict[str, str]) -> dict[str, str]:
+        for store, reason in gaps.items():
+            if store not in ACCEPTABLE_GAPS and not store.startswith("bucket:"):
+                raise ValueError(
+                    f"acceptedGaps.{store}: not a store; one of {', '.join(ACCEPTABLE_GAPS)}, bucket:<name>"
+                )
+            if len(reason.strip()) < 10:
+                raise ValueError(f"acceptedGaps.{store}: give the reason the gap is acceptable")
+        return gaps
 
 
 class AlertThreshold(_Model):
@@ -320,7 +350,8 @@ class AlertThreshold(_Model):
 
 
 class Delivery(_Model):
-    """How software reaches the platform, as the seed names it; the delivery issue builds on it."""
+    """How software reaches the platform: the pipeline the seed names, the application repository it builds, and
+    how a release rolls out (docs/delivery.md)."""
 
     pipeline: Literal["none", "codepipeline", "github-actions"] = Field(
         "none", description="The seed's delivery pipeline."
@@ -330,6 +361,44 @@ class Delivery(_Model):
     )
     branch: str = Field("main", min_length=1, description="Branch that deploys.")
     deploy_service: str = Field("", description="github-actions: the ECS service the deploy role may update.")
+    test_command: str = Field(
+        "make test", min_length=1, description="codepipeline: the command the test project runs in the repository."
+    )
+    build_contexts: dict[str, str] = Field(
+        default_factory=dict,
+        description="codepipeline: the Docker build context of each image repository, relative to the "
+        "application repository's root; an image without an entry is built from the folder named after it.",
+    )
+    bake_time_minutes: int = Field(
+        10,
+        ge=0,
+        le=1440,
+        description="codepipeline: minutes a blue/green ECS release runs beside the old one, under its alarms, "
+        "before the old tasks stop.",
+    )
+    min_healthy_percent: int = Field(
+        90,
+        ge=0,
+        le=100,
+        description="Share of an EC2 service's capacity an instance refresh keeps in service while it replaces "
+        "instances.",
+    )
+    staging_stack: str = Field(
+        "",
+        pattern=r"^$|^[A-Za-z0-9_.-]+$",
+        description="codepipeline: the stack the pipeline deploys to before the approval; default: the prod "
+        "stack's name with prod replaced by staging (smart-0dte-prod -> smart-0dte-staging).",
+    )
+
+    @model_validator(mode="after")
+    def _pipeline_needs_a_repository(self) -> Self:
+        if self.pipeline != "none" and not self.repository:
+            raise ValueError(f"delivery.pipeline {self.pipeline} needs delivery.repository (GitHub owner/name)")
+        if self.pipeline == "github-actions" and not self.deploy_service:
+            raise ValueError("delivery.pipeline github-actions needs delivery.deployService")
+        if any(not path or path.startswith("/") or ".." in path.split("/") for path in self.build_contexts.values()):
+            raise ValueError("delivery.buildContexts: paths are relative to the repository root, without '..'")
+        return self
 
 
 class NetworkLayout(_Model):
@@ -403,6 +472,14 @@ class Blueprint(_Model):
         return self.recovery.rpo_minutes < DAILY_BACKUP_RPO_MINUTES
 
     @model_validator(mode="after")
+    def _accepted_buckets_exist(self) -> Self:
+        names = {b.name for b in self.buckets}
+        for store in self.recovery.accepted_gaps:
+            if store.startswith("bucket:") and store.removeprefix("bucket:") not in names:
+                raise ValueError(f"recovery.acceptedGaps names {store}, which is not one of the blueprint's buckets")
+        return self
+
+    @model_validator(mode="after")
     def _access_names_exist(self) -> Self:
         stores = {"postgres": self.postgres, "redis": self.redis, "timeSeries": self.time_series}
         known = {f"secret:{s.name}" for s in self.secrets} | {f"bucket:{b.name}" for b in self.buckets}
@@ -423,6 +500,15 @@ class Blueprint(_Model):
         fargate = [s.name for s in self.services if s.target == "ecs-fargate"]
         if self.delivery.deploy_service and self.delivery.deploy_service not in fargate:
             raise ValueError(f"delivery.deployService {self.delivery.deploy_service!r} is not an ecs-fargate service")
+        if self.delivery.pipeline == "codepipeline":
+            if not any(b.purpose == "artifacts" for b in self.buckets):
+                raise ValueError("delivery.pipeline codepipeline keeps its artifacts in a bucket of purpose artifacts")
+            images = {s.image.split("@")[0].partition(":")[0] for s in self.services}
+            unknown = sorted(set(self.delivery.build_contexts) - images)
+            if unknown:
+                raise ValueError(
+                    f"delivery.buildContexts names {', '.join(unknown)}; images: {', '.join(sorted(images))}"
+                )
         if self.default_size_tier and self.size_tiers and self.default_size_tier not in self.size_tiers:
             raise ValueError(f"defaultSizeTier {self.default_size_tier!r} is not one of sizeTiers")
         for service in self.services:

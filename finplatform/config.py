@@ -120,6 +120,24 @@ class StackConfig(BaseModel):
         f"Default: aws:region, else {DEFAULT_REGION}.",
     )
     dr_region: Region = Field("us-west-2", description="Disaster-recovery region, used when drEnabled is on.")
+    dr_tier: Literal["backup-restore", "pilot-light", "warm-standby", "multi-site"] | None = Field(
+        None,
+        description="DR strategy, one of AWS's four: backup-restore, pilot-light, warm-standby (multi-site is "
+        "refused: no seed's application writes in two regions). Default: the lowest tier the blueprint's RTO and "
+        "RPO need; a stack may choose a higher one, never a lower one. Needs drEnabled.",
+    )
+    dr_restore_snapshot_arn: str = Field(
+        "",
+        pattern=r"^$|^arn:aws[a-z-]*:(rds|backup):[a-z0-9-]+:\d{12}:(snapshot|recovery-point):.+$",
+        description="Backup-and-restore failover: the database snapshot (or AWS Backup recovery point) in the DR "
+        "region that activeRegion dr restores the database from; needed then, ignored otherwise.",
+    )
+    active_region: Literal["primary", "dr"] = Field(
+        "primary",
+        description="Where the stack serves from. dr is the failover: the next pulumi up promotes the DR "
+        "database replica, scales the DR services to their prod sizes and points DNS at the DR load balancer "
+        "(docs/disaster-recovery.md); setting primary again, once the primary is rebuilt, is the failback.",
+    )
     blueprint: str = Field("portfolio-analytics", description="Workload blueprint: the name of a file in blueprints/.")
     owner: str = Field(
         "platform-engineering", min_length=1, description="Owner tag: the team answerable for the stack."

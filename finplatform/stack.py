@@ -28,6 +28,15 @@ from finplatform.network_layout import (
     derive_subnets,
 )
 from finplatform.profiles import PROFILES, Environment, Profile
+from finplatform.resilience import (
+    BUILT_TIERS,
+    GLOBAL_DATASTORE_FAMILIES,
+    Objectives,
+    Tier,
+    at_least,
+    required_tier,
+    supports_global_datastore,
+)
 from finplatform.usage import UsageError, parse_usage
 
 
@@ -42,6 +51,39 @@ class ResolvedStack:
     blueprint: Blueprint
     network: NetworkPlan
     dr_network: NetworkPlan | None = None
+    dr_tier: Tier | None = None
+    """The DR strategy, where the profile enables DR: as configured, else what the objectives need."""
+
+    @property
+    def failed_over(self) -> bool:
+        """Whether the stack serves from its DR region (finplatform:activeRegion: dr)."""
+        return self.dr_tier is not None and self.config.active_region == "dr"
+
+    def recovery_objectives(self) -> Objectives | None:
+        """What dr-objectives-met and the plan judge the stack's DR against; None without a DR region."""
+        if self.dr_tier is None or self.config.dr_region is None:
+            return None
+        recovery, time_series = self.blueprint.recovery, self.blueprint.time_series
+        return Objectives(
+            rto_minutes=recovery.rto_minutes,
+            rpo_minutes=recovery.rpo_minutes,
+            tier=self.dr_tier,
+            primary_region=self.region,
+            dr_region=self.config.dr_region,
+            active_region=self.config.active_region,
+            accepted=dict(recovery.accepted_gaps),
+            dual_write_seconds=time_series.dual_write_seconds if time_series else None,
+        )
+
+    @property
+    def dns_failover(self) -> bool:
+        """Whether Route 53 failover records own the load balancer's origin name: a DR tier and a domain."""
+        return self.dr_tier is not None and bool(self.config.domain_name and self.config.hosted_zone_id)
+
+    @property
+    def warm_standby(self) -> bool:
+        """Whether DR compute runs before a failover (warm standby)."""
+        return self.dr_tier is not None and at_least(self.dr_tier, "warm-standby")
 
     @property
     def region(self) -> str:
@@ -239,6 +281,55 @@ def plan_dr_network(config: StackConfig, source: str, primary_cidr: str) -> Netw
     return NetworkPlan(vpc_cidr=str(dr), availability_zones=tuple(azs), subnets=subnets)
 
 
+def resolve_dr_tier(
+    config: StackConfig, profile: Profile, blueprint: Blueprint, environment: Environment, source: str
+) -> Tier | None:
+    """The stack's DR tier: the configured one, which may not be lower than what the blueprint's objectives
+    need, else that; None without a DR region. Raises ConfigError for a tier the stack cannot have."""
+    recovery = blueprint.recovery
+    needed = required_tier(recovery.rto_minutes, recovery.rpo_minutes)
+    chosen = config.dr_tier
+
+    def problem(key: str, message: str) -> ConfigError:
+        return ConfigError(source, [ConfigProblem(_key(key), message)])
+
+    if not profile.dr_enabled:
+        if chosen is not None:
+            raise problem("drTier", f"needs a DR region: set finplatform:drEnabled to true ({environment} has none)")
+        if config.active_region == "dr":
+            raise problem("activeRegion", f"dr needs a DR region: {environment} has drEnabled false")
+        return None
+    objectives = f"RTO {recovery.rto_minutes} min and RPO {recovery.rpo_minutes} min"
+    if chosen is not None and not at_least(chosen, needed):
+        raise problem("drTier", f"{chosen} is below {needed}, which blueprint {blueprint.name}'s {objectives} need")
+    tier = chosen or needed
+    if tier not in BUILT_TIERS:
+        raise problem(
+            "drTier" if chosen else "blueprint",
+            f"{tier} (active-active in two regions) is not built by this platform; {blueprint.name}'s "
+            f"{objectives} need it",
+        )
+    restores = config.active_region == "dr" and blueprint.postgres is not None
+    if restores and not blueprint.needs_cross_region_replica() and not config.dr_restore_snapshot_arn:
+        raise problem(
+            "drRestoreSnapshotArn",
+            "the database has no DR replica to promote: name the snapshot in the DR vault to restore from",
+        )
+    if at_least(tier, "warm-standby"):
+        if not (config.domain_name and config.hosted_zone_id):
+            raise problem("domainName", f"{tier} fails over through Route 53: set domainName and hostedZoneId")
+        if blueprint.redis is not None:
+            size = blueprint.redis.sizes.for_env(environment)
+            if not supports_global_datastore(size.node_type):
+                raise problem(
+                    "blueprint",
+                    f"{tier} replicates Redis through a Global Datastore, which does not support "
+                    f"{size.node_type} (families {', '.join(GLOBAL_DATASTORE_FAMILIES)}, large and up); "
+                    f"resize redis.sizes.{environment}.nodeType in blueprints/{blueprint.name}.yaml",
+                )
+    return tier
+
+
 def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
     """Validate a stack's raw config and work out everything the layers need. Raises ConfigError."""
     source = stack_file_name(stack)
@@ -252,6 +343,7 @@ def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
         )
     network = plan_network(config, profile, source, blueprint.network)
     dr_network = plan_dr_network(config, source, network.vpc_cidr) if profile.dr_enabled else None
+    dr_tier = resolve_dr_tier(config, profile, blueprint, environment, source)
     try:
         parse_usage(environment, config.usage)
     except UsageError as error:
@@ -264,4 +356,5 @@ def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
         blueprint=blueprint,
         network=network,
         dr_network=dr_network,
+        dr_tier=dr_tier,
     )

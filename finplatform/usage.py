@@ -31,6 +31,14 @@ class Usage:
     alertMessages: float  # noqa: N815 - per topic, and per subscription of it
     tracedRequestsMillion: float  # noqa: N815 - per X-Ray sampling rule
     containerObservationsMillion: float  # noqa: N815 - per EKS node
+    dbReplicationGb: float  # noqa: N815 - per cross-region read replica
+    cacheReplicationGb: float  # noqa: N815 - per Global Datastore secondary
+    s3ReplicationGb: float  # noqa: N815 - per replication destination bucket
+    backupCopyGb: float  # noqa: N815 - per cross-region copy action
+    registryReplicationGb: float  # noqa: N815 - per replication destination region
+    pipelineRuns: float  # noqa: N815 - per pipeline, and builds per CodeBuild project
+    buildMinutesPerRun: float  # noqa: N815 - per CodeBuild build or build action
+    actionMinutesPerRun: float  # noqa: N815 - per other billed action of a V2 pipeline run
 
 
 DESCRIPTIONS = {
@@ -51,12 +59,22 @@ DESCRIPTIONS = {
     "alertMessages": "alert messages published to each SNS topic, each delivered to every subscription of it",
     "tracedRequestsMillion": "million requests each X-Ray sampling rule matches (its reservoir and rate keep some)",
     "containerObservationsMillion": "million Container Insights (enhanced) observations from each EKS node",
+    "dbReplicationGb": "GB of changes (write-ahead log) each cross-region read replica receives",
+    "cacheReplicationGb": "GB each Global Datastore replicates to each secondary region",
+    "s3ReplicationGb": "GB of new or changed objects each bucket replication copies to each destination",
+    "backupCopyGb": "GB each cross-region backup copy action copies",
+    "registryReplicationGb": "GB of image layers pushed and replicated to each replication destination region",
+    "pipelineRuns": "runs of each pipeline, and builds of each CodeBuild project",
+    "buildMinutesPerRun": "minutes of each build (a CodeBuild build, or a pipeline's build or test action)",
+    "actionMinutesPerRun": "minutes each other billed action of a V2 pipeline run takes (source, deploy, invoke)",
 }
 
 DEFAULTS: dict[str, Usage] = {
-    "dev": Usage(20, 5, 10, 10, 0.1, 500, 0.1, 0.1, 10, 1, 10, 20, 1, 20, 100, 0.1, 25),
-    "staging": Usage(50, 10, 50, 50, 0.5, 500, 0.5, 0.5, 50, 1, 50, 100, 2, 50, 100, 0.5, 25),
-    "prod": Usage(200, 50, 500, 300, 5, 500, 5, 5, 500, 5, 100, 1000, 5, 200, 100, 5, 25),
+    "dev": Usage(20, 5, 10, 10, 0.1, 500, 0.1, 0.1, 10, 1, 10, 20, 1, 20, 100, 0.1, 25, 5, 2, 5, 5, 1, 30, 10, 5),
+    "staging": Usage(
+        50, 10, 50, 50, 0.5, 500, 0.5, 0.5, 50, 1, 50, 100, 2, 50, 100, 0.5, 25, 10, 5, 10, 20, 2, 30, 10, 5
+    ),
+    "prod": Usage(200, 50, 500, 300, 5, 500, 5, 5, 500, 5, 100, 1000, 5, 200, 100, 5, 25, 30, 10, 25, 30, 5, 30, 10, 5),
 }
 
 

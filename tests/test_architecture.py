@@ -12,7 +12,18 @@ from finplatform.tooling.component_docs import COMPONENTS_DIR, args_classes, com
 
 MAX_MODULE_LINES = 400
 # Layer packages and modules; each may import only itself, the shared blocks, the providers and the model.
-LAYERS = ("network", "keys_and_secrets", "data", "compute", "edge", "audit", "recovery", "delivery")
+LAYERS = (
+    "network",
+    "keys_and_secrets",
+    "data",
+    "compute",
+    "edge",
+    "audit",
+    "recovery",
+    "delivery",
+    "dr",
+    "observability",
+)
 SHARED = ("components.shared", "components.providers")
 
 

@@ -11,9 +11,11 @@ import pulumi_aws as aws
 
 from components.build.compute import compute_layer
 from components.build.data import data_layer
+from components.build.delivery import delivery_layer
 from components.build.edge import edge_layer
 from components.build.foundation import audit_layer, keys_layer, network_layer, recovery_layer, secrets_layer
 from components.build.observability import edge_placement, observability_layer
+from components.build.standby import standby_layer
 from components.context import Monitored, StackContext
 from components.providers import Placement, declare_providers
 from finplatform.stack import ResolvedStack
@@ -34,6 +36,8 @@ def build(stack: ResolvedStack) -> dict[str, Any]:
     at_edge = edge_placement(ctx, providers)
     edge = edge_layer(ctx, networks, data, at_edge=at_edge, exports=exports, monitored=monitored)
     compute_layer(ctx, networks, data, secrets, edge, exports=exports, monitored=monitored)
+    standby_layer(ctx, networks, data, secrets, edge, exports=exports, monitored=monitored)
+    delivery_layer(ctx, data, exports=exports)
     audit_layer(ctx, data.storage.audit.name, data.storage.audit.arn)
     recovery_layer(ctx)
     topics = observability_layer(ctx, monitored, at_edge, providers)

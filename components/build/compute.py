@@ -4,17 +4,14 @@ from typing import Any
 
 from components.build.data import DataLayer
 from components.build.foundation import Networks
+from components.build.workloads import Site, declare_workloads
 from components.compute.access import Grants
-from components.compute.ec2 import Ec2Args, Ec2Services
-from components.compute.eks import KubernetesArgs, KubernetesCluster
-from components.compute.fargate import FargateArgs, FargateServices
-from components.compute.functions import Functions, FunctionsArgs
 from components.compute.registry import Registry, RegistryArgs, image_repository
-from components.compute.workplace import Workplace
 from components.context import Monitored, StackContext
 from components.delivery.github import GithubDeployRole, GithubDeployRoleArgs
-from components.edge.load_balancer import Edge, routed_target_groups
+from components.edge.load_balancer import Edge, blue_green_routes
 from components.keys_and_secrets import Secrets
+from components.shared.deployment import stack_deployment
 
 
 def compute_layer(
@@ -28,8 +25,8 @@ def compute_layer(
     monitored: Monitored,
 ) -> None:
     """The registry and each compute target the blueprint's services and functions use."""
-    stack, profile, blueprint, keys = ctx.stack, ctx.profile, ctx.stack.blueprint, ctx.keys
-    network, environment = networks.primary, stack.environment
+    stack, blueprint, keys = ctx.stack, ctx.stack.blueprint, ctx.keys
+    network = networks.primary
     grants = Grants(
         data_key_arn=keys("data"),
         secrets_key_arn=keys.optional("secrets"),
@@ -38,16 +35,7 @@ def compute_layer(
         stores=data.connections,
         postgres_resource_id=data.postgres_resource_id,
     )
-    settings = blueprint.settings.for_env(environment) if blueprint.settings else {}
-    workplace = Workplace(
-        placement=ctx.primary,
-        private_subnet_ids=network.private_subnet_ids,
-        logs_key_arn=keys("logs"),
-        environment=environment,
-        log_retention_days=profile.log_retention_days,
-        protect_logs=profile.protect_stateful_resources,
-    )
-    targets = {t: [s for s in blueprint.services if s.target == t] for t in ("ecs-fargate", "ec2-autoscaling", "eks")}
+    deployment = stack_deployment(stack, blue_green_routes(edge))
     # Every service's image has a repository; functions ship zip packages and need none.
     registry = (
         Registry(
@@ -63,24 +51,27 @@ def compute_layer(
         else None
     )
     repositories = registry.by_image() if registry is not None else {}
-    fargate = None
-    if targets["ecs-fargate"]:
-        fargate = FargateServices(
-            "services",
-            FargateArgs(
-                services=targets["ecs-fargate"],
-                app_security_group_id=network.app_security_group_id,
-                repositories=repositories,
-                grants=grants,
-                tracing=profile.tracing,
-                settings=settings,
-                target_groups=routed_target_groups(edge),
-                workplace=workplace,
-                discovery_namespace=f"{blueprint.name}.internal" if blueprint.service_discovery else "",
-                vpc_id=network.vpc_id,
-            ),
-            opts=ctx.in_primary,
-        )
+    site = Site(
+        prefix="",
+        placement=ctx.primary,
+        network=network,
+        first_az=stack.network.availability_zones[0],
+        logs_key_arn=keys("logs"),
+        data_key_arn=keys("data"),
+        grants=grants,
+        repositories=repositories,
+        edge=edge,
+        services=blueprint.services,
+        deployment=deployment,
+    )
+    declared = declare_workloads(ctx, site)
+    fargate, instances, kubernetes, functions = (
+        declared.fargate,
+        declared.instances,
+        declared.kubernetes,
+        declared.functions,
+    )
+    if fargate is not None:
         monitored.handles["ecs-cluster"] = fargate.cluster.name
         monitored.handles.update({f"ecs-service:{n}": s.name for n, s in fargate.services.items()})
         monitored.log_groups.update(fargate.log_groups)
@@ -101,58 +92,14 @@ def compute_layer(
             opts=ctx.in_primary,
         )
         exports["githubDeployRoleArn"] = github.role_arn
-    if targets["ec2-autoscaling"]:
-        instances = Ec2Services(
-            "instances",
-            Ec2Args(
-                services=targets["ec2-autoscaling"],
-                first_az=stack.network.availability_zones[0],
-                app_security_group_id=network.app_security_group_id,
-                repositories=repositories,
-                grants=grants,
-                protect_volumes=profile.protect_stateful_resources,
-                detailed_monitoring=profile.detailed_monitoring,
-                tracing=profile.tracing,
-                settings=settings,
-                target_groups=routed_target_groups(edge),
-                workplace=workplace,
-            ),
-            opts=ctx.in_primary,
-        )
+    if instances is not None:
         monitored.handles.update({f"asg:{n}": g.name for n, g in instances.groups.items()})
         monitored.log_groups.update(instances.log_groups)
-    if targets["eks"]:
-        kubernetes = KubernetesCluster(
-            "kubernetes",
-            KubernetesArgs(
-                services=targets["eks"],
-                cluster_name=f"{ctx.prefix}-eks",
-                vpc_id=network.vpc_id,
-                data_key_arn=keys("data"),
-                deletion_protection=profile.deletion_protection,
-                public_endpoint=stack.config.eks_public_endpoint,
-                admin_role_arn=stack.config.eks_admin_role_arn,
-                load_balancer_controller=blueprint.kubernetes.load_balancer_controller,
-                autoscaler=blueprint.kubernetes.autoscaler,
-                workplace=workplace,
-            ),
-            opts=ctx.in_primary,
-        )
+    if kubernetes is not None:
         exports["kubeconfig"] = kubernetes.kubeconfig
         monitored.handles["eks-cluster"] = f"{ctx.prefix}-eks"
-        monitored.log_groups.update({s.name: kubernetes.application_log_group for s in targets["eks"]})
-    if blueprint.functions:
-        functions = Functions(
-            "functions",
-            FunctionsArgs(
-                functions=blueprint.functions,
-                prefix=ctx.prefix,
-                app_security_group_id=network.app_security_group_id,
-                grants=grants,
-                settings=settings,
-                workplace=workplace,
-            ),
-            opts=ctx.in_primary,
-        )
+        eks_services = [s for s in blueprint.services if s.target == "eks"]
+        monitored.log_groups.update({s.name: kubernetes.application_log_group for s in eks_services})
+    if functions is not None:
         exports["apiEndpoints"] = functions.api_endpoints
         monitored.handles.update(functions.monitored)

@@ -11,6 +11,7 @@ from components.context import Monitored, StackContext
 from components.edge.cdn import Cdn, CdnArgs
 from components.edge.load_balancer import Edge, EdgeArgs
 from components.providers import EdgePlacement
+from components.shared.deployment import blue_green_services
 from components.shared.waf import WafLogging
 
 
@@ -50,6 +51,7 @@ def edge_layer(
             ).arn,
             log_bucket_former_parent=data.storage,
             waf_logging=WafLogging(ctx.prefix, ctx.keys("logs"), retention, protect),
+            blue_green=blue_green_services(stack.blueprint),
         ),
         opts=ctx.in_primary,
     )
@@ -78,6 +80,7 @@ def edge_layer(
                 frontend_index=frontend.index_document if frontend and frontend.bucket == assets else "",
                 single_page_app=bool(frontend and frontend.single_page_app),
                 waf_logging=WafLogging(ctx.prefix, at_edge.logs_key_arn, retention, protect),
+                origin_record=not stack.dns_failover,
             ),
             opts=ctx.in_primary,
         )

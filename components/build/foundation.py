@@ -19,6 +19,7 @@ from components.recovery import Recovery, RecoveryArgs
 from finplatform.blueprints import Blueprint
 from finplatform.network_layout import NetworkPlan
 from finplatform.profiles import NatStrategy
+from finplatform.resilience import backup_period_hours
 from finplatform.stack import ResolvedStack
 
 
@@ -93,9 +94,11 @@ def network_layer(ctx: StackContext) -> Networks:
         "network", ctx.primary, ctx.keys("logs"), ctx.stack.network, profile.nat_strategy, endpoints=endpoints
     )
     dr_logs = ctx.keys.dr_arn("logs")
-    # The DR network is a standby: no NAT gateways until a failover adds them.
+    # Below warm standby the DR network has no NAT gateways until a failover adds them; a warm standby's
+    # services run there already, so it has the profile's.
+    dr_nat = profile.nat_strategy if ctx.stack.warm_standby or ctx.stack.failed_over else "none"
     dr = (
-        network("dr-network", ctx.dr, dr_logs, ctx.stack.dr_network, "none")
+        network("dr-network", ctx.dr, dr_logs, ctx.stack.dr_network, dr_nat)
         if ctx.dr and dr_logs is not None and ctx.stack.dr_network
         else None
     )
@@ -159,6 +162,7 @@ def recovery_layer(ctx: StackContext) -> Recovery:
             protect=profile.protect_stateful_resources,
             dr_placement=ctx.dr,
             dr_backups_key_arn=ctx.keys.dr_arn("backups"),
+            period_hours=backup_period_hours(ctx.stack.blueprint.recovery.rpo_minutes) if ctx.dr else 24,
         ),
         opts=ctx.in_primary,
     )

@@ -22,6 +22,7 @@ from components.compute.agent import XRAY_PORT, agent_lines, agent_statements
 from components.compute.instances import SSM_CORE, hardened_instances
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
+from components.shared.deployment import INSTANCE_WARMUP_SECONDS, Deployment, group_name, release_parameter
 from components.shared.iam import attach_managed, inline_policy, role_with_policy
 from finplatform.alerting import WORKER_METRIC
 from finplatform.blueprints import Service
@@ -117,7 +118,37 @@ def instance_policy(service: Service, resolved: Mapping[str, Any], *, partition:
     reach = task_policy(
         service.name, service.access, resolved, partition=partition, region=region, account=resolved["account"]
     )
-    return {"Version": "2012-10-17", "Statement": [*start["Statement"], *agent_statements(), *reach["Statement"]]}
+    release = (
+        [{"Sid": "ReadItsRelease", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": resolved["release"]}]
+        if resolved.get("release")
+        else []
+    )
+    statements = [*start["Statement"], *release, *agent_statements(), *reach["Statement"]]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def released_image(repository_url: str, parameter: str, region: str) -> str:
+    """The image an instance runs when a pipeline picks the release: the repository, and the tag or digest the
+    release parameter holds, read at boot (an instance refresh then rolls a release out)."""
+    read = f"aws ssm get-parameter --region {region} --name {parameter} --query Parameter.Value --output text"
+    return f"{repository_url}$({read})"
+
+
+def instance_refresh(deployment: Deployment, alarms: Sequence[str]) -> aws.autoscaling.GroupInstanceRefreshArgs:
+    """Rolling instance refresh keeping the blueprint's minimum healthy share in service; where a pipeline
+    deploys, the service's rollback alarms stop a refresh that makes things worse."""
+    return aws.autoscaling.GroupInstanceRefreshArgs(
+        strategy="Rolling",
+        preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+            min_healthy_percentage=deployment.min_healthy_percent,
+            instance_warmup=str(INSTANCE_WARMUP_SECONDS),
+            alarm_specification=aws.autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs(
+                alarms=list(alarms)
+            )
+            if alarms
+            else None,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -146,6 +177,9 @@ class Ec2Args:
     """Target group ARN by service name, for the services the load balancer routes to (target type instance)."""
     tracing: bool = False
     """The CloudWatch agent relays the service's X-Ray segments (it listens where the X-Ray daemon would)."""
+    deployment: Deployment = field(default_factory=Deployment)
+    """How releases reach the services: instance refresh settings, and for a pipeline, group names and the
+    release parameter each service's instances read their image tag from."""
 
 
 class Ec2Services(pulumi.ComponentResource):
@@ -177,6 +211,20 @@ class Ec2Services(pulumi.ComponentResource):
         repository = args.repositories[repository_name]
         secrets = injected_secrets(service.access, grants)
         hosts = store_hosts(service.access, grants)
+        deployment = args.deployment
+        release: aws.ssm.Parameter | None = None
+        if deployment.by_pipeline:
+            release = aws.ssm.Parameter(
+                f"{prefix}-release",
+                aws.ssm.ParameterArgs(
+                    name=release_parameter(deployment.stack, service.name),
+                    type="String",
+                    value=reference,
+                    description=f"Image tag or digest {service.name}'s instances run; the delivery pipeline sets it",
+                ),
+                # The pipeline owns the value after the first deploy.
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]),
+            )
         resolved = pulumi.Output.all(
             **grant_references(grants, placement.account_id),
             repository=repository.arn,
@@ -184,6 +232,7 @@ class Ec2Services(pulumi.ComponentResource):
             secrets=pulumi.Output.all(**secrets) if secrets else {},
             secretsKey=grants.secrets_key_arn or "",
             hosts=pulumi.Output.all(**hosts) if hosts else {},
+            release=release.arn if release is not None else "",
         )
         role, _ = role_with_policy(
             f"{prefix}-role",
@@ -220,7 +269,13 @@ class Ec2Services(pulumi.ComponentResource):
             volume_id, volume_arn = volume.id, volume.arn
             # The host must come up in the volume's AZ.
             subnets = pulumi.Output.from_input(args.workplace.private_subnet_ids).apply(lambda ids: [ids[0]])
-        image = repository.url.apply(lambda url: url + reference)
+        image = (
+            repository.url.apply(lambda url: url + reference)
+            if release is None
+            else repository.url.apply(
+                lambda url: released_image(url, release_parameter(deployment.stack, service.name), placement.region)
+            )
+        )
         script = pulumi.Output.all(image, volume_id or "", logs.name, resolved).apply(
             lambda v: user_data(
                 service,
@@ -254,6 +309,7 @@ class Ec2Services(pulumi.ComponentResource):
         group = aws.autoscaling.Group(
             f"{prefix}-group",
             aws.autoscaling.GroupArgs(
+                name=group_name(deployment.prefix, service.name) if deployment.by_pipeline else None,
                 vpc_zone_identifiers=subnets,
                 min_size=size.min,
                 max_size=size.max,
@@ -278,7 +334,7 @@ class Ec2Services(pulumi.ComponentResource):
                 )
                 if service.interruptible
                 else None,
-                instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(strategy="Rolling"),
+                instance_refresh=instance_refresh(deployment, deployment.rollback_alarms.get(service.name, ())),
                 tags=[aws.autoscaling.GroupTagArgs(key="Name", value=prefix, propagate_at_launch=True)],
             ),
             # Scaling policies own the running count; a deploy must not reset it to the declared one.

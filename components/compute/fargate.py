@@ -3,7 +3,6 @@
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -17,125 +16,20 @@ from components.compute.access import (
     store_hosts,
     task_policy,
 )
+from components.compute.fargate_settings import (
+    blue_green_policy,
+    capacity_strategy,
+    container_definitions,
+    deployment_settings,
+    scaling_metrics,
+)
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
+from components.shared.deployment import Deployment, cluster_name, task_family
 from components.shared.iam import inline_policy, role_with_policy, service_role
 from finplatform.blueprints import Service
 
-XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.12"
-SCALE_OUT_COOLDOWN = 60  # seed 003
-SCALE_IN_COOLDOWN = 300  # seed 003
 DISCOVERY_TTL_SECONDS = 10
-TrackingArgs = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs
-CustomMetricArgs = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs
-MetricDimensionArgs = (
-    aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensionArgs
-)
-PredefinedArgs = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs
-
-
-def scaling_metrics(service: Service) -> list[tuple[str, TrackingArgs]]:
-    """Target tracking for a service: average CPU and memory at its targets (seed 003: 70% and 80%), and each
-    metric it publishes (seed 004: active signals, processing rate), with seed 003's cooldowns. A custom metric
-    is read per service: the service publishes it with the ServiceName dimension."""
-
-    def tracking(target: float, **metric: Any) -> TrackingArgs:
-        return TrackingArgs(
-            target_value=target, scale_out_cooldown=SCALE_OUT_COOLDOWN, scale_in_cooldown=SCALE_IN_COOLDOWN, **metric
-        )
-
-    policies = [
-        (
-            "cpu",
-            tracking(
-                service.cpu_target,
-                predefined_metric_specification=PredefinedArgs(
-                    predefined_metric_type="ECSServiceAverageCPUUtilization"
-                ),
-            ),
-        ),
-        (
-            "memory",
-            tracking(
-                service.memory_target,
-                predefined_metric_specification=PredefinedArgs(
-                    predefined_metric_type="ECSServiceAverageMemoryUtilization"
-                ),
-            ),
-        ),
-    ]
-    for metric in service.custom_metrics:
-        custom = CustomMetricArgs(
-            namespace=metric.namespace,
-            metric_name=metric.name,
-            statistic=metric.statistic,
-            dimensions=[MetricDimensionArgs(name="ServiceName", value=service.name)],
-        )
-        policies.append(
-            (f"metric-{metric.name.lower()}", tracking(metric.target, customized_metric_specification=custom))
-        )
-    return policies
-
-
-def container_definitions(
-    service: Service,
-    *,
-    image: str,
-    log_group: str,
-    region: str,
-    environment: Mapping[str, str],
-    secrets: Mapping[str, str],
-    tracing: bool,
-) -> list[dict[str, Any]]:
-    """The task's containers: the service, and the X-Ray daemon when tracing is on."""
-    logging: dict[str, Any] = {
-        "logDriver": "awslogs",
-        "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": service.name},
-    }
-    app: dict[str, Any] = {
-        "name": service.name,
-        "image": image,
-        "essential": True,
-        "portMappings": [{"containerPort": service.port, "protocol": "tcp"}],
-        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
-        "healthCheck": {
-            "command": ["CMD-SHELL", f"curl -fs http://localhost:{service.port}{service.health_check_path} || exit 1"],
-            "interval": 30,
-            "timeout": 5,
-            "retries": 3,
-            "startPeriod": 60,
-        },
-        "readonlyRootFilesystem": False,
-        "privileged": False,
-        "logConfiguration": logging,
-    }
-    containers = [app]
-    if tracing:
-        containers.append(
-            {
-                "name": "xray-daemon",
-                "image": XRAY_IMAGE,
-                "essential": False,
-                "cpu": 32,
-                "memoryReservation": 256,
-                "portMappings": [{"containerPort": 2000, "protocol": "udp"}],
-                "privileged": False,
-                "logConfiguration": {**logging, "options": {**logging["options"], "awslogs-stream-prefix": "xray"}},
-            }
-        )
-        app["environment"].append({"name": "AWS_XRAY_DAEMON_ADDRESS", "value": "localhost:2000"})
-    return containers
-
-
-def capacity_strategy(service: Service) -> list[aws.ecs.ServiceCapacityProviderStrategyArgs]:
-    """Interruptible services run mostly on Spot, with one on-demand task as a floor."""
-    if service.interruptible:
-        return [
-            aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", base=1, weight=1),
-            aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE_SPOT", weight=3),
-        ]
-    return [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)]
 
 
 @dataclass(frozen=True)
@@ -162,6 +56,8 @@ class FargateArgs:
     """Private Cloud Map namespace the services register in (e.g. dex-mobile.internal); empty: none."""
     vpc_id: pulumi.Input[str] = ""
     """VPC of the Cloud Map namespace; needed with discovery_namespace."""
+    deployment: Deployment = field(default_factory=Deployment)
+    """How releases reach the services: physical names, rollback alarms and blue/green routes for a pipeline."""
 
 
 class FargateServices(pulumi.ComponentResource):
@@ -184,9 +80,13 @@ class FargateServices(pulumi.ComponentResource):
     def __init__(self, name: str, args: FargateArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:compute:FargateServices", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        deployment = args.deployment
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            aws.ecs.ClusterArgs(settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")]),
+            aws.ecs.ClusterArgs(
+                name=cluster_name(deployment.prefix) if deployment.by_pipeline else None,
+                settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            ),
             opts=child,
         )
         aws.ecs.ClusterCapacityProviders(
@@ -209,9 +109,35 @@ class FargateServices(pulumi.ComponentResource):
         self.services = {}
         self.role_arns = {}
         self.log_groups = {}
+        self._blue_green_role = self._shifting_role(name, args)
         for service in args.services:
             self.services[service.name] = self._service(name, service, args)
         self.register_outputs({n: s.name for n, s in self.services.items()})
+
+    def _shifting_role(self, name: str, args: FargateArgs) -> pulumi.Output[str] | None:
+        """The role ECS assumes to shift blue/green traffic, when a service deploys blue/green."""
+        routes = [
+            route
+            for service, route in sorted(args.deployment.blue_green.items())
+            if service in args.target_groups and any(s.name == service for s in args.services)
+        ]
+        if not routes:
+            return None
+        role, _ = role_with_policy(
+            f"{name}-blue-green",
+            f"{name}-blue-green-policy",
+            "ecs.amazonaws.com",
+            args.workplace.placement,
+            "ECS shifts blue/green traffic between the services' target groups",
+            document=pulumi.Output.all(
+                rules=pulumi.Output.all(*[r.listener_rule_arn for r in routes]),
+                groups=pulumi.Output.all(
+                    *[arn for r in routes for arn in (r.target_group_arn, r.alternate_target_group_arn)]
+                ),
+            ).apply(lambda v: json.dumps(blue_green_policy(v["rules"], v["groups"]))),
+            parent=self,
+        )
+        return role.arn
 
     def _registry(self, prefix: str, service: Service) -> aws.ecs.ServiceServiceRegistriesArgs:
         """The service's Cloud Map entry: <service>.<namespace> resolves to its healthy tasks."""
@@ -304,7 +230,7 @@ class FargateServices(pulumi.ComponentResource):
         task = aws.ecs.TaskDefinition(
             f"{prefix}-task",
             aws.ecs.TaskDefinitionArgs(
-                family=prefix,
+                family=task_family(args.deployment.prefix, service.name) if args.deployment.by_pipeline else prefix,
                 cpu=str(size.cpu),
                 memory=str(size.memory),
                 network_mode="awsvpc",
@@ -318,9 +244,14 @@ class FargateServices(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        deployment = args.deployment
+        routed = service.name in args.target_groups
+        route = deployment.blue_green.get(service.name) if routed and self._blue_green_role is not None else None
+        configuration, alarms = deployment_settings(service, deployment, route is not None)
         ecs_service = aws.ecs.Service(
             f"{prefix}-service",
             aws.ecs.ServiceArgs(
+                name=service.name if deployment.by_pipeline else None,
                 cluster=self.cluster.arn,
                 task_definition=task.arn,
                 desired_count=size.desired,
@@ -331,21 +262,33 @@ class FargateServices(pulumi.ComponentResource):
                     assign_public_ip=False,
                 ),
                 deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+                deployment_configuration=configuration,
+                alarms=alarms,
                 load_balancers=[
                     aws.ecs.ServiceLoadBalancerArgs(
                         target_group_arn=args.target_groups[service.name],
                         container_name=service.name,
                         container_port=service.port,
+                        advanced_configuration=aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+                            alternate_target_group_arn=route.alternate_target_group_arn,
+                            production_listener_rule=route.listener_rule_arn,
+                            role_arn=self._blue_green_role,
+                        )
+                        if route is not None and self._blue_green_role is not None
+                        else None,
                     )
                 ]
-                if service.name in args.target_groups
+                if routed
                 else None,
                 health_check_grace_period_seconds=60 if service.name in args.target_groups else None,
                 service_registries=self._registry(prefix, service) if self.namespace_id is not None else None,
                 propagate_tags="SERVICE",
                 enable_ecs_managed_tags=True,
             ),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),  # autoscaling owns it
+            # Autoscaling owns the count; where a pipeline deploys, it owns the running task definition too.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["desiredCount", *(["taskDefinition"] if deployment.by_pipeline else [])]
+            ),
         )
         target = aws.appautoscaling.Target(
             f"{prefix}-scaling",
@@ -372,7 +315,3 @@ class FargateServices(pulumi.ComponentResource):
             )
         self.role_arns[service.name] = (task_role.arn, execution_role.arn)
         return ecs_service
-
-
-# The function's code arrives from the application pipeline; until then a handler that answers 501 keeps
-# the infrastructure deployable without shipping anything that could act on data.

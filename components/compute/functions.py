@@ -14,6 +14,8 @@ from components.shared.iam import attach_managed, inline_policy, service_role
 from finplatform.blueprints import Function
 
 LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"
+# The function's code arrives from the application pipeline; until then a handler that answers 501 keeps
+# the infrastructure deployable without shipping anything that could act on data.
 PLACEHOLDER_HANDLER = """\
 def handler(event, context):
     return {"statusCode": 501, "body": "deployment package not yet published"}

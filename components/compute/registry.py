@@ -3,12 +3,11 @@
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-KEEP_IMAGES = 30
+from components.shared.registry_policy import ecr_lifecycle_policy
 
 
 def image_repository(image: str) -> tuple[str, str]:
@@ -18,31 +17,6 @@ def image_repository(image: str) -> tuple[str, str]:
         return name, f"@{digest}"
     name, _, tag = image.partition(":")
     return name, f":{tag or 'latest'}"
-
-
-def ecr_lifecycle_policy() -> dict[str, Any]:
-    """Expire untagged images after a week and keep the last tagged ones."""
-    return {
-        "rules": [
-            {
-                "rulePriority": 1,
-                "description": "Drop untagged images after 7 days",
-                "selection": {
-                    "tagStatus": "untagged",
-                    "countType": "sinceImagePushed",
-                    "countUnit": "days",
-                    "countNumber": 7,
-                },
-                "action": {"type": "expire"},
-            },
-            {
-                "rulePriority": 2,
-                "description": f"Keep the last {KEEP_IMAGES} images",
-                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": KEEP_IMAGES},
-                "action": {"type": "expire"},
-            },
-        ]
-    }
 
 
 @dataclass(frozen=True)

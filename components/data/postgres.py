@@ -82,6 +82,11 @@ class PostgresArgs:
     """Tags of the instances, such as the backup-plan selection tag."""
     dr: DrReplica | None = None
     """Where the cross-region replica goes; none without DR."""
+    restore_snapshot_arn: str = ""
+    """Backup-and-restore failover: a new DR instance restored from this snapshot (there is no replica)."""
+    promote_dr_replica: bool = False
+    """Failover (activeRegion: dr): the DR replica is declared without a source, which promotes it to a
+    standalone writer with its own backups and Multi-AZ standby."""
 
 
 class Postgres(pulumi.ComponentResource):
@@ -92,6 +97,10 @@ class Postgres(pulumi.ComponentResource):
     """Endpoint, port and master-secret ARN."""
     instance: aws.rds.Instance
     """The primary instance."""
+    standby: ConnectionInfo | None
+    """The DR replica's endpoint (the DR region's services use it); none without DR."""
+    standby_resource_id: pulumi.Output[str] | None
+    """The DR replica's resource id, for IAM database authentication in the DR region."""
 
     def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:Postgres", name, None, opts)
@@ -180,10 +189,13 @@ class Postgres(pulumi.ComponentResource):
                 ),
                 opts=stateful,
             )
-        if args.dr is not None:
-            self._dr_replica(name, args, args.dr, common)
-
         secret_arn = self.instance.master_user_secrets.apply(lambda secrets: str(secrets[0].secret_arn))
+        self.standby, self.standby_resource_id = None, None
+        if args.dr is not None:
+            replica = self._dr_replica(name, args, args.dr, common)
+            self.standby = ConnectionInfo(replica.address, POSTGRES_PORT, secret_arn)
+            self.standby_resource_id = replica.resource_id
+
         aws.ssm.Parameter(
             f"{name}-url",
             aws.ssm.ParameterArgs(
@@ -203,7 +215,7 @@ class Postgres(pulumi.ComponentResource):
         self.connection = ConnectionInfo(self.instance.address, POSTGRES_PORT, secret_arn)
         self.register_outputs({"endpoint": self.instance.address, "secretArn": secret_arn})
 
-    def _dr_replica(self, name: str, args: PostgresArgs, dr: DrReplica, common: dict[str, Any]) -> None:
+    def _dr_replica(self, name: str, args: PostgresArgs, dr: DrReplica, common: dict[str, Any]) -> aws.rds.Instance:
         in_dr = pulumi.ResourceOptions(parent=self, provider=dr.placement.provider)
         group = aws.ec2.SecurityGroup(f"{name}-dr-sg", store_group_args(POSTGRES_PORT, dr.network), opts=in_dr)
         major = args.engine_version.split(".")[0]
@@ -221,13 +233,31 @@ class Postgres(pulumi.ComponentResource):
             "parameter_group_name": parameters.name,
             "vpc_security_group_ids": [group.id],
         }
-        aws.rds.Instance(
-            f"{name}-dr-replica",
+        identifier = f"{args.identifier}-dr"
+        # Promotion: the AWS provider promotes a replica whose source is removed. The writer it becomes (or the
+        # one restored from a snapshot) keeps backups and a final snapshot like the primary, and a standby in a
+        # second AZ per the profile.
+        writer: dict[str, Any] = {
+            "backup_retention_period": args.backup_retention_days,
+            "backup_window": "03:00-04:00",
+            "multi_az": args.multi_az,
+            "skip_final_snapshot": not args.final_snapshot,
+            "final_snapshot_identifier": f"{identifier}-final" if args.final_snapshot else None,
+        }
+        resource_name = f"{name}-dr-replica"
+        if args.restore_snapshot_arn:
+            role: dict[str, Any] = {**writer, "snapshot_identifier": args.restore_snapshot_arn}
+            resource_name = f"{name}-dr-restored"
+        elif args.promote_dr_replica:
+            role = writer
+        else:
+            role = {"replicate_source_db": self.instance.arn, "skip_final_snapshot": True}
+        return aws.rds.Instance(
+            resource_name,
             aws.rds.InstanceArgs(
-                identifier=f"{args.identifier}-dr",
-                replicate_source_db=self.instance.arn,
+                identifier=identifier,
                 db_subnet_group_name=dr.network.subnet_group_name,
-                skip_final_snapshot=True,
+                **role,
                 **dr_settings,
             ),
             opts=pulumi.ResourceOptions.merge(in_dr, pulumi.ResourceOptions(protect=args.protect)),

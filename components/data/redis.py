@@ -7,7 +7,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.data.stores import StoreNetwork, admit_app_tier
+from components.data.stores import DrReplica, StoreNetwork, admit_app_tier, store_group_args
+from components.shared.arns import in_region
 from components.shared.connection import ConnectionInfo
 from components.shared.logs import encrypted_log_group
 from components.shared.secrets import store_secret
@@ -18,6 +19,16 @@ MAX_SNAPSHOT_RETENTION_DAYS = 35  # ElastiCache's ceiling
 
 def redis_node_count(shards: int, replicas_per_shard: int) -> int:
     return shards * (1 + replicas_per_shard)
+
+
+def secondary_layout(shards: int, replicas_per_shard: int, cluster_mode: bool = False) -> dict[str, Any]:
+    """A Global Datastore secondary's size: the primary's shards are inherited (ElastiCache refuses
+    num_node_groups on a secondary), only its replicas are its own. At least one replica: the secondary
+    inherits the primary's automatic failover, which needs two nodes per shard."""
+    replicas = max(1, replicas_per_shard)
+    if shards > 1 or cluster_mode:
+        return {"replicas_per_node_group": replicas}
+    return {"num_cache_clusters": 1 + replicas}
 
 
 def redis_layout(shards: int, replicas_per_shard: int, cluster_mode: bool = False) -> dict[str, Any]:
@@ -70,6 +81,13 @@ class RedisArgs:
     """Days the AUTH token secret stays restorable after deletion."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags of the replication group."""
+    secret_replica: tuple[str, pulumi.Input[str]] | None = None
+    """(region, KMS key) the AUTH token secret is replicated to; none without DR."""
+    global_datastore: DrReplica | None = None
+    """Warm standby: a Global Datastore with a secondary in this DR placement (the node type must be one the
+    Global Datastore supports, which stack resolution checks)."""
+    standby_replicas_per_shard: int = 1
+    """Replicas per shard of the secondary."""
 
 
 class Redis(pulumi.ComponentResource):
@@ -80,6 +98,8 @@ class Redis(pulumi.ComponentResource):
     """Endpoint (configuration endpoint in cluster mode), port and the AUTH token's secret ARN."""
     group_id: pulumi.Output[str]
     """The replication group's id; its member clusters are <id>-001.. (or <id>-0001-001.. with shards)."""
+    standby: ConnectionInfo | None
+    """The Global Datastore secondary's endpoint and the AUTH token's replica secret; none without one."""
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:Redis", name, None, opts)
@@ -93,6 +113,11 @@ class Redis(pulumi.ComponentResource):
             parent=self,
             protect=args.protect,
             generate=64,
+            replicas=[
+                aws.secretsmanager.SecretReplicaArgs(region=args.secret_replica[0], kms_key_id=args.secret_replica[1])
+            ]
+            if args.secret_replica
+            else None,
         )
         assert token is not None
         slow_log = encrypted_log_group(
@@ -153,4 +178,60 @@ class Redis(pulumi.ComponentResource):
         )
         self.connection = ConnectionInfo(endpoint, REDIS_PORT, secret.arn)
         self.group_id = group_resource.id
+        self.standby = None
+        if args.global_datastore is not None:
+            self.standby = self._secondary(
+                name, args, args.global_datastore, group_resource, token=token.result, secret_arn=secret.arn
+            )
         self.register_outputs({"endpoint": endpoint, "secretArn": secret.arn})
+
+    def _secondary(
+        self,
+        name: str,
+        args: RedisArgs,
+        dr: DrReplica,
+        primary: aws.elasticache.ReplicationGroup,
+        *,
+        token: pulumi.Output[str],
+        secret_arn: pulumi.Output[str],
+    ) -> ConnectionInfo:
+        """The Global Datastore and its secondary in the DR region. Promotion is not an argument of the AWS
+        provider: the runbook promotes with the ElastiCache API, and the datastore ignores which group is primary
+        so that the refresh after it does not replace the datastore."""
+        datastore = aws.elasticache.GlobalReplicationGroup(
+            f"{name}-global",
+            aws.elasticache.GlobalReplicationGroupArgs(
+                global_replication_group_id_suffix=f"{args.secret_path.replace('/', '-').strip('-')}",
+                primary_replication_group_id=primary.id,
+                global_replication_group_description="Warm standby of the stack's Redis in the DR region",
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["primaryReplicationGroupId"]
+            ),
+        )
+        in_dr = pulumi.ResourceOptions(parent=self, provider=dr.placement.provider)
+        group = aws.ec2.SecurityGroup(f"{name}-dr-sg", store_group_args(REDIS_PORT, dr.network), opts=in_dr)
+        secondary = aws.elasticache.ReplicationGroup(
+            f"{name}-dr-group",
+            aws.elasticache.ReplicationGroupArgs(
+                description="Global Datastore secondary: the warm standby of the stack's Redis",
+                global_replication_group_id=datastore.global_replication_group_id,
+                port=REDIS_PORT,
+                subnet_group_name=dr.network.subnet_group_name,
+                security_group_ids=[group.id],
+                at_rest_encryption_enabled=True,
+                kms_key_id=dr.data_key_arn,
+                transit_encryption_enabled=True,
+                auth_token=token,
+                automatic_failover_enabled=True,
+                multi_az_enabled=args.multi_az,
+                snapshot_retention_limit=min(args.snapshot_retention_days, MAX_SNAPSHOT_RETENTION_DAYS),
+                snapshot_window="02:00-03:00",
+                tags=dict(args.tags),
+                **secondary_layout(args.shards, args.standby_replicas_per_shard, args.cluster_mode),
+            ),
+            opts=pulumi.ResourceOptions.merge(in_dr, pulumi.ResourceOptions(protect=args.protect)),
+        )
+        clustered = args.shards > 1 or args.cluster_mode
+        endpoint = secondary.configuration_endpoint_address if clustered else secondary.primary_endpoint_address
+        return ConnectionInfo(endpoint, REDIS_PORT, secret_arn.apply(lambda arn: in_region(arn, dr.placement.region)))

@@ -32,8 +32,9 @@ class InfluxDbArgs:
     """Isolated-tier subnets the instance is placed in."""
     secrets_key_arn: pulumi.Input[str]
     """KMS key of the administrator-password secret."""
-    log_bucket: pulumi.Input[str]
-    """Bucket InfluxDB delivers its logs to (the stack's access-log bucket)."""
+    log_bucket: pulumi.Input[str] | None
+    """Bucket InfluxDB delivers its logs to (the stack's access-log bucket, which admits the service); None:
+    no log delivery (a standby in a region without such a bucket)."""
     secret_path: str
     """Secrets Manager path of the store, e.g. finplatform/prod/time-series."""
     bucket: str = "market_data"
@@ -48,6 +49,21 @@ class InfluxDbArgs:
     """Pulumi protect on the instance and its secret."""
     secret_recovery_window_days: int = 30
     """Days the password secret stays restorable after deletion."""
+    secret_replica: tuple[str, pulumi.Input[str]] | None = None
+    """(region, KMS key) the password secret is replicated to, for a standby instance there."""
+    shared_credentials: "InfluxCredentials | None" = None
+    """A standby's: the primary's password and its replica secret, so that the application's dual write and
+    the DR region's services log in with the one secret; None: a password of its own."""
+
+
+@dataclass(frozen=True)
+class InfluxCredentials:
+    """An InfluxDB administrator password and the secret holding it."""
+
+    password: pulumi.Output[str]
+    """The generated password (a Pulumi secret)."""
+    secret_arn: pulumi.Output[str]
+    """Its Secrets Manager secret."""
 
 
 class InfluxDb(pulumi.ComponentResource):
@@ -58,22 +74,14 @@ class InfluxDb(pulumi.ComponentResource):
     """Endpoint, port and the password secret's ARN."""
     instance_name: pulumi.Output[str]
     """The instance's name (the DbInstanceName dimension of its metrics)."""
+    credentials: InfluxCredentials
+    """The administrator password and its secret."""
 
     def __init__(self, name: str, args: InfluxDbArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:InfluxDb", name, None, _with_former_type(opts))
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         group = admit_app_tier(f"{name}-sg", INFLUX_PORT, args.network, self)
-        secret, password = store_secret(
-            f"{name}-credentials",
-            f"{args.secret_path}/credentials",
-            "InfluxDB administrator password",
-            args.secrets_key_arn,
-            recovery_window_days=args.secret_recovery_window_days,
-            parent=self,
-            protect=args.protect,
-            generate=40,
-        )
-        assert password is not None
+        self.credentials = args.shared_credentials or self._own_credentials(name, args)
         instance = aws.timestreaminfluxdb.DbInstance(
             f"{name}-influxdb",
             aws.timestreaminfluxdb.DbInstanceArgs(
@@ -84,7 +92,7 @@ class InfluxDb(pulumi.ComponentResource):
                 bucket=args.bucket,
                 organization="finplatform",
                 username="platform_admin",
-                password=password.result,
+                password=self.credentials.password,
                 vpc_subnet_ids=args.isolated_subnet_ids,
                 vpc_security_group_ids=[group.id],
                 publicly_accessible=False,
@@ -93,13 +101,33 @@ class InfluxDb(pulumi.ComponentResource):
                         bucket_name=args.log_bucket,
                         enabled=True,
                     ),
-                ),
+                )
+                if args.log_bucket is not None
+                else None,
             ),
             opts=stateful,
         )
-        self.connection = ConnectionInfo(instance.endpoint, INFLUX_PORT, secret.arn)
+        self.connection = ConnectionInfo(instance.endpoint, INFLUX_PORT, self.credentials.secret_arn)
         self.instance_name = instance.name
-        self.register_outputs({"endpoint": instance.endpoint, "secretArn": secret.arn})
+        self.register_outputs({"endpoint": instance.endpoint, "secretArn": self.credentials.secret_arn})
+
+    def _own_credentials(self, name: str, args: InfluxDbArgs) -> InfluxCredentials:
+        replica = args.secret_replica
+        secret, password = store_secret(
+            f"{name}-credentials",
+            f"{args.secret_path}/credentials",
+            "InfluxDB administrator password",
+            args.secrets_key_arn,
+            recovery_window_days=args.secret_recovery_window_days,
+            parent=self,
+            protect=args.protect,
+            generate=40,
+            replicas=[aws.secretsmanager.SecretReplicaArgs(region=replica[0], kms_key_id=replica[1])]
+            if replica
+            else None,
+        )
+        assert password is not None
+        return InfluxCredentials(password.result, secret.arn)
 
 
 @dataclass(frozen=True)

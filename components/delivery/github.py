@@ -48,6 +48,13 @@ def deploy_policy(resolved: dict[str, Any]) -> dict[str, Any]:
             # GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" here.
             {"Sid": "RegistryLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
             {"Sid": "PushItsImage", "Effect": "Allow", "Action": PUSH_ACTIONS, "Resource": resolved["repository"]},
+            # The workflow gates on ECR's scan-on-push findings before it deploys (docs/delivery.md).
+            {
+                "Sid": "ReadItsScanFindings",
+                "Effect": "Allow",
+                "Action": ["ecr:DescribeImageScanFindings", "ecr:DescribeImages"],
+                "Resource": resolved["repository"],
+            },
             # Tags are immutable, so a release is a new task definition; RegisterTaskDefinition and
             # DescribeTaskDefinition support no resource-level permissions, so AWS only accepts "*" for them.
             {

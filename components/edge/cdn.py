@@ -96,6 +96,10 @@ class CdnArgs:
     """Serve the index document for paths the bucket does not hold (client-side routing)."""
     waf_logging: WafLogging | None = None
     """Where the web ACL logs its requests (a group and key in us-east-1); None: not logged."""
+    origin_record: bool = True
+    """Declare the origin name's alias record; False when Route 53 failover records own the name (a DR tier).
+    The load balancer's behaviours fail over through that name rather than a CloudFront origin group, because
+    CloudFront fails over only GET, HEAD and OPTIONS requests and the APIs take writes."""
 
 
 def alb_behaviour(path: str | None, policy: pulumi.Input[str]) -> dict[str, Any]:
@@ -147,20 +151,21 @@ class Cdn(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         at_edge = pulumi.ResourceOptions(parent=self, provider=args.edge_provider)
         origin_name = f"origin.{args.domain}"
-        aws.route53.Record(
-            f"{name}-origin",
-            aws.route53.RecordArgs(
-                zone_id=args.zone_id,
-                name=origin_name,
-                type="A",
-                aliases=[
-                    aws.route53.RecordAliasArgs(
-                        name=args.alb_dns_name, zone_id=args.alb_zone_id, evaluate_target_health=True
-                    )
-                ],
-            ),
-            opts=child,
-        )
+        if args.origin_record:
+            aws.route53.Record(
+                f"{name}-origin",
+                aws.route53.RecordArgs(
+                    zone_id=args.zone_id,
+                    name=origin_name,
+                    type="A",
+                    aliases=[
+                        aws.route53.RecordAliasArgs(
+                            name=args.alb_dns_name, zone_id=args.alb_zone_id, evaluate_target_health=True
+                        )
+                    ],
+                ),
+                opts=child,
+            )
         certificate, _ = validated_certificate(
             f"{name}-certificate",
             args.domain,

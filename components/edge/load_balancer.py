@@ -14,7 +14,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.edge.certificates import validated_certificate
+from components.edge.routes import listener_rules, rule_action
 from components.shared.bucket import Bucket, BucketArgs
+from components.shared.deployment import BlueGreenRoute
 from components.shared.security_groups import allow_from_group
 from components.shared.waf import WafLogging, log_requests, web_acl
 from finplatform.blueprints import Service
@@ -25,7 +27,6 @@ LB_LOGS_PURPOSE = "lb-logs"
 # The access-log bucket was first declared by the data layer's object storage; its name prefix and alias keep
 # that bucket rather than replacing it.
 FORMER_LOG_BUCKET_NAME = "storage-lb-access-logs"
-MAX_PATHS_PER_RULE = 5  # ALB: condition values per rule
 WEBSOCKET_IDLE_TIMEOUT_SECONDS = 3600  # ALB allows up to 4000; WebSocket clients ping well within an hour
 
 
@@ -35,29 +36,16 @@ def target_type(service: Service) -> str:
     return "instance" if service.target == "ec2-autoscaling" else "ip"
 
 
-@dataclass(frozen=True)
-class RouteRule:
-    """One HTTPS listener rule: a service's paths (at most five, an ALB limit) at a priority."""
-
-    name: str
-    service: str
-    paths: tuple[str, ...]
-    priority: int
+def default_service(services: Sequence[Service]) -> Service:
+    """The service the HTTPS listener's default action forwards to: the one with the shortest path patterns
+    (longest patterns are matched first, so "/api/*" wins over "/*"). Its health path answers through the load
+    balancer, which is what a DNS health check probes."""
+    return by_match_order(services)[-1]
 
 
-def listener_rules(services: Sequence[Service]) -> list[RouteRule]:
-    """A rule per service for its paths, then one for its WebSocket paths, in the order given (longest patterns
-    first); an ALB rule takes at most five path values, so longer lists are split into several rules."""
-    rules: list[RouteRule] = []
-    for position, service in enumerate(services, start=1):
-        for kind, paths in (("route", service.path_patterns), ("websocket", service.websocket_paths)):
-            chunks = [paths[i : i + MAX_PATHS_PER_RULE] for i in range(0, len(paths), MAX_PATHS_PER_RULE)]
-            for part, chunk in enumerate(chunks):
-                suffix = "" if part == 0 else f"-{part + 1}"
-                # The first rule of each service keeps the priority it always had (10, 20 ...).
-                priority = position * 10 + (0 if kind == "route" else 5) + part
-                rules.append(RouteRule(f"{service.name}-{kind}{suffix}", service.name, tuple(chunk), priority))
-    return rules
+def by_match_order(services: Sequence[Service]) -> list[Service]:
+    """Services with their longest path pattern first: the order listener rules are given priorities in."""
+    return sorted(services, key=lambda s: -max(len(p) for p in s.path_patterns))
 
 
 def idle_timeout(services: Sequence[Service]) -> int | None:
@@ -109,6 +97,9 @@ class EdgeArgs:
     """Public domain of the stack, for a DNS-validated certificate."""
     zone_id: str = ""
     """Route 53 hosted zone answering for the domain."""
+    validation_record: pulumi.Output[str] | None = None
+    """An existing validation record of the domain's certificate (ACM asks for the same one in every region), so
+    a second region's load balancer does not declare the record again."""
     waf_rate_limit: int = 2000
     """Requests per 5 minutes from one IP before the web ACL blocks it."""
     deletion_protection: bool = True
@@ -123,6 +114,9 @@ class EdgeArgs:
     """The component the access-log bucket was declared under before it moved here, for its alias."""
     waf_logging: WafLogging | None = None
     """Where the web ACL logs its requests; None: not logged."""
+    blue_green: Sequence[str] = ()
+    """Services ECS deploys blue/green: with HTTPS, each gets an alternate target group and one listener rule
+    forwarding to both by weight, which ECS shifts (docs/delivery.md)."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -144,6 +138,8 @@ class Edge(pulumi.ComponentResource):
     """The web ACL's name (the WebACL dimension of its metrics)."""
     arn_suffix: pulumi.Output[str]
     """app/<name>/<id>: the LoadBalancer dimension of its metrics."""
+    blue_green_routes: dict[str, BlueGreenRoute]
+    """The routes ECS shifts, for the blue/green services; empty without HTTPS."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:edge:Edge", name, None, opts)
@@ -225,35 +221,17 @@ class Edge(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.target_groups = {
-            s.name: aws.lb.TargetGroup(
-                f"{name}-{s.name}",
-                aws.lb.TargetGroupArgs(
-                    vpc_id=args.vpc_id,
-                    port=s.port,
-                    protocol="HTTP",
-                    target_type=target_type(s),
-                    health_check=aws.lb.TargetGroupHealthCheckArgs(
-                        path=s.health_check_path, healthy_threshold=2, unhealthy_threshold=3, interval=30, matcher="200"
-                    ),
-                    stickiness=aws.lb.TargetGroupStickinessArgs(type="lb_cookie", enabled=True, cookie_duration=86400)
-                    if s.sticky_sessions
-                    else None,
-                    deregistration_delay=30,
-                ),
-                opts=child,
-            )
-            for s in public
-        }
+        self.target_groups = {s.name: self._target_group(f"{name}-{s.name}", s, args) for s in public}
         certificate: pulumi.Input[str] = args.certificate_arn
         self.validation_fqdn = None
         if not certificate and args.domain and args.zone_id:
             certificate, self.validation_fqdn = validated_certificate(
-                f"{name}-certificate", args.domain, args.zone_id, self
+                f"{name}-certificate", args.domain, args.zone_id, self, existing_record=args.validation_record
             )
         self.https_ready = bool(certificate)
+        self.blue_green_routes = {}
         if self.https_ready:
-            self._https(name, balancer, public, certificate)
+            self._https(name, balancer, public, certificate, args)
         else:
             pulumi.log.warn(
                 "finplatform:certificateArn is not set (nor finplatform:domainName): the load balancer serves only "
@@ -289,11 +267,34 @@ class Edge(pulumi.ComponentResource):
         )
 
     def _https(
-        self, name: str, balancer: aws.lb.LoadBalancer, services: Sequence[Service], certificate: pulumi.Input[str]
+        self,
+        name: str,
+        balancer: aws.lb.LoadBalancer,
+        services: Sequence[Service],
+        certificate: pulumi.Input[str],
+        args: EdgeArgs,
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        # Longest path patterns first, so "/api/*" wins over "/*"; the first service is the default.
-        ordered = sorted(services, key=lambda s: -max(len(p) for p in s.path_patterns))
+        ordered = by_match_order(services)
+        blue_green = [s.name for s in ordered if s.name in args.blue_green]
+        alternates = {
+            s.name: self._target_group(f"{name}-{s.name}-alternate", s, args) for s in ordered if s.name in blue_green
+        }
+        # ECS shifts only the service's rule: a default action forwarding to a blue/green service's first target
+        # group would be left on an empty group after a release, so unmatched paths are answered 404 instead
+        # (the service's rule carries its health path).
+        default = (
+            aws.lb.ListenerDefaultActionArgs(
+                type="fixed-response",
+                fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                    content_type="text/plain", status_code="404", message_body="Not found"
+                ),
+            )
+            if default_service(services).name in blue_green
+            else aws.lb.ListenerDefaultActionArgs(
+                type="forward", target_group_arn=self.target_groups[default_service(services).name].arn
+            )
+        )
         listener = aws.lb.Listener(
             f"{name}-https",
             aws.lb.ListenerArgs(
@@ -302,33 +303,54 @@ class Edge(pulumi.ComponentResource):
                 protocol="HTTPS",
                 ssl_policy=TLS_POLICY,
                 certificate_arn=certificate,
-                default_actions=[
-                    aws.lb.ListenerDefaultActionArgs(
-                        type="forward", target_group_arn=self.target_groups[ordered[-1].name].arn
-                    )
-                ],
+                default_actions=[default],
             ),
             opts=child,
         )
-        for rule in listener_rules(ordered):
-            aws.lb.ListenerRule(
+        for rule in listener_rules(ordered, blue_green):
+            primary = self.target_groups[rule.service].arn
+            alternate = alternates.get(rule.service)
+            listener_rule = aws.lb.ListenerRule(
                 f"{name}-{rule.name}",
                 aws.lb.ListenerRuleArgs(
                     listener_arn=listener.arn,
                     priority=rule.priority,
-                    actions=[
-                        aws.lb.ListenerRuleActionArgs(
-                            type="forward", target_group_arn=self.target_groups[rule.service].arn
-                        )
-                    ],
+                    actions=[rule_action(primary, alternate.arn if alternate is not None else None)],
                     conditions=[
                         aws.lb.ListenerRuleConditionArgs(
                             path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(rule.paths))
                         )
                     ],
                 ),
-                opts=child,
+                # ECS owns the weights once it has shifted traffic; a deploy must not shift them back.
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"] if alternate else None),
             )
+            if alternate is not None:
+                self.blue_green_routes[rule.service] = BlueGreenRoute(primary, alternate.arn, listener_rule.arn)
+
+    def _target_group(self, name: str, service: Service, args: EdgeArgs) -> aws.lb.TargetGroup:
+        """A target group for ``service``: its port, health check and stickiness."""
+        return aws.lb.TargetGroup(
+            name,
+            aws.lb.TargetGroupArgs(
+                vpc_id=args.vpc_id,
+                port=service.port,
+                protocol="HTTP",
+                target_type=target_type(service),
+                health_check=aws.lb.TargetGroupHealthCheckArgs(
+                    path=service.health_check_path,
+                    healthy_threshold=2,
+                    unhealthy_threshold=3,
+                    interval=30,
+                    matcher="200",
+                ),
+                stickiness=aws.lb.TargetGroupStickinessArgs(type="lb_cookie", enabled=True, cookie_duration=86400)
+                if service.sticky_sessions
+                else None,
+                deregistration_delay=30,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
 
 def routed_target_groups(edge: "Edge | None") -> Mapping[str, pulumi.Output[str]]:
@@ -336,3 +358,8 @@ def routed_target_groups(edge: "Edge | None") -> Mapping[str, pulumi.Output[str]
     if edge is None or not edge.https_ready:
         return {}
     return {name: group.arn for name, group in edge.target_groups.items()}
+
+
+def blue_green_routes(edge: "Edge | None") -> Mapping[str, BlueGreenRoute]:
+    """The routes ECS shifts for each blue/green service; none until HTTPS is configured."""
+    return {} if edge is None else dict(edge.blue_green_routes)

@@ -13,3 +13,12 @@ def partition_for(region: str) -> str:
 def managed_policy_arn(partition: str, name: str) -> str:
     """An AWS-managed IAM policy, e.g. ``service-role/AWS_ConfigRole``."""
     return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def in_region(arn: str, region: str) -> str:
+    """The same ARN in another region: a replica secret's ARN is its primary's with the region swapped."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return arn
+    parts[3] = region
+    return ":".join(parts)

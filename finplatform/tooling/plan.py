@@ -13,6 +13,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.sync_await import _sync_await
 
 from finplatform import PROJECT, ROOT
+from finplatform.resilience import Assessment, assess
 from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
 from finplatform.tooling.cost.report import render_layers
@@ -35,6 +36,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     policies: PolicyReport | None = None
     cost: Estimate | None = None
+    recovery: Assessment | None = None
 
     def by_type(self) -> Counter[str]:
         return Counter(r.type for r in self.resources)
@@ -77,6 +79,7 @@ class Plan:
             "warnings": self.warnings,
             **({"policies": self.policies.to_json()} if self.policies is not None else {}),
             **({"cost": self.cost.to_json()} if self.cost is not None else {}),
+            **({"recovery": self.recovery.to_json()} if self.recovery is not None else {}),
         }
 
     def engine_view(self) -> list[AnalyzedResource]:
@@ -162,7 +165,10 @@ def plan_stack(stack: str, root: Path = ROOT, pack_config: dict[str, Any] | None
     view = plan.engine_view()
     plan.policies = evaluate(packs, view, pack_config or {}) if policies else None
     usage = parse_usage(resolved.environment, resolved.config.usage)
-    plan.cost = estimate(priced(view), usage)
+    resources = priced(view)
+    plan.cost = estimate(resources, usage)
+    objectives = resolved.recovery_objectives()
+    plan.recovery = assess(resources, objectives) if objectives is not None else None
     return plan
 
 
@@ -176,6 +182,7 @@ def priced(view: list[AnalyzedResource]) -> list[PricedResource]:
             r.state if r.state is not None else r.properties,
             provider_properties=r.provider.properties if r.provider else None,
             parent=r.parent,
+            provider_name=r.provider.name if r.provider else "",
         )
         for r in view
     ]
@@ -250,6 +257,33 @@ def render_policies(report: PolicyReport) -> str:
     return "\n".join(lines)
 
 
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "unbounded"
+    return f"{value:g} min" if value < 120 else f"{value / 60:.1f} h"
+
+
+def render_recovery(plan: Plan) -> str:
+    """The DR tier, the objectives, and each store's and the serving path's mechanism and achievable figures."""
+    if plan.recovery is None:
+        return f"Disaster recovery: none planned ({plan.environment} has no DR region)."
+    o = plan.recovery.objectives
+    active = "" if o.active_region == "primary" else f"; FAILED OVER: serving from {o.dr_region}"
+    lines = [
+        f"Disaster recovery: {o.tier} to {o.dr_region}; objectives RTO {_minutes(o.rto_minutes)}, "
+        f"RPO {_minutes(o.rpo_minutes)}{active}",
+        f"  {'store / path':<34} {'RPO':>9} {'RTO':>9}  {'verdict':<8} mechanism",
+    ]
+    for row in plan.recovery.rows:
+        verdict = "meets" if row.meets else ("accepted" if row.accepted_because else "FAILS")
+        rpo = "-" if row.subject == "serving" else _minutes(row.rpo_minutes)
+        lines.append(f"  {row.subject:<34} {rpo:>9} {_minutes(row.rto_minutes):>9}  {verdict:<8} {row.mechanism}")
+        if row.gaps:
+            reason = f" - accepted: {row.accepted_because}" if row.accepted_because else ""
+            lines.append(f"  {'':<34} {'':>9} {'':>9}  {'':<8} gap: {'; '.join(row.gaps)}{reason}")
+    return "\n".join(lines)
+
+
 def render_cost(plan: Plan) -> str:
     """The monthly cost of each priced resource, and the stack total."""
     assert plan.cost is not None
@@ -259,5 +293,10 @@ def render_cost(plan: Plan) -> str:
         name = names.get(item.urn, item.urn.rsplit("::", 1)[-1])
         lines.append(f"  {item.monthly_usd:>9,.2f}  {item.type.split(':')[-1]:<22} {name:<34} {item.basis}")
     lines.append(f"  {plan.cost.monthly_usd:>9,.2f}  total")
+    lines += ["", plan.cost.standby().describe()]
+    unpriced = plan.cost.unpriced()
+    if unpriced:
+        lines.append(f"Warning: {len(unpriced)} resource(s) listed at $0.00 because the model could not price them:")
+        lines += [f"  - {names.get(i.urn, i.urn.rsplit('::', 1)[-1])}: {i.basis}" for i in unpriced]
     lines += ["", render_layers(plan.cost)]
     return "\n".join(lines)

@@ -143,8 +143,11 @@ def _with_packages(files: Iterable[str], root: Path) -> set[str]:
 
 
 def data_files(modules: Iterable[str], root: Path = ROOT) -> set[str]:
-    """The ``*.json`` files beside the modules that their source names (``Path(__file__).with_name(...)``)."""
+    """The ``*.json`` files beside the modules that their source names (``Path(__file__).with_name(...)``), and
+    the blueprints when the blueprint loader is vendored (a stack's objectives come from its blueprint)."""
     found = set()
+    if "finplatform/blueprints.py" in modules:
+        found |= {str(p.relative_to(root)) for p in (root / "blueprints").glob("*.yaml")}
     for relative in modules:
         module = root / relative
         source = module.read_text(encoding="utf-8")

@@ -100,6 +100,12 @@ def _observability_doc() -> str:
     return render_observability_doc()
 
 
+def _disaster_recovery_doc() -> str:
+    from finplatform.tooling.dr_docs import render_disaster_recovery_doc
+
+    return render_disaster_recovery_doc()
+
+
 def _blueprint_doc(name: str) -> Callable[[], str]:
     def render() -> str:
         from finplatform.tooling.blueprint_docs import render_blueprint_doc
@@ -121,5 +127,6 @@ GENERATED_FILES: dict[str, Callable[[], str]] = {
     "docs/cost.md": _cost_doc,
     "docs/components.md": _components_doc,
     "docs/observability.md": _observability_doc,
+    "docs/disaster-recovery.md": _disaster_recovery_doc,
     **BLUEPRINT_DOCS,
 }

@@ -27,6 +27,8 @@ SQS_QUEUE = "aws:sqs/queue:Queue"
 SECRET = "aws:secretsmanager/secret:Secret"
 TIMESTREAM_DATABASE = "aws:timestreamwrite/database:Database"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
+ECR_CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+DNS_RECORD = "aws:route53/record:Record"
 BACKUP_VAULT = "aws:backup/vault:Vault"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
@@ -55,6 +57,9 @@ ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
+CODEBUILD_PROJECT = "aws:codebuild/project:Project"
+CODEPIPELINE = "aws:codepipeline/pipeline:Pipeline"
+CODESTAR_CONNECTION = "aws:codestarconnections/connection:Connection"
 
 # Types that hold data or keys: losing one loses data, so prod protects them.
 STATEFUL = (

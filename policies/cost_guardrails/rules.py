@@ -6,10 +6,11 @@ from fnmatch import fnmatch
 from typing import Any
 
 from finplatform.profiles import PROFILES
-from finplatform.tooling.cost.model import PricedResource, estimate
+from finplatform.tooling.cost.model import estimate
 from finplatform.tooling.remote_components import unreported_children
 from finplatform.usage import UsageError, parse_usage
 from policies.common import types as t
+from policies.common.engine import priced
 from policies.common.framework import STANDARD_TAGS, Context, Rule, Subject, as_list, decoded, effective_tags
 
 _BURSTABLE = ["t3.*", "t3a.*", "t4g.*"]
@@ -70,7 +71,9 @@ def _sizes_of(subject: Subject) -> Iterable[tuple[str, str]]:
     elif subject.type == t.RDS_INSTANCE:
         yield "rds", str(subject.get("instanceClass"))
     elif subject.type in (t.CACHE_REPLICATION_GROUP, t.CACHE_CLUSTER):
-        yield "elasticache", str(subject.get("nodeType"))
+        # A Global Datastore secondary takes its primary's node type, which is checked on the primary.
+        if subject.get("nodeType") or not subject.get("globalReplicationGroupId"):
+            yield "elasticache", str(subject.get("nodeType"))
     elif subject.type == t.EKS_NODE_GROUP:
         for size in as_list(subject.get("instanceTypes")):
             yield "ec2", str(size)
@@ -94,22 +97,22 @@ def _allowed_sizes(subject: Subject, context: Context) -> Iterable[str]:
 
 
 def _nat_count(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:
+    """The limit holds per region: a warm standby's DR network has NAT gateways of its own."""
     limit = int(context.setting("maxNatGateways", MAX_NAT_GATEWAYS))
-    count = sum(1 for s in subjects if s.type == t.NAT_GATEWAY)
+    region_of = {s.urn: str(s.get("region") or s.provider_props.get("region") or "") for s in subjects}
+    counts: dict[str, int] = {}
+    for s in subjects:
+        if s.type == t.NAT_GATEWAY:
+            counts[region_of[s.urn]] = counts.get(region_of[s.urn], 0) + 1
     derived = unreported_children((s.urn, s.type, s.name, s.props, s.parent) for s in subjects)
-    count += sum(1 for children in derived.values() for c in children if c.type == t.NAT_GATEWAY)
-    if count > limit:
-        yield "", f"the stack declares {count} NAT gateways; {context.environment} allows {limit}"
-
-
-def priced(subjects: Sequence[Subject]) -> list[PricedResource]:
-    """The stack's resources as the cost model takes them."""
-    return [
-        PricedResource.from_engine(
-            s.urn, s.type, s.name, s.props, provider_properties=s.provider_props, parent=s.parent
-        )
-        for s in subjects
-    ]
+    for parent, children in derived.items():
+        nats = sum(1 for c in children if c.type == t.NAT_GATEWAY)
+        if nats:
+            counts[region_of.get(parent, "")] = counts.get(region_of.get(parent, ""), 0) + nats
+    for region, count in sorted(counts.items()):
+        if count > limit:
+            where = f" in {region}" if region else ""
+            yield "", f"the stack declares {count} NAT gateways{where}; {context.environment} allows {limit} per region"
 
 
 def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:

@@ -2,7 +2,11 @@
 
 from collections.abc import Iterable, Sequence
 
+from finplatform.config import ConfigError
+from finplatform.resilience import assess
+from finplatform.stack import resolve_stack
 from policies.common import types as t
+from policies.common.engine import priced
 from policies.common.framework import Context, Rule, Subject, as_list
 
 MIN_BACKUP_DAYS = {"dev": 7, "staging": 7, "prod": 30}
@@ -88,6 +92,34 @@ def _alarm_actions(subject: Subject, context: Context) -> Iterable[str]:
 
 NAME = "finplatform-data-protection"
 DESCRIPTION = "Stateful resources are redundant, backed up, versioned and protected from deletion."
+
+
+def _failover_health_checked(subject: Subject, context: Context) -> Iterable[str]:
+    for policy in as_list(subject.get("failoverRoutingPolicies")):
+        if str(policy.get("type", "")).upper() == "PRIMARY" and not subject.get("healthCheckId"):
+            # Alias target health alone says nothing once the whole region, its load balancer included, is down.
+            yield "a PRIMARY failover record needs healthCheckId: without a health check Route 53 never fails over"
+
+
+def _dr_objectives(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:
+    """Each store's and the serving path's achievable recovery (finplatform.resilience.assess) against the
+    blueprint's RTO and RPO; a gap the blueprint accepts, with its reason, passes."""
+    try:
+        stack = resolve_stack(context.stack, dict(context.stack_config))
+    except ConfigError as error:
+        yield "", f"the {context.environment} stack's objectives cannot be read: {error}"
+        return
+    objectives = stack.recovery_objectives()
+    if objectives is None:
+        return
+    for row in assess(priced(subjects), objectives).failing:
+        yield (
+            row.urn,
+            f"{row.subject} ({row.urn.rsplit('::', 1)[-1]}): {row.mechanism}: {'; '.join(row.gaps)} "
+            f"(blueprint {stack.blueprint.name}, tier {objectives.tier})",
+        )
+
+
 RULES: list[Rule] = [
     Rule("rds-multi-az", "RDS instances run Multi-AZ.", "high", ("RDS.5",), (t.RDS_INSTANCE,), check=_multi_az),
     Rule(
@@ -139,5 +171,20 @@ RULES: list[Rule] = [
         ("CloudWatch.15",),
         (t.METRIC_ALARM,),
         check=_alarm_actions,
+    ),
+    Rule(
+        "route53-failover-health-checked",
+        "A Route 53 PRIMARY failover record has a health check, so that traffic moves when the primary fails.",
+        "high",
+        (),
+        (t.DNS_RECORD,),
+        check=_failover_health_checked,
+    ),
+    Rule(
+        "dr-objectives-met",
+        "Every data store and the serving path can recover within the blueprint's RTO and RPO with the mechanism "
+        "the stack declares (replica lag, Global Datastore, S3 RTC, backup period, DNS failover and promotion).",
+        "high",
+        stack_check=_dr_objectives,
     ),
 ]

@@ -198,6 +198,36 @@ def _cloudfront(subject: Subject, context: Context) -> Iterable[str]:
         yield "set viewerCertificate.minimumProtocolVersion to TLSv1.2_2021"
 
 
+def _codebuild_key(subject: Subject, context: Context) -> Iterable[str]:
+    yield from _kms_key(subject, "encryptionKey", "the build's output artifacts")
+
+
+def _codebuild_logs(subject: Subject, context: Context) -> Iterable[str]:
+    logs = subject.get("logsConfig") or {}
+    cloudwatch = logs.get("cloudwatchLogs") or {}
+    s3 = logs.get("s3Logs") or {}
+    # CodeBuild logs to CloudWatch unless told not to; S3 logs are off unless turned on.
+    cloudwatch_on = str(cloudwatch.get("status", "ENABLED")).upper() == "ENABLED"
+    s3_on = str(s3.get("status", "DISABLED")).upper() == "ENABLED"
+    if not cloudwatch_on and not s3_on:
+        yield "enable logsConfig.cloudwatchLogs (to an encrypted log group) or logsConfig.s3Logs"
+    if s3_on and s3.get("encryptionDisabled") in (True, "true"):
+        yield "remove logsConfig.s3Logs.encryptionDisabled: build logs in S3 must be encrypted"
+
+
+def _pipeline_artifacts(subject: Subject, context: Context) -> Iterable[str]:
+    stores = as_list(subject.get("artifactStores"))
+    if not stores:
+        yield "declare an artifactStores entry (an S3 bucket with a customer-managed encryptionKey)"
+    for store in stores:
+        key = store.get("encryptionKey") or {}
+        where = store.get("region") or "the pipeline's region"
+        if str(key.get("type", "")).upper() != "KMS" or not key.get("id"):
+            yield f"artifact store in {where}: set encryptionKey to a customer-managed KMS key (type KMS)"
+        elif _aws_managed(str(key["id"])):
+            yield f"artifact store in {where}: encryptionKey {key['id']} is AWS-managed; use a customer-managed key"
+
+
 def _rotation(subject: Subject, context: Context) -> Iterable[str]:
     symmetric = str(subject.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT")) == "SYMMETRIC_DEFAULT"
     if symmetric and not subject.get("enableKeyRotation"):
@@ -334,10 +364,11 @@ RULES: list[Rule] = [
     ),
     Rule(
         "ecr-repository-encrypted",
-        "ECR repositories are encrypted with a customer-managed key.",
+        "ECR repositories, and the creation templates ECR makes replicated repositories from, are encrypted with "
+        "a customer-managed key.",
         "medium",
         (),
-        (t.ECR_REPOSITORY,),
+        (t.ECR_REPOSITORY, t.ECR_CREATION_TEMPLATE),
         check=_ecr,
     ),
     Rule(
@@ -363,6 +394,30 @@ RULES: list[Rule] = [
         ("CloudFront.3", "CloudFront.7"),
         (t.CLOUDFRONT,),
         check=_cloudfront,
+    ),
+    Rule(
+        "codebuild-project-encrypted",
+        "CodeBuild projects encrypt their output artifacts with a customer-managed key.",
+        "medium",
+        (),
+        (t.CODEBUILD_PROJECT,),
+        check=_codebuild_key,
+    ),
+    Rule(
+        "codebuild-logs-encrypted",
+        "CodeBuild projects log, and their S3 logs, if any, are encrypted.",
+        "medium",
+        ("CodeBuild.3", "CodeBuild.4"),
+        (t.CODEBUILD_PROJECT,),
+        check=_codebuild_logs,
+    ),
+    Rule(
+        "codepipeline-artifacts-encrypted",
+        "CodePipeline artifact stores are encrypted with a customer-managed KMS key.",
+        "medium",
+        (),
+        (t.CODEPIPELINE,),
+        check=_pipeline_artifacts,
     ),
     Rule(
         "kms-key-rotation",

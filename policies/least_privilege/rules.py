@@ -240,6 +240,55 @@ def _lambda_source(subject: Subject, context: Context) -> Iterable[str]:
         yield "the function may be invoked by anyone; name the principal and set sourceArn"
 
 
+URL_CREDENTIALS = re.compile(r"://[^/@\s]+@")
+AWS_KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+
+
+def _codebuild_sources(subject: Subject) -> list[Mapping[str, Any]]:
+    return [s for s in [subject.get("source") or {}, *as_list(subject.get("secondarySources"))] if s]
+
+
+def _codebuild_source_credentials(subject: Subject, context: Context) -> Iterable[str]:
+    for source in _codebuild_sources(subject):
+        location = str(source.get("location") or "")
+        if URL_CREDENTIALS.search(location):
+            yield (
+                f"source location {URL_CREDENTIALS.sub('://***@', location)} carries credentials; connect the "
+                "repository through a CodeStar connection or CodeBuild source credentials"
+            )
+
+
+def _codebuild_plaintext_credentials(subject: Subject, context: Context) -> Iterable[str]:
+    environment = subject.get("environment") or {}
+    for variable in as_list(environment.get("environmentVariables")):
+        name = str(variable.get("name", ""))
+        plain = str(variable.get("type") or "PLAINTEXT").upper() == "PLAINTEXT"
+        if plain and (name in AWS_KEY_VARIABLES or SECRET_NAME.search(name)):
+            yield (
+                f"environment variable {name} is PLAINTEXT; give it type SECRETS_MANAGER or PARAMETER_STORE "
+                "(AWS credentials come from the service role, never from variables)"
+            )
+
+
+def _codebuild_not_privileged(subject: Subject, context: Context) -> Iterable[str]:
+    environment = subject.get("environment") or {}
+    if environment.get("privilegedMode") in (True, "true"):
+        yield (
+            "environment.privilegedMode gives the build container the host's devices; build images without a "
+            "daemon (kaniko, as the delivery pipeline does) and set privilegedMode: false"
+        )
+
+
+def _pipeline_stage_roles(subject: Subject, context: Context) -> Iterable[str]:
+    for stage in as_list(subject.get("stages")):
+        for action in as_list(stage.get("actions")):
+            if str(action.get("category", "")) != "Approval" and not action.get("roleArn"):
+                yield (
+                    f"action {stage.get('name', '?')}/{action.get('name', '?')} runs with the pipeline's own role; "
+                    "give it its stage's role (roleArn) so each stage can do only its own work"
+                )
+
+
 POLICY_DOCUMENT_TYPES: tuple[str, ...] = (*t.IAM_POLICY_DOCUMENTS, t.IAM_ROLE)
 
 NAME = "finplatform-least-privilege"
@@ -374,6 +423,38 @@ RULES: list[Rule] = [
         ("ECS.8",),
         (t.ECS_TASK_DEFINITION,),
         check=_secrets_from_store,
+    ),
+    Rule(
+        "codebuild-source-no-credentials",
+        "CodeBuild source URLs carry no user names, passwords or tokens.",
+        "critical",
+        ("CodeBuild.1",),
+        (t.CODEBUILD_PROJECT,),
+        check=_codebuild_source_credentials,
+    ),
+    Rule(
+        "codebuild-no-plaintext-credentials",
+        "CodeBuild environment variables hold no credentials in plain text.",
+        "critical",
+        ("CodeBuild.2",),
+        (t.CODEBUILD_PROJECT,),
+        check=_codebuild_plaintext_credentials,
+    ),
+    Rule(
+        "codebuild-not-privileged",
+        "CodeBuild projects do not run in privileged mode.",
+        "high",
+        ("CodeBuild.5",),
+        (t.CODEBUILD_PROJECT,),
+        check=_codebuild_not_privileged,
+    ),
+    Rule(
+        "codepipeline-stage-roles",
+        "Every CodePipeline action but approvals runs with its own stage's role.",
+        "medium",
+        (),
+        (t.CODEPIPELINE,),
+        check=_pipeline_stage_roles,
     ),
     Rule(
         "lambda-permission-scoped",

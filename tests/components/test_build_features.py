@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.edge.load_balancer import listener_rules
+from components.edge.routes import listener_rules
 from finplatform.blueprints import Service
 from finplatform.config import ConfigError
 from finplatform.stack import resolve_stack

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from components.compute.access import execution_policy, task_policy
-from components.compute.fargate import capacity_strategy
+from components.compute.fargate_settings import capacity_strategy
 from components.compute.registry import image_repository
 from finplatform.blueprints import Service
 from finplatform.tooling.mocks import PlannedResource
@@ -84,12 +84,12 @@ def test_service_runs_privately_in_the_application_tier_with_rollback(planned: C
     plan = planned("prod")
     service = _one(plan, "aws:ecs/service:Service", "services-web-ui-service")
     # THEN it runs in the private subnets with no public IP behind the app tier's group, rolls back failed
-    # deployments and leaves the running count to scaling
+    # deployments and leaves the running count to scaling (and the running revision to the delivery pipeline)
     network = service.inputs["networkConfiguration"]
     assert network["subnets"] == plan.outputs["privateSubnetIds"] and network["assignPublicIp"] is False
     assert network["securityGroups"] == [plan.outputs["appSecurityGroupId"]]
     assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
-    assert service.options["ignoreChanges"] == ["desiredCount"]
+    assert service.options["ignoreChanges"] == ["desiredCount", "taskDefinition"]
 
 
 @pytest.mark.parametrize(("stack", "bounds"), [("dev", (1, 2)), ("staging", (1, 2)), ("prod", (2, 4))])

@@ -278,14 +278,28 @@ def test_cloudfront_has_its_own_web_acl_and_the_domain_points_at_it(prod_with_do
         record = _one(plan, "aws:route53/record:Record", f"cdn-alias-{kind}")
         assert record.inputs["name"] == "portfolio.example.com" and record.inputs["type"] == kind.upper()
         assert record.inputs["aliases"][0]["name"] == distribution.outputs["domainName"]
-    # AND the origin record aliases the ALB, and the stack exports the distribution's domain
-    origin = _one(plan, "aws:route53/record:Record", "cdn-origin")
+    # AND, prod having a DR tier, the origin name is the primary failover record aliasing the ALB (CloudFront
+    # itself declares no record for it), and the stack exports the distribution's domain
+    assert not [r for r in plan.named("aws:route53/record:Record") if r.name == "cdn-origin"]
+    origin = _one(plan, "aws:route53/record:Record", "failover-dns-us-east-1")
     alb = _one(plan, "aws:lb/loadBalancer:LoadBalancer", "edge-alb")
+    assert origin.inputs["name"] == "origin.portfolio.example.com"
+    assert origin.inputs["failoverRoutingPolicies"] == [{"type": "PRIMARY"}]
     assert (origin.inputs["aliases"][0]["name"], origin.inputs["aliases"][0]["zoneId"]) == (
         alb.outputs["dnsName"],
         alb.outputs["zoneId"],
     )
     assert plan.outputs["cdnDomainName"] == distribution.outputs["domainName"]
+
+
+def test_without_dr_cloudfront_declares_the_origin_record_itself() -> None:
+    # GIVEN dev (no DR region) with a domain WHEN planned
+    raw, _ = read_stack_file("dev")
+    plan = run_program("dev", raw_config={**raw, **DOMAIN})
+    # THEN CloudFront's own alias record names the origin, and no failover records exist
+    origin = _one(plan, "aws:route53/record:Record", "cdn-origin")
+    assert origin.inputs["name"] == "origin.portfolio.example.com"
+    assert not plan.named("aws:route53/healthCheck:HealthCheck")
 
 
 def test_packs_accept_the_cdn_and_dns_in_prod(

@@ -17,6 +17,12 @@ ACL = "aws:ec2/networkAcl:NetworkAcl"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 STACKS = ["dev", "prod", "dex-mobile-prod", "smart-0dte-prod", "accunode-staging"]
+# Networks with workloads: the primary of every stack, and the DR network of a warm standby.
+NETWORKS = [(stack, "network") for stack in STACKS] + [("smart-0dte-prod", "dr-network")]
+
+
+def _in_dr(name: str) -> bool:
+    return name.startswith("dr-") or "-dr-" in name
 
 
 def _acl_rules(acl: Any) -> list[AclRule]:
@@ -33,12 +39,12 @@ def _host(cidr: str) -> str:
 
 
 class Tiers:
-    """The primary network's ACL rules and a host address in each subnet, by tier."""
+    """A network's ACL rules and a host address in each subnet, by tier."""
 
-    def __init__(self, plan: Plan) -> None:
-        acls = {r.name: r for r in plan.named(ACL) if r.name.startswith("network-")}
-        self.rules = {tier: _acl_rules(acls[f"network-{tier}-acl"]) for tier in ("public", "private", "isolated")}
-        (vpc,) = [r for r in plan.named("awsx:ec2:Vpc") if r.name == "network-vpc"]
+    def __init__(self, plan: Plan, network: str = "network") -> None:
+        acls = {r.name: r for r in plan.named(ACL) if r.name.startswith(f"{network}-")}
+        self.rules = {tier: _acl_rules(acls[f"{network}-{tier}-acl"]) for tier in ("public", "private", "isolated")}
+        (vpc,) = [r for r in plan.named("awsx:ec2:Vpc") if r.name == f"{network}-vpc"]
         self.hosts = {
             tier.lower(): [_host(c) for c in spec["cidrBlocks"]]
             for spec in vpc.inputs["subnetSpecs"]
@@ -60,21 +66,22 @@ class Tiers:
         )
 
 
-def _allowed_flows(plan: Plan) -> list[tuple[str | None, str, int]]:
-    """(source tier or None for the internet, target tier, port) for every ingress a security group admits."""
-    # The primary region's groups: the DR network's stand by with no workloads.
-    primary = [r for r in plan.named(SECURITY_GROUP) if not r.name.startswith("dr-") and "-dr-" not in r.name]
+def _allowed_flows(plan: Plan, network: str = "network") -> list[tuple[str | None, str, int]]:
+    """(source tier or None for the internet, target tier, port) for every ingress a security group of the
+    network (the primary's, or the DR region's with dr-network) admits."""
+    dr = network.startswith("dr-")
     groups = {
         r.outputs["id"]: r
-        for r in primary
-        if r.name.startswith(("edge-", "network-", "postgres-", "redis-", "time-series-"))
+        for r in plan.named(SECURITY_GROUP)
+        if _in_dr(r.name) == dr
+        and r.name.removeprefix("dr-").startswith(("edge-", "network-", "postgres-", "redis-", "time-series-"))
     }
     tier_of = {
         gid: (
             "public"
-            if g.name == "edge-alb-sg"
+            if g.name.removeprefix("dr-") == "edge-alb-sg"
             else "private"
-            if g.name in ("network-app", "network-endpoints")
+            if g.name.removeprefix("dr-") in ("network-app", "network-endpoints")
             else "isolated"
         )
         for gid, g in groups.items()
@@ -88,6 +95,8 @@ def _allowed_flows(plan: Plan) -> list[tuple[str | None, str, int]]:
                 for source in rule.get("securityGroups") or []:
                     flows.append((tier_of[source], tier_of[gid], port))
     for rule in plan.named(INGRESS_RULE):
+        if rule.inputs["securityGroupId"] not in groups:
+            continue  # the other network's
         flows.append(
             (
                 tier_of[rule.inputs["referencedSecurityGroupId"]],
@@ -98,12 +107,14 @@ def _allowed_flows(plan: Plan) -> list[tuple[str | None, str, int]]:
     return flows
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_every_flow_a_security_group_allows_passes_the_acls(planned: Callable[[str], Plan], stack: str) -> None:
-    # GIVEN the stack's security groups and ACLs as the engine receives them
+@pytest.mark.parametrize(("stack", "network"), NETWORKS)
+def test_every_flow_a_security_group_allows_passes_the_acls(
+    planned: Callable[[str], Plan], stack: str, network: str
+) -> None:
+    # GIVEN a network's security groups and ACLs as the engine receives them (a warm standby's DR network too)
     plan = planned(stack)
-    tiers = Tiers(plan)
-    flows = _allowed_flows(plan)
+    tiers = Tiers(plan, network)
+    flows = _allowed_flows(plan, network)
     assert flows, "the security groups admit something"
     # WHEN every admitted flow is walked from each subnet of its source tier to each subnet of its target tier
     blocked = [

@@ -328,3 +328,42 @@ def test_every_secret_takes_the_profiles_recovery_window(planned: Callable[[str]
     # THEN every one of them uses the window the profile decides
     expected = resolve_stack(stack, read_stack_file(stack)[0]).profile.secret_recovery_window_days
     assert {s.name: s.inputs["recoveryWindowInDays"] for s in secrets} == {s.name: expected for s in secrets}
+
+
+@pytest.mark.parametrize(
+    ("stack", "keys", "key", "expected"),
+    [
+        ("prod", {"environment": "prod", "drTier": "backup-restore"}, "drTier", "below pilot-light"),
+        ("prod", {"environment": "prod", "drTier": "multi-site"}, "drTier", "not built by this platform"),
+        ("prod", {"environment": "prod", "drTier": "warm-standby"}, "domainName", "fails over through Route 53"),
+        ("prod", {"environment": "prod", "drTier": "cold"}, "drTier", "'backup-restore'"),
+        ("dev", {"activeRegion": "dr"}, "activeRegion", "drEnabled false"),
+        ("dev", {"drTier": "pilot-light"}, "drTier", "needs a DR region"),
+        ("prod", {"environment": "prod", "activeRegion": "west"}, "activeRegion", "'primary' or 'dr'"),
+        (
+            "accunode-prod",
+            {"environment": "prod", "blueprint": "accunode", "activeRegion": "dr"},
+            "drRestoreSnapshotArn",
+            "no DR replica to promote",
+        ),
+        ("prod", {"environment": "prod", "drRestoreSnapshotArn": "snap-1"}, "drRestoreSnapshotArn", "pattern"),
+    ],
+    ids=[
+        "tier-below-objectives",
+        "multi-site",
+        "warm-standby-without-domain",
+        "unknown-tier",
+        "failover-without-dr",
+        "tier-without-dr",
+        "unknown-active-region",
+        "restore-without-snapshot",
+        "malformed-snapshot",
+    ],
+)
+def test_dr_settings_a_stack_cannot_have_are_rejected_by_key(
+    stack: str, keys: dict[str, str], key: str, expected: str
+) -> None:
+    # GIVEN a DR setting the stack cannot have WHEN it resolves
+    message = _rejected(_raw(**keys), stack)
+    # THEN one line names the stack file, the key and why
+    assert f"finplatform:{key}: " in message and expected in message, message

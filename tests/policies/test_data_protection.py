@@ -8,6 +8,8 @@ from tests.policies.conftest import Case, resource
 PACK = "data_protection"
 BUCKET = {"id": "audit-bucket", "bucket": "audit-bucket"}
 TOPIC = "arn:aws:sns:us-east-1:111122223333:alarms"
+PORTFOLIO = {"finplatform:blueprint": "portfolio-analytics"}
+BACKED_UP = {"backup": "daily"}
 
 CASES = [
     Case(
@@ -112,6 +114,68 @@ CASES = [
         [resource(t.METRIC_ALARM, "api-5xx", {"alarmActions": [TOPIC], "actionsEnabled": True})],
         [resource(t.METRIC_ALARM, "api-5xx", {"alarmActions": [TOPIC], "actionsEnabled": False})],
         label="actions-disabled",
+    ),
+    Case(
+        "route53-failover-health-checked",
+        [
+            resource(
+                t.DNS_RECORD,
+                "origin-primary",
+                {"failoverRoutingPolicies": [{"type": "PRIMARY"}], "healthCheckId": "hc-1"},
+            ),
+            resource(t.DNS_RECORD, "origin-secondary", {"failoverRoutingPolicies": [{"type": "SECONDARY"}]}),
+            resource(t.DNS_RECORD, "apex", {"type": "A"}),
+        ],
+        [resource(t.DNS_RECORD, "origin-primary", {"failoverRoutingPolicies": [{"type": "PRIMARY"}]})],
+    ),
+    # Seed 000's portfolio-analytics: RTO 4 h and RPO 1 h, a pilot light in us-west-2.
+    Case(
+        "dr-objectives-met",
+        [
+            resource(t.RDS_INSTANCE, "db", {"identifier": "app-db", "region": "us-east-1", "tags": BACKED_UP}),
+            resource(
+                t.RDS_INSTANCE,
+                "db-dr",
+                {"identifier": "app-db-dr", "region": "us-west-2", "replicateSourceDb": "arn:aws:rds:us-east-1::db"},
+            ),
+        ],
+        # Only a daily backup copied across: a day's writes at risk against an RPO of an hour.
+        [
+            resource(t.RDS_INSTANCE, "db", {"identifier": "app-db", "region": "us-east-1", "tags": BACKED_UP}),
+            resource(
+                "aws:backup/plan:Plan",
+                "plan",
+                {"rules": [{"schedule": "cron(0 5 ? * * *)", "copyActions": [{"destinationVaultArn": "dr"}]}]},
+            ),
+            resource(
+                "aws:backup/selection:Selection",
+                "selection",
+                {"planId": "plan", "selectionTags": [{"type": "STRINGEQUALS", "key": "backup", "value": "daily"}]},
+            ),
+        ],
+        config=PORTFOLIO,
+    ),
+    # A bucket replicated without Replication Time Control has no bound S3 will promise.
+    Case(
+        "dr-objectives-met",
+        [
+            resource(t.S3_BUCKETS[0], "storage-data", {"region": "us-east-1", "tags": {"purpose": "data"}}),
+            resource(
+                "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+                "storage-data-replication",
+                {"rules": [{"destination": {"replicationTime": {"status": "Enabled", "time": {"minutes": 15}}}}]},
+            ),
+        ],
+        [
+            resource(t.S3_BUCKETS[0], "storage-data", {"region": "us-east-1", "tags": {"purpose": "data"}}),
+            resource(
+                "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+                "storage-data-replication",
+                {"rules": [{"destination": {"bucket": "arn:aws:s3:::replica"}}]},
+            ),
+        ],
+        config=PORTFOLIO,
+        label="bucket-without-rtc",
     ),
 ]
 

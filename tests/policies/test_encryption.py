@@ -201,6 +201,22 @@ CASES = [
         ],
         [resource(t.ECR_REPOSITORY, "web-ui", {"encryptionConfigurations": [{"encryptionType": "AES256"}]})],
     ),
+    # The template ECR creates the DR region's replicated repositories from
+    Case(
+        "ecr-repository-encrypted",
+        [
+            resource(
+                t.ECR_CREATION_TEMPLATE,
+                "replicas",
+                {
+                    "appliedFors": ["REPLICATION"],
+                    "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY}],
+                },
+            )
+        ],
+        [resource(t.ECR_CREATION_TEMPLATE, "replicas", {"appliedFors": ["REPLICATION"]})],
+        label="replication-template",
+    ),
     Case(
         "backup-vault-encrypted",
         [resource(t.BACKUP_VAULT, "vault", {"kmsKeyArn": KEY})],
@@ -259,6 +275,67 @@ CASES = [
         "kms-key-rotation",
         [resource(t.KMS_KEY, "data", {"enableKeyRotation": True}, protect=True)],
         [resource(t.KMS_KEY, "data", {"enableKeyRotation": False}, protect=True)],
+    ),
+    Case(
+        "codebuild-project-encrypted",
+        [resource(t.CODEBUILD_PROJECT, "delivery-test", {"encryptionKey": KEY})],
+        [resource(t.CODEBUILD_PROJECT, "delivery-test", {"encryptionKey": "alias/aws/s3"})],
+    ),
+    Case(
+        "codebuild-logs-encrypted",
+        [
+            resource(
+                t.CODEBUILD_PROJECT,
+                "delivery-test",
+                {"logsConfig": {"cloudwatchLogs": {"status": "ENABLED"}, "s3Logs": {"status": "DISABLED"}}},
+            )
+        ],
+        [
+            resource(
+                t.CODEBUILD_PROJECT,
+                "delivery-test",
+                {"logsConfig": {"cloudwatchLogs": {"status": "DISABLED"}, "s3Logs": {"status": "DISABLED"}}},
+            )
+        ],
+    ),
+    Case(
+        "codebuild-logs-encrypted",
+        [
+            resource(
+                t.CODEBUILD_PROJECT,
+                "delivery-test",
+                {"logsConfig": {"s3Logs": {"status": "ENABLED", "location": "logs/build"}}},
+            )
+        ],
+        [
+            resource(
+                t.CODEBUILD_PROJECT,
+                "delivery-test",
+                {"logsConfig": {"s3Logs": {"status": "ENABLED", "location": "logs/build", "encryptionDisabled": True}}},
+            )
+        ],
+        label="s3-logs",
+    ),
+    Case(
+        "codepipeline-artifacts-encrypted",
+        [
+            resource(
+                t.CODEPIPELINE,
+                "delivery-pipeline",
+                {
+                    "artifactStores": [
+                        {"location": "artifacts", "type": "S3", "encryptionKey": {"id": KEY, "type": "KMS"}}
+                    ]
+                },
+            )
+        ],
+        [
+            resource(
+                t.CODEPIPELINE,
+                "delivery-pipeline",
+                {"artifactStores": [{"location": "artifacts", "type": "S3"}]},
+            )
+        ],
     ),
 ]
 

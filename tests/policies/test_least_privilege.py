@@ -267,6 +267,68 @@ CASES = [
         ],
         [resource(t.LAMBDA_PERMISSION, "api-invoke", {"principal": "apigateway.amazonaws.com"})],
     ),
+    Case(
+        "codebuild-source-no-credentials",
+        [resource(t.CODEBUILD_PROJECT, "build", {"source": {"type": "CODEPIPELINE"}})],
+        [
+            resource(
+                t.CODEBUILD_PROJECT,
+                "build",
+                {"source": {"type": "BITBUCKET", "location": "https://user:app-password@bitbucket.org/acme/app.git"}},
+            )
+        ],
+    ),
+    Case(
+        "codebuild-no-plaintext-credentials",
+        [
+            resource(
+                t.CODEBUILD_PROJECT,
+                "build",
+                {
+                    "environment": {
+                        "environmentVariables": [
+                            {"name": "IMAGE_TAG", "value": "abc123", "type": "PLAINTEXT"},
+                            {"name": "NPM_TOKEN", "value": "/ci/npm-token", "type": "PARAMETER_STORE"},
+                        ]
+                    }
+                },
+            )
+        ],
+        [
+            resource(
+                t.CODEBUILD_PROJECT,
+                "build",
+                {"environment": {"environmentVariables": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "wJalr"}]}},
+            )
+        ],
+    ),
+    Case(
+        "codebuild-not-privileged",
+        [resource(t.CODEBUILD_PROJECT, "image", {"environment": {"privilegedMode": False}})],
+        [resource(t.CODEBUILD_PROJECT, "image", {"environment": {"privilegedMode": True}})],
+    ),
+    Case(
+        "codepipeline-stage-roles",
+        [
+            resource(
+                t.CODEPIPELINE,
+                "pipeline",
+                {
+                    "stages": [
+                        {"name": "Source", "actions": [{"name": "Source", "category": "Source", "roleArn": "arn:r"}]},
+                        {"name": "Approve", "actions": [{"name": "Approve", "category": "Approval"}]},
+                    ]
+                },
+            )
+        ],
+        [
+            resource(
+                t.CODEPIPELINE,
+                "pipeline",
+                {"stages": [{"name": "Build", "actions": [{"name": "Test", "category": "Build"}]}]},
+            )
+        ],
+    ),
 ]
 
 

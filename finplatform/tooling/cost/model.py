@@ -1,6 +1,7 @@
 """Monthly cost of a set of planned resources, from the vendored price table and the usage assumptions."""
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -13,6 +14,10 @@ from finplatform.usage import Usage
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 STACK_LAYER = "stack"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+GLOBAL_DATASTORE = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
 
 
 @cache
@@ -33,6 +38,8 @@ class PricedResource:
     properties: Mapping[str, Any]
     region: str
     parent: str = ""
+    provider: str = ""
+    """The name of the provider resource that declares it (``aws-dr`` for the DR region's); empty if unknown."""
 
     @classmethod
     def from_engine(
@@ -44,10 +51,20 @@ class PricedResource:
         *,
         provider_properties: Mapping[str, Any] | None,
         parent: str = "",
+        provider_name: str = "",
     ) -> "PricedResource":
         """A resource as the engine reports it: its region is its own, else its provider's (pulumi-aws 7)."""
         region = properties.get("region") or (provider_properties or {}).get("region") or "us-east-1"
-        return cls(urn, type_, name, properties, str(region), parent)
+        return cls(urn, type_, name, properties, str(region), parent, provider_name)
+
+
+# The DR region's provider: components/providers.py names it aws-dr; "dr-region" and the like match too.
+DR_PROVIDER = re.compile(r"(^|[-_])dr($|[-_])")
+
+
+def is_dr_provider(name: str) -> bool:
+    """Whether a provider of this name declares the DR region's resources."""
+    return bool(DR_PROVIDER.search(name.lower()))
 
 
 def layer_of(urn: str) -> str:
@@ -64,6 +81,9 @@ def layer_of(urn: str) -> str:
     return STACK_LAYER
 
 
+NOT_PRICED = "not priced: "
+
+
 @dataclass(frozen=True)
 class CostItem:
     """One resource's monthly cost, how it was worked out, and the platform layer it belongs to."""
@@ -73,6 +93,47 @@ class CostItem:
     monthly_usd: float
     basis: str
     layer: str = STACK_LAYER
+    region: str = ""
+    standby: bool = False
+    """Declared by the DR region's provider: the whole line is part of the DR standby."""
+    replication_usd: float = 0.0
+    """The part of the line that copies data to another region (transfer, and replicas it keeps there)."""
+
+
+@dataclass(frozen=True)
+class Standby:
+    """What the DR standby costs a month: every line the DR region's provider declares, plus the cross-region
+    replication of the lines in the primary region."""
+
+    in_region_usd: float
+    replication_usd: float
+    resources: int
+    regions: tuple[str, ...]
+    urns: tuple[str, ...]
+
+    @property
+    def monthly_usd(self) -> float:
+        return round(self.in_region_usd + self.replication_usd, 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "monthly_usd": self.monthly_usd,
+            "in_region_usd": self.in_region_usd,
+            "replication_usd": self.replication_usd,
+            "resources": self.resources,
+            "regions": list(self.regions),
+            "urns": list(self.urns),
+        }
+
+    def describe(self) -> str:
+        """One line for the plan, e.g. ``DR standby: $412.30/month (45 resources in us-west-2: $405.10; ...)``."""
+        if not self.urns:
+            return "DR standby: none (no resources in a DR region and no cross-region replication)"
+        where = ", ".join(self.regions) or "a DR region"
+        return (
+            f"DR standby: ${self.monthly_usd:,.2f}/month ({self.resources} resources in {where}: "
+            f"${self.in_region_usd:,.2f}; replication transfer: ${self.replication_usd:,.2f})"
+        )
 
 
 @dataclass
@@ -84,6 +145,27 @@ class Estimate:
     @property
     def monthly_usd(self) -> float:
         return round(sum(item.monthly_usd for item in self.items), 2)
+
+    def standby(self) -> Standby:
+        """The DR standby's monthly cost: the DR region's lines in full (less what they spend on replication,
+        counted with the rest of it), and the replication part of every line."""
+        dr = [item for item in self.items if item.standby]
+        replicating = [item for item in self.items if item.standby or item.replication_usd]
+        return Standby(
+            in_region_usd=round(sum(item.monthly_usd - item.replication_usd for item in dr), 2),
+            replication_usd=round(sum(item.replication_usd for item in self.items), 2),
+            resources=len(dr),
+            regions=tuple(sorted({item.region for item in dr if item.region})),
+            urns=tuple(item.urn for item in replicating),
+        )
+
+    def standby_usd(self) -> float:
+        """What the DR standby costs a month (see ``standby``)."""
+        return self.standby().monthly_usd
+
+    def unpriced(self) -> list[CostItem]:
+        """The lines the model could not price (listed at $0 with the reason), for the plan to warn about."""
+        return [item for item in self.items if item.basis.startswith(NOT_PRICED)]
 
     def by_layer(self) -> dict[str, float]:
         """Each layer's subtotal, most expensive first (then by name)."""
@@ -104,6 +186,7 @@ class Estimate:
                 for i in self.items
             ],
             "layers": self.by_layer(),
+            "standby": self.standby().to_json(),
         }
 
 
@@ -128,9 +211,11 @@ class _Context:
         return rates[size]
 
 
-# A monthly cost and how it was worked out; None leaves a resource of a priced type out (no charge of its own
-# and nothing worth a line, such as an EKS add-on other than Container Insights).
-Pricer = Callable[[PricedResource, _Context], tuple[float, str] | None]
+# A monthly cost and how it was worked out, and optionally the part of it that replicates to another region;
+# None leaves a resource of a priced type out (no charge of its own and nothing worth a line, such as an EKS add-on
+# other than Container Insights).
+Priced = tuple[float, str] | tuple[float, str, float]
+Pricer = Callable[[PricedResource, _Context], Priced | None]
 
 
 def _num(value: Any, default: float = 0.0) -> float:
@@ -172,7 +257,32 @@ def _log_group(r: PricedResource, c: _Context) -> tuple[float, str]:
     return cost, f"{gb:g} GB ingested x ${c.unit['cloudwatchLogIngestGb']} + {stored:.0f} GB stored"
 
 
-def _rds(r: PricedResource, c: _Context) -> tuple[float, str]:
+def arn_region(arn: str) -> str:
+    """The region field of an ARN (``arn:aws:rds:us-east-1:...`` gives ``us-east-1``); empty if it has none."""
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 and parts[0] == "arn" else ""
+
+
+def _planned(c: _Context, type_: str, reference: str, keys: Sequence[str]) -> PricedResource | None:
+    """The planned resource of ``type_`` that ``reference`` names: its URN, or one of its ``keys`` properties."""
+    if not reference:
+        return None
+    for r in c.planned:
+        if r.type == type_ and (reference == r.urn or any(reference == str(r.properties.get(k) or "") for k in keys)):
+            return r
+    return None
+
+
+def replica_source_region(r: PricedResource, c: _Context) -> str:
+    """The region of the database an RDS read replica replicates, when it is another region; else empty.
+    A cross-region source is named by its ARN; a source the plan declares also counts with its own region."""
+    source = str(r.properties.get("replicateSourceDb") or "")
+    planned = _planned(c, RDS_INSTANCE, source, ("identifier", "arn", "id"))
+    region = arn_region(source) or (planned.region if planned else "")
+    return region if region and region != r.region else ""
+
+
+def _rds(r: PricedResource, c: _Context) -> Priced:
     size = str(r.properties.get("instanceClass"))
     multi_az = bool(r.properties.get("multiAz"))
     factor = c.unit["rdsMultiAzFactor"] if multi_az else 1.0
@@ -180,7 +290,14 @@ def _rds(r: PricedResource, c: _Context) -> tuple[float, str]:
     compute = c.hourly("rds", size) * c.hours * factor
     disk = storage * c.unit["rdsGp3GbMonth"] * factor
     layout = "Multi-AZ" if multi_az else "single-AZ"
-    return compute + disk, f"{size} {layout} {c.hours:.0f} h + {storage:g} GB gp3"
+    basis = f"{size} {layout} {c.hours:.0f} h + {storage:g} GB gp3"
+    source = replica_source_region(r, c)
+    if not source:
+        return compute + disk, basis
+    gb, rate = c.usage.dbReplicationGb, c.unit["interRegionTransferGb"]
+    transfer = gb * rate
+    basis += f" + {gb:g} GB replicated from {source} x ${rate}/GB inter-region transfer (cross-region replica)"
+    return compute + disk + transfer, basis, transfer
 
 
 def cache_node_count(p: Mapping[str, Any]) -> int:
@@ -190,7 +307,80 @@ def cache_node_count(p: Mapping[str, Any]) -> int:
     return int(_num(p.get("numCacheClusters"), 1))
 
 
+def global_datastore_of(r: PricedResource, c: _Context) -> PricedResource | None:
+    """The Global Datastore a secondary replication group joins: the planned global group its
+    ``globalReplicationGroupId`` names (by URN, id, ARN, or the id AWS builds as ``<region prefix>-<suffix>``), else
+    the stack's only one."""
+    reference = str(r.properties.get("globalReplicationGroupId") or "")
+    groups = [g for g in c.planned if g.type == GLOBAL_DATASTORE]
+    for g in groups:
+        names = {g.urn} | {str(g.properties.get(k) or "") for k in ("id", "globalReplicationGroupId", "arn")}
+        suffix = str(g.properties.get("globalReplicationGroupIdSuffix") or "")
+        by_suffix = bool(suffix) and (reference == suffix or reference.endswith(f"-{suffix}"))
+        if reference and (reference in names or by_suffix):
+            return g
+    return groups[0] if len(groups) == 1 else None
+
+
+def is_cache_secondary(r: PricedResource, c: _Context) -> bool:
+    """A replication group that joins a Global Datastore as a secondary: it names one, or (its id unknown before
+    deploy) it has no node type of its own while the plan holds a Global Datastore."""
+    if r.type != CACHE_GROUP:
+        return False
+    if r.properties.get("globalReplicationGroupId"):
+        return True
+    return not r.properties.get("nodeType") and any(g.type == GLOBAL_DATASTORE for g in c.planned)
+
+
+def _primary_of(group: PricedResource, c: _Context) -> PricedResource | None:
+    reference = str(group.properties.get("primaryReplicationGroupId") or "")
+    return _planned(c, CACHE_GROUP, reference, ("replicationGroupId", "id", "arn"))
+
+
+def _cache_secondary(r: PricedResource, c: _Context) -> tuple[float, str]:
+    """A Global Datastore secondary: the node type and shards of its global group apply when it names none. Never
+    a silent $0: without a node type from any of them it is listed as not priced, saying what was missing."""
+    own = r.properties
+    group = global_datastore_of(r, c)
+    primary = _primary_of(group, c) if group else None
+    sources: list[tuple[str, Mapping[str, Any]]] = [("its own", own)]
+    if group:
+        sources.append(
+            ("the Global Datastore's", {**group.properties, "nodeType": group.properties.get("cacheNodeType")})
+        )
+    if primary:
+        sources.append(("the primary's", primary.properties))
+    size_from, size = next(((label, p.get("nodeType")) for label, p in sources if p.get("nodeType")), ("", None))
+    if not size:
+        found = "its Global Datastore or its primary" if group else "a Global Datastore (none found)"
+        raise KeyError(
+            f"Global Datastore secondary with no node type of its own, nor from {found} in the plan "
+            f"(globalReplicationGroupId {own.get('globalReplicationGroupId')!r})"
+        )
+    shards_from, shards = next(
+        ((label, p.get("numNodeGroups")) for label, p in sources if p.get("numNodeGroups") is not None), ("", None)
+    )
+    primary_props = primary.properties if primary else {}
+    if shards is not None:
+        replicas = own.get("replicasPerNodeGroup", primary_props.get("replicasPerNodeGroup"))
+        nodes = int(_num(shards, 1) * (1 + _num(replicas, 0)))
+        layout = f"{_num(shards, 1):g} shards from {shards_from} x (1 + {_num(replicas, 0):g} replicas)"
+    elif own.get("numCacheClusters") is not None or not primary_props:
+        nodes = cache_node_count(own)
+        layout = f"{nodes} nodes"
+    else:
+        nodes = cache_node_count(primary_props)
+        layout = f"{nodes} nodes, as the primary"
+    cost = c.hourly("elasticache", str(size)) * c.hours * nodes
+    return cost, (
+        f"{nodes} x {size} x {c.hours:.0f} h (Global Datastore secondary: node type from {size_from}; {layout}; "
+        "its replication transfer is priced on the Global Datastore)"
+    )
+
+
 def _elasticache(r: PricedResource, c: _Context) -> tuple[float, str]:
+    if is_cache_secondary(r, c):
+        return _cache_secondary(r, c)
     size = str(r.properties.get("nodeType"))
     nodes = (
         cache_node_count(r.properties)
@@ -198,6 +388,23 @@ def _elasticache(r: PricedResource, c: _Context) -> tuple[float, str]:
         else int(_num(r.properties.get("numCacheNodes"), 1))
     )
     return c.hourly("elasticache", size) * c.hours * nodes, f"{nodes} x {size} x {c.hours:.0f} h"
+
+
+def _global_datastore(r: PricedResource, c: _Context) -> Priced:
+    secondaries = [
+        s
+        for s in c.planned
+        if is_cache_secondary(s, c) and (g := global_datastore_of(s, c)) is not None and g.urn == r.urn
+    ]
+    label = "Global Datastore: no charge of its own (its clusters are priced as replication groups)"
+    if not secondaries:
+        return 0.0, f"{label}; no secondary in the plan, so nothing crosses regions"
+    gb, rate = c.usage.cacheReplicationGb, c.unit["interRegionTransferGb"]
+    cost = gb * len(secondaries) * rate
+    regions = ", ".join(sorted({s.region for s in secondaries}))
+    count = len(secondaries)
+    to = f"{count} secondar{'y' if count == 1 else 'ies'} in {regions}"
+    return cost, f"{label}; {gb:g} GB x {to} x ${rate}/GB inter-region", cost
 
 
 def _ec2(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -311,10 +518,11 @@ def _cloudfront(r: PricedResource, c: _Context) -> tuple[float, str]:
     return gb * c.unit["cloudfrontGbOut"], f"{gb:g} GB out x ${c.unit['cloudfrontGbOut']}/GB"
 
 
-def _secret(r: PricedResource, c: _Context) -> tuple[float, str]:
-    copies = 1 + len(r.properties.get("replicas") or [])
+def _secret(r: PricedResource, c: _Context) -> Priced:
+    replicas = len(r.properties.get("replicas") or [])
+    copies = 1 + replicas
     rate = c.unit["secretsManagerSecretMonth"]
-    return copies * rate, f"{copies} cop{'y' if copies == 1 else 'ies'} x ${rate}/month"
+    return copies * rate, f"{copies} cop{'y' if copies == 1 else 'ies'} x ${rate}/month", replicas * rate
 
 
 def _influx(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -455,6 +663,196 @@ def _waf_logging(r: PricedResource, c: _Context) -> tuple[float, str]:
     return 0.0, "vended WAF logs: billed at the destination (S3 or Firehose delivery not priced)"
 
 
+# Where AWS's own endpoints answer: a health check of one of these is of an AWS endpoint.
+AWS_DOMAINS = (".amazonaws.com", ".cloudfront.net", ".on.aws", ".awsglobalaccelerator.com")
+# Health checks with no endpoint of their own, billed as basic health checks of AWS endpoints.
+ENDPOINTLESS_CHECKS = ("CALCULATED", "CLOUDWATCH_METRIC", "RECOVERY_CONTROL")
+
+
+def aws_endpoint(p: Mapping[str, Any], planned: Iterable[PricedResource]) -> bool:
+    """Whether a health check's endpoint is an AWS resource (its name under an AWS domain, or a planned load
+    balancer's, distribution's or Elastic IP's name or address), as Route 53 bills it."""
+    fqdn = str(p.get("fqdn") or "").rstrip(".").lower()
+    address = str(p.get("ipAddress") or "")
+    if fqdn.endswith(AWS_DOMAINS):
+        return True
+    endpoints = {
+        str(r.properties.get(k) or "").rstrip(".").lower()
+        for r in planned
+        for k in ("dnsName", "domainName", "publicIp", "publicDns")
+    } - {""}
+    return bool((fqdn and fqdn in endpoints) or (address and address in endpoints))
+
+
+def health_check_options(p: Mapping[str, Any]) -> list[str]:
+    """The optional features a health check is billed for: HTTPS, string matching, the 10-second interval, and
+    latency measurement."""
+    kind = str(p.get("type") or "").upper()
+    options = []
+    if kind.startswith("HTTPS"):
+        options.append("HTTPS")
+    if kind.endswith("STR_MATCH"):
+        options.append("string matching")
+    if _num(p.get("requestInterval"), 30) == 10:
+        options.append("fast interval")
+    if p.get("measureLatency"):
+        options.append("latency measurement")
+    return options
+
+
+def _health_check(r: PricedResource, c: _Context) -> tuple[float, str]:
+    p = r.properties
+    endpointless = str(p.get("type") or "").upper() in ENDPOINTLESS_CHECKS
+    aws = endpointless or aws_endpoint(p, c.planned)
+    base = c.unit["route53HealthCheckMonth" if aws else "route53HealthCheckNonAwsMonth"]
+    option_rate = c.unit["route53HealthCheckOptionMonth" if aws else "route53HealthCheckOptionNonAwsMonth"]
+    options = [] if endpointless else health_check_options(p)
+    target = str(p.get("type")).lower() if endpointless else str(p.get("fqdn") or p.get("ipAddress") or "?")
+    what = "an AWS endpoint" if aws else "a non-AWS endpoint"
+    basis = f"health check of {what} ({target}) ${base}/month"
+    if options:
+        basis += f" + {len(options)} optional feature{'s' if len(options) > 1 else ''} ({', '.join(options)}) x "
+        basis += f"${option_rate}/month"
+    if aws:
+        basis += " (the account's first 50 basic AWS-endpoint checks are free; not subtracted)"
+    return base + len(options) * option_rate, basis
+
+
+def _record(r: PricedResource, c: _Context) -> tuple[float, str]:
+    p = r.properties
+    routing = " (failover routing)" if p.get("failoverRoutingPolicies") else ""
+    if p.get("aliases"):
+        return 0.0, f"alias record{routing}: no charge (queries to alias records of AWS resources are free)"
+    rate = c.unit["route53QueriesMillion"]
+    return 0.0, (
+        f"record{routing}: no standing charge; its queries (${rate}/M standard) are not priced, no DNS query "
+        "volume being assumed"
+    )
+
+
+def _bucket_replication(r: PricedResource, c: _Context) -> Priced:
+    """Cross-region replication: each destination receives s3ReplicationGb, at the inter-region transfer rate
+    when it is in another region, plus Replication Time Control's fee and the replication metrics' when a rule
+    turns them on. The replicas' storage is priced on the destination bucket."""
+    rules = [rule for rule in r.properties.get("rules") or [] if str(rule.get("status", "Enabled")) == "Enabled"]
+    if not rules:
+        return 0.0, "bucket replication with no enabled rule: nothing replicated"
+    destinations: dict[str, list[Mapping[str, Any]]] = {}
+    for rule in rules:
+        destinations.setdefault(str((rule.get("destination") or {}).get("bucket") or "?"), []).append(rule)
+    gb, transfer_rate = c.usage.s3ReplicationGb, c.unit["interRegionTransferGb"]
+    rtc_rate, metric_rate = c.unit["s3RtcGb"], c.unit["cloudwatchMetricMonth"]
+    total, parts = 0.0, []
+    for bucket, its_rules in destinations.items():
+        name = bucket.rsplit(":", 1)[-1]
+        target = _planned(c, "aws:s3/bucketV2:BucketV2", bucket, ("arn", "bucket", "id")) or _planned(
+            c, "aws:s3/bucket:Bucket", bucket, ("arn", "bucket", "id")
+        )
+        region = target.region if target else ""
+        cost, part = 0.0, f"{gb:g} GB to {name}"
+        if region != r.region:
+            cost += gb * transfer_rate
+            where = region or "a region the plan does not show, assumed another"
+            part += f" ({where}) x ${transfer_rate}/GB inter-region"
+        else:
+            part += " (same region: no transfer charge)"
+        destination_of = [rule.get("destination") or {} for rule in its_rules]
+        if any(str((d.get("replicationTime") or {}).get("status")) == "Enabled" for d in destination_of):
+            cost += gb * rtc_rate
+            part += f" + Replication Time Control {gb:g} GB x ${rtc_rate}/GB"
+        metered = sum(1 for d in destination_of if str((d.get("metrics") or {}).get("status")) == "Enabled")
+        if metered:
+            cost += 4 * metered * metric_rate
+            part += f" + {4 * metered} replication metrics x ${metric_rate}/month"
+        total += cost
+        parts.append(part)
+    return total, "; ".join(parts) + " (replica storage priced on the destination bucket)", total
+
+
+def _backup_plan(r: PricedResource, c: _Context) -> Priced:
+    actions = [a for rule in r.properties.get("rules") or [] for a in rule.get("copyActions") or []]
+    if not actions:
+        return 0.0, "backup plan: no charge of its own (backups are priced on their vault)"
+    regions = [arn_region(str(a.get("destinationVaultArn") or "")) for a in actions]
+    crossing = [region or "an unknown region, assumed another" for region in regions if region != r.region]
+    gb, rate = c.usage.backupCopyGb, c.unit["interRegionTransferGb"]
+    cost = len(crossing) * gb * rate
+    if not crossing:
+        return 0.0, f"backup plan: {len(actions)} same-region copy action(s), no transfer charge (storage on the vault)"
+    basis = (
+        f"{len(crossing)} cross-region copy action{'s' if len(crossing) > 1 else ''} x {gb:g} GB x ${rate}/GB "
+        f"to {', '.join(sorted(set(crossing)))} (the copies' storage is priced on the destination vault)"
+    )
+    return cost, basis, cost
+
+
+def _repository_matches(name: str, filters: Sequence[Mapping[str, Any]]) -> bool:
+    return not filters or any(name.startswith(str(f.get("filter") or "")) for f in filters)
+
+
+def _registry_replication(r: PricedResource, c: _Context) -> Priced:
+    """ECR replication: each destination region receives registryReplicationGb of pushed layers at the
+    inter-region rate, and keeps a replica of every repository the rule's filters match (registryStorageGb
+    each)."""
+    rules = (r.properties.get("replicationConfiguration") or {}).get("rules") or []
+    repositories = [str(x.properties.get("name") or x.name) for x in c.planned if x.type == ECR_REPOSITORY]
+    gb, rate = c.usage.registryReplicationGb, c.unit["interRegionTransferGb"]
+    stored, storage_rate = c.usage.registryStorageGb, c.unit["ecrGbMonth"]
+    total, parts = 0.0, []
+    for rule in rules:
+        filters = rule.get("repositoryFilters") or []
+        matched = sum(1 for name in repositories if _repository_matches(name, filters))
+        for destination in rule.get("destinations") or []:
+            region = str(destination.get("region") or "")
+            if region == r.region:
+                parts.append(f"to {region}: same region (another account), not priced as standby")
+                continue
+            cost = gb * rate + matched * stored * storage_rate
+            total += cost
+            parts.append(
+                f"to {region}: {gb:g} GB pushed x ${rate}/GB + {matched} repositor{'y' if matched == 1 else 'ies'} "
+                f"kept there x {stored:g} GB x ${storage_rate}/GB"
+            )
+    if not parts:
+        return 0.0, "registry replication with no destination: nothing replicated"
+    return total, "; ".join(parts), total
+
+
+def _pipeline(r: PricedResource, c: _Context) -> tuple[float, str]:
+    runs = c.usage.pipelineRuns
+    if str(r.properties.get("pipelineType") or "V1").upper() != "V2":
+        if runs == 0:
+            return 0.0, "V1 pipeline with no runs: an inactive pipeline has no charge"
+        rate = c.unit["codepipelineV1Month"]
+        return rate, f"V1 pipeline: 1 active pipeline x ${rate}/month (one V1 pipeline per account is free)"
+    actions = [a for stage in r.properties.get("stages") or [] for a in stage.get("actions") or []]
+    free = [a for a in actions if str(a.get("category")) == "Approval" or str(a.get("owner")) == "Custom"]
+    builds = [a for a in actions if a not in free and str(a.get("category")) in ("Build", "Test")]
+    others = len(actions) - len(free) - len(builds)
+    minutes = len(builds) * c.usage.buildMinutesPerRun + others * c.usage.actionMinutesPerRun
+    rate = c.unit["codepipelineActionMinute"]
+    return runs * minutes * rate, (
+        f"V2 pipeline: {runs:g} runs x {minutes:g} action minutes ({len(builds)} build/test x "
+        f"{c.usage.buildMinutesPerRun:g} min + {others} other x {c.usage.actionMinutesPerRun:g} min; "
+        f"{len(free)} approval/custom free) x ${rate}/min (the account's first 100 minutes a month are free)"
+    )
+
+
+def _codebuild(r: PricedResource, c: _Context) -> tuple[float, str]:
+    environment = r.properties.get("environment") or {}
+    kind = str(environment.get("type") or "LINUX_CONTAINER")
+    compute = str(environment.get("computeType") or "BUILD_GENERAL1_SMALL")
+    rates: Mapping[str, float] = c.prices["codebuild"]
+    if f"{kind}:{compute}" not in rates:
+        raise KeyError(f"no CodeBuild price for {compute} on {kind}")
+    rate = rates[f"{kind}:{compute}"]
+    runs, minutes = c.usage.pipelineRuns, c.usage.buildMinutesPerRun
+    return runs * minutes * rate, (
+        f"{runs:g} builds x {minutes:g} min x ${rate}/min ({compute} {kind}; the account's first 100 minutes a "
+        "month of general1.small or arm1.small are free)"
+    )
+
+
 PRICERS: dict[str, Pricer] = {
     "aws:ec2/natGateway:NatGateway": _nat,
     "aws:ec2/eip:Eip": _public_ip,
@@ -466,8 +864,8 @@ PRICERS: dict[str, Pricer] = {
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": _log_metric_filter,
     "aws:cloudwatch/eventRule:EventRule": _free("rule: no charge (AWS service events on the default bus are free)"),
     "aws:cloudwatch/eventTarget:EventTarget": _free("event target: no charge of its own"),
-    "aws:rds/instance:Instance": _rds,
-    "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache,
+    RDS_INSTANCE: _rds,
+    CACHE_GROUP: _elasticache,
     "aws:elasticache/cluster:Cluster": _elasticache,
     "aws:ec2/instance:Instance": _ec2,
     "aws:ebs/volume:Volume": _ebs,
@@ -485,7 +883,8 @@ PRICERS: dict[str, Pricer] = {
     "aws:wafv2/webAcl:WebAcl": _waf,
     "aws:cloudfront/distribution:Distribution": _cloudfront,
     "aws:route53/zone:Zone": _flat("route53ZoneMonth", "hosted zone"),
-    "aws:route53/healthCheck:HealthCheck": _flat("route53HealthCheckMonth", "health check"),
+    "aws:route53/healthCheck:HealthCheck": _health_check,
+    "aws:route53/record:Record": _record,
     "aws:timestreaminfluxdb/dbInstance:DbInstance": _influx,
     "aws:timestreamwrite/table:Table": _timestream_table,
     "aws:ecr/repository:Repository": _per_gb("ecrGbMonth", "registryStorageGb", "of images"),
@@ -502,6 +901,20 @@ PRICERS: dict[str, Pricer] = {
     "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": _free("AWS Chatbot channel: no charge"),
     "aws:eks/addon:Addon": _eks_addon,
     "aws:apigatewayv2/api:Api": _requests("apiGatewayHttpRequestsMillion", "apiRequestsMillion", "requests"),
+    GLOBAL_DATASTORE: _global_datastore,
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": _bucket_replication,
+    "aws:backup/plan:Plan": _backup_plan,
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": _registry_replication,
+    "aws:codepipeline/pipeline:Pipeline": _pipeline,
+    "aws:codebuild/project:Project": _codebuild,
+    "aws:codestarconnections/connection:Connection": _free("CodeStar connection: no charge"),
+    "aws:codeconnections/connection:Connection": _free("CodeConnections connection: no charge"),
+    "aws:codedeploy/application:Application": _free(
+        "CodeDeploy application: no charge (deployments to ECS, Lambda and EC2 are free)"
+    ),
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": _free(
+        "CodeDeploy deployment group: no charge (deployments to ECS, Lambda and EC2 are free)"
+    ),
 }
 
 
@@ -522,6 +935,7 @@ def with_remote_children(resources: Sequence[PricedResource]) -> list[PricedReso
                     properties=child.inputs,
                     region=r.region,
                     parent=r.urn,
+                    provider=r.provider,
                 )
             )
     return result
@@ -549,12 +963,16 @@ def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
         try:
             priced = pricer(r, context)
         except KeyError as missing:  # a size not known yet (a preview before deploy) or not in the table
-            priced = 0.0, f"not priced: {missing.args[0]}"
+            priced = 0.0, f"{NOT_PRICED}{missing.args[0]}"
         if priced is None:
             continue
-        monthly, basis = priced
+        monthly, basis = priced[0], priced[1]
+        replication = priced[2] if len(priced) == 3 else 0.0
         if r.region not in regions:
             basis += f" (us-east-1 prices; none vendored for {r.region})"
-        items.append(CostItem(r.urn, r.type, round(monthly, 2), basis, layer_of(r.urn)))
+        standby = is_dr_provider(r.provider)
+        items.append(
+            CostItem(r.urn, r.type, round(monthly, 2), basis, layer_of(r.urn), r.region, standby, round(replication, 2))
+        )
     items.sort(key=lambda i: (-i.monthly_usd, i.urn))
     return Estimate(items)

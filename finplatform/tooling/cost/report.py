@@ -25,6 +25,12 @@ CATEGORIES = {
     "wafv2": "Edge (ALB, WAF, CloudFront, API)",
     "cloudfront": "Edge (ALB, WAF, CloudFront, API)",
     "apigatewayv2": "Edge (ALB, WAF, CloudFront, API)",
+    "route53": "Edge (ALB, WAF, CloudFront, API)",
+    "codepipeline": "Delivery (CodePipeline, CodeBuild)",
+    "codebuild": "Delivery (CodePipeline, CodeBuild)",
+    "codestarconnections": "Delivery (CodePipeline, CodeBuild)",
+    "codeconnections": "Delivery (CodePipeline, CodeBuild)",
+    "codedeploy": "Delivery (CodePipeline, CodeBuild)",
     "sqs": "Compute (Fargate, Lambda)",
     "cloudwatch": "Logs and monitoring",
     "sns": "Logs and monitoring",
@@ -102,6 +108,48 @@ def _itemized(layer: str, estimates: Mapping[str, Estimate]) -> list[str]:
         kind = item.type.split(":")[-1]
         basis = item.basis.replace("|", "\\|")
         lines.append(f"| {stack} | {_name(item)} | {kind} | ${item.monthly_usd:,.2f} | {basis} |")
+    return lines
+
+
+STANDBY_TEXT = [
+    "",
+    "## The DR standby",
+    "",
+    "The standby is what a stack spends a month to be able to fail over: every line declared by the DR region's",
+    "provider (`aws-dr`, components/providers.py), in full, plus the replication part of the lines in the primary",
+    "region: inter-region transfer of the RDS cross-region replica's write-ahead log, the ElastiCache Global",
+    "Datastore, S3 replication (with Replication Time Control's $0.015/GB and its metrics where a rule turns them",
+    "on), AWS Backup copy actions and ECR replication (with the replicas it keeps in the DR region), and the DR",
+    "copies of replicated secrets. A resource counts by its provider, not by comparing regions, so the us-east-1",
+    "edge provider of a stack whose primary region is elsewhere is never mistaken for the standby. `plan` prints",
+    "it as one line after the total (`DR standby: $X/month (N resources in us-west-2: ...; replication transfer:",
+    "...)`), `plan --json` gives it under `cost.standby`, and `Estimate.standby_usd()` returns it.",
+    "",
+    "The transfer volumes are modest on purpose: the seeds size production for about 1,000 active users on a",
+    "db.t3.medium with 20 GB of storage (100 GB at most) and 500 GB per bucket, so a month's changes are tens of",
+    "GB, not terabytes. `dbReplicationGb` (30 in prod) is about 1 GB of write-ahead log a day; `cacheReplicationGb`",
+    "(10) a third of a GB of session and cache writes a day; `s3ReplicationGb` (25) 5% of a 500 GB bucket changing",
+    "a month; `backupCopyGb` (30) a daily incremental copy of about 1 GB (the first copy, in full, costs more once);",
+    "`registryReplicationGb` (5) thirty pushes of a few new layers. At $0.02/GB none of them reaches a dollar a",
+    "month; set `finplatform:usage` when a stack writes more. The DR region's own lines take the same per-resource",
+    "assumptions as the primary's (an idle standby load balancer at `albLcu`, its log groups at `logIngestGb`), which",
+    "over-counts a quiet standby, on the safe side of the bill. Delivery takes `pipelineRuns` (30 a month, about a",
+    "release a working day), `buildMinutesPerRun` (10) and `actionMinutesPerRun` (5 for a source or deploy action of",
+    "a V2 pipeline; manual approvals are free).",
+]
+
+
+def standby_section(estimates: Mapping[str, Estimate]) -> list[str]:
+    """What the DR standby is and how it is sized, then each stack's standby and the part that is replication."""
+    lines = [*STANDBY_TEXT, "", "| Stack | DR standby | In the DR region | Replication | Resources in the DR region |"]
+    lines.append("| --- | --- | --- | --- | --- |")
+    for stack, result in estimates.items():
+        standby = result.standby()
+        where = f"{standby.resources} in {', '.join(standby.regions)}" if standby.resources else "none"
+        lines.append(
+            f"| {stack} | ${standby.monthly_usd:,.2f} | ${standby.in_region_usd:,.2f} | "
+            f"${standby.replication_usd:,.2f} | {where} |"
+        )
     return lines
 
 
@@ -189,6 +237,7 @@ def render_cost_doc() -> str:
     for stack, (declared, full) in estimates.items():
         lines.append(f"| {stack} | ${declared.monthly_usd:,.2f} | ${full.monthly_usd:,.2f} |")
     lines += _layer_section({stack: declared for stack, (declared, _full) in estimates.items()})
+    lines += standby_section({stack: declared for stack, (declared, _full) in estimates.items()})
     prod = _by_category(estimates["prod"][1])
     lines += [
         "",

@@ -99,11 +99,17 @@ def test_each_built_pack_carries_its_manifest_code_and_pinned_requirements(built
         assert (pack / "policies" / "common" / "framework.py").is_file()
         assert not (pack / "components").exists()
         assert f"pulumi=={versions['pulumi']}" in pins and f"pulumi-policy=={versions['pulumi-policy']}" in pins
-    # AND only the cost pack carries the cost model, with the price table and the size catalogue it reads
+    # AND the cost pack carries the cost model, with the price table and the size catalogue it reads
     cost = built / "cost_guardrails"
     assert (cost / "finplatform" / "tooling" / "cost" / "prices.json").is_file()
     assert (cost / "finplatform" / "catalog.json").is_file()
+    # AND the data-protection pack the stack model and the blueprints dr-objectives-met reads objectives from
+    protection = built / "data_protection"
+    assert (protection / "finplatform" / "resilience.py").is_file()
+    assert (protection / "blueprints" / "smart-0dte.yaml").is_file()
+    # AND the packs that judge single resources carry none of the project's code
     assert not (built / "encryption" / "finplatform").exists()
+    assert not (built / "least_privilege" / "finplatform").exists()
 
 
 def test_a_build_replaces_an_earlier_build_but_no_other_folder(tmp_path: Path) -> None:

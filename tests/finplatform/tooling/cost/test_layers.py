@@ -76,8 +76,10 @@ def test_each_item_carries_its_layer_and_the_subtotals_add_up_to_the_total() -> 
 def test_the_json_keeps_its_keys_and_adds_the_layers() -> None:
     # GIVEN the priced items WHEN they are exported as the plan's JSON does
     document = _priced().to_json()
-    # THEN the existing keys are all there, each item adds its layer, and the subtotals are under "layers"
-    assert set(document) == {"monthly_usd", "items", "layers"}
+    # THEN the existing keys are all there, each item adds its layer, the subtotals are under "layers", and the DR
+    # standby (none here) under "standby"
+    assert set(document) == {"monthly_usd", "items", "layers", "standby"}
+    assert document["standby"]["monthly_usd"] == 0
     assert all(set(item) == {"urn", "type", "monthly_usd", "basis", "layer"} for item in document["items"])
     assert document["layers"] == {"keys": 4.0, "stack": 4.0, "observability": 3.1}
 
