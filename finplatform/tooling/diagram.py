@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 Tier = Literal["Public", "Private", "Isolated"]
 TIERS: tuple[Tier, ...] = ("Public", "Private", "Isolated")
 Kind = Literal[
-    "internet", "cdn", "waf", "alb", "compute", "database", "cache", "timeseries", "bucket", "vault", "audit"
+    "internet", "cdn", "dns", "waf", "alb", "compute", "database", "cache", "timeseries", "bucket", "vault", "audit"
 ]
-LinkKind = Literal["request", "data", "replication"]
+LinkKind = Literal["request", "failover", "data", "replication"]
 
 # Compute targets: component type -> (what the diagram calls it, the resource that stands for a workload, the
 # suffix the component adds to the workload's name).
@@ -38,6 +38,8 @@ COMPUTE_TARGETS: dict[str, tuple[str, str, str]] = {
     "finplatform:compute:Functions": ("Lambda", "aws:lambda/function:Function", ""),
 }
 RDS_INSTANCE = "aws:rds/instance:Instance"
+CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+GLOBAL_DATASTORE = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
 BUCKET_COMPONENT = "finplatform:data:Bucket"
 
 
@@ -87,6 +89,8 @@ class ComputeGroup:
     target: str
     name: str
     nodes: tuple[Node, ...]
+    notes: tuple[str, ...] = ()
+    """Shown under the group's title, e.g. where a standby's images come from."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,8 @@ class Region:
 
 @dataclass(frozen=True)
 class Link:
-    """A flow between two nodes: a request, data access, or replication and copies."""
+    """A flow between two nodes: a request, the request a DNS failover record sends to the DR region, data access,
+    or replication and copies."""
 
     source: str
     target: str
@@ -127,7 +132,8 @@ class Architecture:
     environment: str
     regions: tuple[Region, ...]
     entry: tuple[Node, ...]
-    """Outside every region, top to bottom: the internet and, once the stack has a domain, CloudFront."""
+    """Outside every region, top to bottom: the internet, CloudFront once the stack has a domain, and the Route 53
+    failover records of a warm standby."""
     audit: tuple[Node, ...]
     links: tuple[Link, ...]
     declared: int = 0
@@ -219,6 +225,7 @@ def architecture(plan: "Plan | Mapping[str, Any]") -> Architecture:
     region_names = {graph.region(n) for n in graph.of_type("finplatform:network:Network")}
     region_names |= {region for region, _ in [*stores.values(), *vaults]} | {b.region for b in buckets.values()}
     region_names.discard("")
+    replicated = _image_regions(graph)
     regions = []
     for name in sorted(region_names, key=lambda n: (n != primary, n)):
         in_vpc_functions = [w for w in workloads if w.region == name and w.in_vpc]
@@ -231,7 +238,17 @@ def architecture(plan: "Plan | Mapping[str, Any]") -> Architecture:
                 role="primary" if name == primary else "dr",
                 vpc=_vpc(graph, name),
                 edge=tuple(n for region, n in edge if region == name),
-                compute=tuple(ComputeGroup(t, c, tuple(nodes)) for (t, c), nodes in groups.items()),
+                compute=tuple(
+                    ComputeGroup(
+                        t,
+                        c,
+                        tuple(nodes),
+                        ("images replicated by ECR",)
+                        if name != primary and name in replicated and t != "Lambda"
+                        else (),
+                    )
+                    for (t, c), nodes in groups.items()
+                ),
                 stores=_in_store_order(
                     [n for region, n in stores.values() if region == name and n.kind != "timeseries"]
                 ),
@@ -257,6 +274,16 @@ def architecture(plan: "Plan | Mapping[str, Any]") -> Architecture:
         declared=len(graph.resources),
         derived=len(graph.derived),
     )
+
+
+def _image_regions(graph: _Graph) -> set[str]:
+    """The regions ECR replicates the registry's images to."""
+    return {
+        str(destination.get("region", ""))
+        for config in graph.of_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+        for rule in (config["inputs"].get("replicationConfiguration") or {}).get("rules") or []
+        for destination in rule.get("destinations") or []
+    }
 
 
 def _region_keys(region: Region) -> list[str]:
@@ -428,8 +455,11 @@ def _stores(graph: _Graph) -> dict[str, tuple[str, Node]]:
         else:
             details = (f"cross-region replica · {size}", f"of {source['name']}")
         found[r["urn"]] = (graph.region(r), Node(r["urn"], "database", r["name"], details))
-    for r in graph.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
-        inputs = r["inputs"]
+    secondaries = _global_datastores(graph)
+    for r in graph.of_type(CACHE_GROUP):
+        primary = secondaries.get(r["urn"])
+        # A Global Datastore secondary takes its engine, node type and shards from the primary.
+        inputs = {**(primary["inputs"] if primary else {}), **{k: v for k, v in r["inputs"].items() if v is not None}}
         nodes = cache_node_count(inputs)
         shards = inputs.get("numNodeGroups")
         layout = f"{_plural(nodes, 'node')} in {_plural(int(shards), 'shard')}" if shards else _plural(nodes, "node")
@@ -438,6 +468,8 @@ def _stores(graph: _Graph) -> dict[str, tuple[str, Node]]:
             f"Redis {inputs.get('engineVersion', '')} · {inputs.get('nodeType', '')}".replace("  ", " "),
             f"{layout}{availability}",
         )
+        if primary is not None:
+            details += ("Global Datastore secondary",)
         found[r["urn"]] = (graph.region(r), Node(r["urn"], "cache", r["name"], details))
     for r in graph.of_type("aws:timestreaminfluxdb/dbInstance:DbInstance"):
         inputs = r["inputs"]
@@ -447,6 +479,24 @@ def _stores(graph: _Graph) -> dict[str, tuple[str, Node]]:
     for r in graph.of_type("aws:timestreamwrite/database:Database"):
         details = ("Timestream LiveAnalytics", f"database {r['inputs'].get('databaseName', '')}")
         found[r["urn"]] = (graph.region(r), Node(r["urn"], "timeseries", r["name"], details))
+    return found
+
+
+def _global_datastores(graph: _Graph) -> dict[str, Mapping[str, Any]]:
+    """The replication groups that join an ElastiCache Global Datastore as secondaries, each with the Global
+    Datastore's primary group: the global group references its primary, a secondary references the global group."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for datastore in graph.of_type(GLOBAL_DATASTORE):
+        named = str(datastore["inputs"].get("primaryReplicationGroupId") or "")
+        groups = [graph.by_urn[d] for d in datastore.get("dependencies", []) if d in graph.by_urn]
+        primary = next((g for g in groups if g["type"] == CACHE_GROUP), None) or next(
+            (g for g in graph.of_type(CACHE_GROUP) if named and named.startswith(g["name"])), None
+        )
+        if primary is None:
+            continue
+        for group in graph.of_type(CACHE_GROUP):
+            if group is not primary and datastore["urn"] in group.get("dependencies", []):
+                found[group["urn"]] = primary
     return found
 
 
@@ -524,7 +574,9 @@ def _vaults(graph: _Graph) -> tuple[list[tuple[str, Node]], list[Link]]:
 
 
 def _edge(graph: _Graph, workloads: Sequence[_Workload]) -> tuple[list[tuple[str, Node]], tuple[Node, ...], list[Link]]:
-    """The WAF and load balancer by region, the internet and CloudFront, and the request links between them."""
+    """The WAF and load balancer by region, the internet, CloudFront and the Route 53 failover records, and the
+    request links between them: a failover record's name stands between CloudFront (or the internet) and the
+    balancers its records answer with."""
     edge: list[tuple[str, Node]] = []
     links: list[Link] = []
     balancers: list[str] = []
@@ -535,8 +587,8 @@ def _edge(graph: _Graph, workloads: Sequence[_Workload]) -> tuple[list[tuple[str
         if alb is None:
             continue
         routed = any(r["type"] == "aws:lb/listener:Listener" and r["inputs"].get("protocol") == "HTTPS" for r in parts)
-        groups = {r["name"] for r in parts if r["type"] == "aws:lb/targetGroup:TargetGroup"}
-        targets = [w for w in workloads if f"{component['name']}-{w.name}" in groups]
+        groups = {r["urn"]: r["name"] for r in parts if r["type"] == "aws:lb/targetGroup:TargetGroup"}
+        targets = [w for w in workloads if _routed_to(graph, w, alb, component["name"], groups)]
         facing = "internal" if alb["inputs"].get("internal") else "internet-facing"
         routes = f"HTTPS to {_plural(len(targets), 'service')}" if routed else "redirects HTTP to HTTPS only"
         if waf is not None:
@@ -550,16 +602,84 @@ def _edge(graph: _Graph, workloads: Sequence[_Workload]) -> tuple[list[tuple[str
     cdn = next(iter(graph.of_type("aws:cloudfront/distribution:Distribution")), None)
     if balancers or cdn is not None:
         entry.append(Node("internet", "internet", "Internet", ("users",)))
+    front = "internet"
+    origins: set[str] = set()
     if cdn is not None:
-        origins = ", ".join(str(o.get("originId", "")) for o in cdn["inputs"].get("origins") or [])
+        names = ", ".join(str(o.get("originId", "")) for o in cdn["inputs"].get("origins") or [])
         aliases = ", ".join(str(a) for a in cdn["inputs"].get("aliases") or [])
-        cdn_details = ("CloudFront distribution", aliases, f"origins: {origins}" if origins else "")
+        cdn_details = ("CloudFront distribution", aliases, f"origins: {names}" if names else "")
         entry.append(Node(cdn["urn"], "cdn", cdn["name"], tuple(d for d in cdn_details if d)))
         links.append(Link("internet", cdn["urn"], "request"))
-        links += [Link(cdn["urn"], alb, "request") for alb in balancers]
-    else:
-        links += [Link("internet", alb, "request") for alb in balancers]
+        front = cdn["urn"]
+        origins = {str(o.get("domainName", "")) for o in cdn["inputs"].get("origins") or []}
+    fronted: set[str] = set()
+    for node, name, roles in _failover_records(graph, balancers):
+        entry.append(node)
+        links.append(Link(front if name in origins or cdn is None else "internet", node.key, "request"))
+        for balancer, role in roles.items():
+            if role == "PRIMARY":
+                links.append(Link(node.key, balancer, "request", "primary"))
+            else:
+                links.append(Link(node.key, balancer, "failover", "failover: secondary record"))
+        fronted |= set(roles)
+    links += [Link(front, balancer, "request") for balancer in balancers if balancer not in fronted]
     return edge, tuple(entry), links
+
+
+def _failover_records(graph: _Graph, balancers: Sequence[str]) -> list[tuple[Node, str, dict[str, str]]]:
+    """Route 53 failover records by the name they answer: a node for the name (its FailoverDns component's when
+    there is one), the name, and the balancers its records alias with their role, PRIMARY or SECONDARY."""
+    by_name: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for record in graph.of_type("aws:route53/record:Record"):
+        if record["inputs"].get("failoverRoutingPolicies"):
+            by_name.setdefault(
+                (str(record["inputs"].get("zoneId", "")), str(record["inputs"].get("name", ""))), []
+            ).append(record)
+    found: list[tuple[Node, str, dict[str, str]]] = []
+    for (_zone, name), records in sorted(by_name.items()):
+        roles: dict[str, str] = {}
+        checks: list[Mapping[str, Any]] = []
+        for record in records:
+            role = str((record["inputs"]["failoverRoutingPolicies"][0] or {}).get("type", ""))
+            for reference in record.get("dependencies", []):
+                if reference in balancers:
+                    roles[reference] = role
+                elif graph.by_urn.get(reference, {}).get("type") == "aws:route53/healthCheck:HealthCheck":
+                    checks.append(graph.by_urn[reference])
+        if not roles:
+            continue
+        parent = graph.by_urn.get(str(records[0].get("parent") or ""), {})
+        key, label = (
+            (parent["urn"], parent["name"])
+            if parent.get("type") == "finplatform:dr:FailoverDns"
+            else (records[0]["urn"], name)
+        )
+        details = ["Route 53 failover records", name]
+        for check in checks[:1]:
+            inputs = check["inputs"]
+            every = f", every {inputs['requestInterval']} s" if inputs.get("requestInterval") else ""
+            details.append(
+                f"health check {inputs.get('type', '')} {inputs.get('resourcePath', '')}{every}".replace("  ", " ")
+            )
+        found.append((Node(key, "dns", label, tuple(details)), name, roles))
+    return found
+
+
+def _routed_to(
+    graph: _Graph, workload: _Workload, alb: Mapping[str, Any], edge: str, groups: Mapping[str, str]
+) -> bool:
+    """A load balancer routes to a workload that references one of its target groups, or (when the workload
+    references none) one named after the workload in the balancer's own region: a DR region's balancer routes
+    to the DR region's copy of a service, never to the primary's."""
+    references = {d for r in workload.resources for d in r.get("dependencies", [])}
+    if references & set(groups):
+        return True
+    named = f"{edge}-{workload.name}" in groups.values()
+    return (
+        named
+        and workload.region == graph.region(alb)
+        and not any(graph.by_urn.get(d, {}).get("type") == "aws:lb/targetGroup:TargetGroup" for d in references)
+    )
 
 
 _S3_ARN = re.compile(r"^arn:[^:]+:s3:::([^/]+)")
@@ -576,35 +696,68 @@ def _data_links(
     ``rds-db:connect`` grant), the other stores its own resources reference, directly or through another part of
     the store's component (an EC2 service reads Redis's AUTH secret, not the group), and the buckets its
     policies name. Role policies wait on every bucket, and EC2 launch templates on the database, whatever the
-    workload may reach, so neither counts as a reference."""
-    # A store component's parts stand for its first store in the component's own region (the primary).
-    entry: dict[str, str] = {}
-    for urn, (region, _node) in stores.items():
+    workload may reach, so neither counts as a reference.
+
+    Data access stays within a region: a DR region's services reach the DR copies. A workload that references a
+    store in another region as well as a store of the same type in its own writes to both (InfluxDB has no
+    replication, so the application dual-writes to the standby): that is drawn as a "dual write by the app" from
+    the one store to the other, not as a flow across regions."""
+    # A store component's parts stand, in each region, for the component's first store there: in the component's
+    # own region its primary, elsewhere its standby (a Global Datastore secondary, a cross-region replica).
+    standing: dict[tuple[str, str], str] = {}
+    for urn, (region, _node) in sorted(
+        stores.items(), key=lambda item: bool(graph.by_urn[item[0]]["inputs"].get("replicateSourceDb"))
+    ):
         component = str(graph.by_urn[urn].get("parent") or "")
-        replica = graph.by_urn[urn]["inputs"].get("replicateSourceDb")
-        if component and not replica and region == graph.region(graph.by_urn.get(component, {})):
-            entry.setdefault(component, urn)
+        if component:
+            standing.setdefault((component, region), urn)
     databases = {urn: region for urn, (region, node) in stores.items() if graph.by_urn[urn]["type"] == RDS_INSTANCE}
+
+    def near(w: _Workload, region: str) -> bool:
+        return not (w.region and region) or w.region == region
+
     links: set[Link] = set()
     for w in workloads:
+        reached: set[str] = set()
+        far: set[str] = set()
         references = {d for r in w.resources if not r["type"].startswith("aws:iam/") for d in r.get("dependencies", [])}
         for reference in sorted(references - set(databases)):
             parent = str(graph.by_urn.get(reference, {}).get("parent") or "")
             if reference in stores:
-                links.add(Link(w.node.key, reference, "data"))
-            elif parent in entry and entry[parent] not in databases:
-                links.add(Link(w.node.key, entry[parent], "data"))
+                (reached if near(w, stores[reference][0]) else far).add(reference)
+            else:
+                store = standing.get((parent, w.region)) or standing.get(
+                    (parent, graph.region(graph.by_urn.get(parent, {})))
+                )
+                if store is not None and store not in databases and near(w, stores[store][0]):
+                    reached.add(store)
         for region in sorted(_policy_targets(w.resources, _RDS_CONNECT)):
-            primaries = [urn for urn in entry.values() if databases.get(urn) == region]
-            links |= {Link(w.node.key, urn, "data") for urn in primaries}
+            if near(w, region):
+                reached |= {
+                    urn
+                    for urn, at in databases.items()
+                    if at == region and standing.get((_parent(graph, urn), at)) == urn
+                }
         for name in sorted(_policy_targets(w.resources, _S3_ARN)):
             for urn, bucket in buckets.items():
-                if any(
+                if near(w, bucket.region) and any(
                     name == n or (name.startswith(n) and n.endswith("-") and name[len(n) :].isalnum())
                     for n in bucket.names
                 ):
-                    links.add(Link(w.node.key, urn, "data"))
+                    reached.add(urn)
+        links |= {Link(w.node.key, urn, "data") for urn in reached}
+        for target in far:
+            kind = graph.by_urn[target]["type"]
+            links |= {
+                Link(s, target, "replication", "dual write by the app")
+                for s in reached
+                if graph.by_urn[s]["type"] == kind
+            }
     return sorted(links, key=lambda link: (link.source, link.target))
+
+
+def _parent(graph: _Graph, urn: str) -> str:
+    return str(graph.by_urn.get(urn, {}).get("parent") or "")
 
 
 def _policy_targets(resources: Iterable[Mapping[str, Any]], pattern: re.Pattern[str]) -> set[str]:
@@ -639,6 +792,9 @@ def _replication_links(
             links.append(
                 Link(source["urn"], r["urn"], "replication", "read replica" if same else "cross-region replica")
             )
+    for secondary, primary in sorted(_global_datastores(graph).items()):
+        if primary["urn"] in stores and secondary in stores:
+            links.append(Link(primary["urn"], secondary, "replication", "Global Datastore"))
     for config in graph.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig"):
         linked = [d for d in config.get("dependencies", []) if d in buckets]
         sources = [d for d in linked if buckets[d].region == graph.region(config)]
@@ -774,7 +930,7 @@ class Shape:
     stroke_width: float = 1.0
 
 
-WireKind = Literal["request", "data", "replication", "inactive", "attachment"]
+WireKind = Literal["request", "failover", "data", "replication", "inactive", "attachment"]
 
 
 @dataclass(frozen=True)
@@ -803,6 +959,7 @@ class Scene:
 KIND_COLOURS: dict[str, tuple[str, str]] = {
     "internet": ("#F2F3F3", "#545B64"),
     "cdn": ("#F4EEFF", "#8C4FFF"),
+    "dns": ("#F4EEFF", "#8C4FFF"),
     "alb": ("#F4EEFF", "#8C4FFF"),
     "waf": ("#FDEEF0", "#DD344C"),
     "compute": ("#FFF4E8", "#ED7100"),
@@ -820,6 +977,7 @@ TIER_COLOURS: dict[str, tuple[str, str, str]] = {  # band tint, subnet fill, sub
 }
 WIRE_COLOURS: dict[str, str] = {
     "request": "#232F3E",
+    "failover": "#232F3E",
     "data": "#1F6FB2",
     "replication": "#C925D1",
     "inactive": "#9AA3AD",
@@ -833,6 +991,8 @@ LANE_GAP, ROW_GAP = 28, 12
 TRACK, LABELLED_TRACK = 12, 24
 TIER_LABEL_W = 132
 MARGIN = 24
+GUTTER = 24
+"""Left of the regions, for the failover route from the DNS records down to the DR region's load balancer."""
 
 _TIER_ROUTE = {"Public": "internet gateway", "Private": "egress via NAT", "Isolated": "no internet route"}
 
@@ -847,7 +1007,7 @@ class _Route:
     """How one link is drawn: its kind of path, and the attachment points and tracks it was given."""
 
     link: Link
-    how: Literal["straight", "corridor", "channel", "adjacent", "under", "strip", "dr", "direct"]
+    how: Literal["straight", "gutter", "corridor", "channel", "adjacent", "under", "strip", "dr", "direct"]
     region: int = 0
     corridor: int = 0
     sx: int = 0
@@ -895,14 +1055,20 @@ class _Layout:
         self.row_of: dict[str, tuple[int, str]] = {n.key: (-1, "entry") for n in arch.entry}
         self.row_of |= {n.key: (-1, "audit") for n in arch.audit}
         for index, region in enumerate(arch.regions):
-            self.row_of |= {n.key: (index, "public") for n in region.edge}
-            self.row_of |= {n.key: (index, "private") for g in region.compute for n in g.nodes}
-            self.row_of |= {n.key: (index, "isolated") for n in region.stores}
+            if region.vpc is not None:  # the tiers' rows are the VPC's
+                self.row_of |= {n.key: (index, "public") for n in region.edge}
+                self.row_of |= {n.key: (index, "private") for g in region.compute for n in g.nodes}
+                self.row_of |= {n.key: (index, "isolated") for n in region.stores}
             self.row_of |= {n.key: (index, "regional") for n in region.regional}
         self.box: dict[str, Box] = {}
         self.frames: list[_Frame] = []
         self.adjacent = {(link.source, link.target) for link in arch.links if self._adjacent(link)}
-        self.routes = [self._classify(link) for link in arch.links]
+        # A link to or from something that gets no box (not in the model, or in the tiers of a region without a
+        # VPC) is not drawn.
+        drawn = [link for link in arch.links if link.source in self.row_of and link.target in self.row_of]
+        self.routes = [self._classify(link) for link in drawn]
+        self.left = MARGIN + (GUTTER if any(r.how == "gutter" for r in self.routes) else 0)
+        """Where the regions start: right of the gutter when a route runs down it."""
         self.scene = Scene(0, 0, f"finplatform stack {arch.stack}: architecture")
 
     # -- the steps
@@ -943,7 +1109,7 @@ class _Layout:
 
     def _region(self, index: int, region: Region, top: int) -> _Frame:
         """Measure the region's rows, then draw its header, its VPC and what lives outside the VPC."""
-        frame = _Frame(index, region, Box(MARGIN, top, 0, 0))
+        frame = _Frame(index, region, Box(self.left, top, 0, 0))
         inner = frame.inner
         vpc = region.vpc
         frame.az_w = max([112] + [text_width(az, 12, True) + 28 for az in (vpc.azs if vpc else ())])
@@ -952,9 +1118,14 @@ class _Layout:
         channel = sum(1 for r in self.routes if r.how == "channel" and r.region == index)
         channel_w = TRACK * channel + 16 if channel else 0
         for g in region.compute:
-            frame.group_title_w[g.name] = max(text_width(g.target, 12, True), text_width(self._group_count(g), 11)) + 20
+            lines = [text_width(self._group_count(g, region), 11), *(text_width(n, 11) for n in g.notes)]
+            frame.group_title_w[g.name] = max(text_width(g.target, 12, True), *lines) + 20
             frame.group_w[g.name] = frame.group_title_w[g.name] + sum(self.size[n.key][0] + 12 for n in g.nodes)
-        frame.private_h = max([self.size[n.key][1] for g in region.compute for n in g.nodes] + [0])
+        frame.private_h = max(
+            [self.size[n.key][1] for g in region.compute for n in g.nodes]
+            + [20 + 15 * len(g.notes) for g in region.compute]
+            + [0]
+        )
         private_w = sum(frame.group_w.values()) + LANE_GAP * max(0, len(region.compute) - 1)
         stores = self._store_order(region)
         isolated_w = sum(self.size[n.key][0] + self._gap_after(n, stores) for n in stores)
@@ -965,7 +1136,9 @@ class _Layout:
         frame.lane_right = inner + frame.width - 8
         frame.channel_xs = [frame.lane_right - channel_w + 8 + TRACK * j for j in range(channel)]
 
-        role = "primary region" if region.role == "primary" else "DR region: standby copies"
+        role = {"primary": "primary region", "dr": "DR region: standby copies"}[region.role]
+        if region.role == "dr" and region.compute:
+            role = "DR region: warm standby"
         header = self._text(inner, top + 28, f"AWS {region.name}", 16, bold=True)
         frame.header_right = self._text(header.bounds().right + 10, top + 28, role, 13, color=MUTED).bounds().right
         y = top + 44
@@ -975,7 +1148,7 @@ class _Layout:
             self._isolated_row(frame)
             self._public_row(frame)
         y = self._strip(index, region, frame, inner, y)
-        frame.box = Box(MARGIN, top, frame.width + 32, y + 10 - top)
+        frame.box = Box(self.left, top, frame.width + 32, y + 10 - top)
         self.scene.shapes.insert(
             0, Shape(frame.box, "#FCFDFE", REGION_STROKE, radius=10, dashed=True, stroke_width=1.5)
         )
@@ -1045,7 +1218,9 @@ class _Layout:
             box = Box(x, row.y, frame.group_w[group.name], row.h)
             self.scene.shapes.append(Shape(box, "#FFFBF6", "#ED7100", radius=6, dashed=True))
             self._text(x + 10, row.y + 20, group.target, 12, bold=True, color="#B45309")
-            self._text(x + 10, row.y + 35, self._group_count(group), 11, color=MUTED)
+            self._text(x + 10, row.y + 35, self._group_count(group, frame.region), 11, color=MUTED)
+            for line, note in enumerate(group.notes):
+                self._text(x + 10, row.y + 50 + 15 * line, note, 11, color=MUTED)
             nx = x + frame.group_title_w[group.name]
             for node in group.nodes:
                 w = self.size[node.key][0]
@@ -1074,7 +1249,11 @@ class _Layout:
         channel_w = TRACK * len(frame.channel_xs) + 16 if frame.channel_xs else 0
         for alb in (n for n in frame.region.edge if n.kind == "alb"):
             w, h = self.size[alb.key]
-            targets = [self.box[r.link.target].cx for r in self.routes if r.link.source == alb.key]
+            targets = [
+                self.box[r.link.target].cx
+                for r in self.routes
+                if r.link.source == alb.key and r.link.target in self.box
+            ]
             centre = sum(targets) // len(targets) if targets else frame.lane_x + waf_w + w // 2
             x = max(centre - w // 2, frame.lane_x + waf_w, frame.header_right + 24 - w // 2)
             box = self._node(alb, Box(min(x, frame.lane_right - channel_w - w), row.y, w, h))
@@ -1241,6 +1420,14 @@ class _Layout:
         points: list[tuple[int, int]]
         if r.how == "straight":
             points = [(t.cx, s.bottom), (t.cx, t.y)]
+            if r.link.label:
+                label = Text(t.cx + 8, s.bottom + 22, r.link.label, 11, bold=True, color=WIRE_COLOURS[kind])
+        elif r.how == "gutter":
+            # Left from the record, down the gutter, along the gap above the target's region, into its top.
+            x, y = MARGIN + GUTTER // 3, self.frames[self.row_of[r.link.target][0]].box.y - 28
+            points = [(s.x, s.cy), (x, s.cy), (x, y), (t.cx, y), (t.cx, t.y)]
+            if r.link.label:
+                label = Text(x + 14, y - 6, r.link.label, 11, bold=True, color=WIRE_COLOURS[kind])
         elif r.how == "corridor":
             (y,) = r.tracks
             points = (
@@ -1295,7 +1482,12 @@ class _Layout:
         wires = {w.kind for w in self.scene.wires}
         items: list[tuple[str, str, str]] = []  # (swatch kind, key, text)
         for kind, text in (
-            ("alb", "Edge: load balancer" + (", CloudFront" if "cdn" in kinds else "")),
+            (
+                "alb",
+                "Edge: load balancer"
+                + (", CloudFront" if "cdn" in kinds else "")
+                + (", Route 53" if "dns" in kinds else ""),
+            ),
             ("waf", "WAF, security and audit services"),
             ("compute", "Compute: services and functions"),
             ("database", "Databases and caches"),
@@ -1307,6 +1499,7 @@ class _Layout:
         items.append(("nat", "", "NAT gateway in the subnet"))
         for kind, text in (
             ("request", "request path"),
+            ("failover", "request path on failover (Route 53 secondary record)"),
             ("inactive", "routed once the load balancer has a certificate"),
             ("data", "data access (references and IAM grants)"),
             ("replication", "replication and backup copies"),
@@ -1340,7 +1533,7 @@ class _Layout:
     def _classify(self, link: Link) -> _Route:
         (si, sr), (ti, tr) = self.row_of[link.source], self.row_of[link.target]
         if sr == "entry":
-            return _Route(link, "straight")
+            return _Route(link, "straight" if ti <= 0 else "gutter")
         if si == ti and (sr, tr) == ("public", "private"):
             return _Route(link, "corridor", si, 0)
         if si == ti and (sr, tr) == ("private", "isolated"):
@@ -1366,19 +1559,27 @@ class _Layout:
         return False
 
     def _store_order(self, region: Region) -> list[Node]:
-        """The isolated row: each store followed by its first same-region replica."""
+        """The isolated row: each store followed by its first same-region replica; in a DR region, the copies in
+        the order of the primary region's stores they copy, so that the wires between the regions nest."""
         replicas = {
             link.target: link.source
             for link in self.arch.links
             if link.kind == "replication" and link.target in {n.key for n in region.stores}
         }
+        stores = list(region.stores)
+        if self.arch.regions and region is not self.arch.regions[0]:
+            upstream = [n.key for n in self._store_order(self.arch.regions[0])]
+            stores.sort(
+                key=lambda n: upstream.index(replicas[n.key]) if replicas.get(n.key) in upstream else len(upstream)
+            )
+        keys = {n.key for n in stores}
         order: list[Node] = []
-        for node in region.stores:
-            if node in order or (replicas.get(node.key) in {n.key for n in region.stores} and node.key in replicas):
+        for node in stores:
+            if node in order or (replicas.get(node.key) in keys and node.key in replicas):
                 continue
             order.append(node)
-            order += [n for n in region.stores if replicas.get(n.key) == node.key and n not in order]
-        return order + [n for n in region.stores if n not in order]
+            order += [n for n in stores if replicas.get(n.key) == node.key and n not in order]
+        return order + [n for n in stores if n not in order]
 
     def _strip_order(self, region: Region) -> list[Node]:
         """Outside the VPC: what nothing links to first, so that the linked nodes sit nearer the channel."""
@@ -1416,9 +1617,9 @@ class _Layout:
         return counts
 
     @staticmethod
-    def _group_count(group: ComputeGroup) -> str:
+    def _group_count(group: ComputeGroup, region: Region) -> str:
         noun = "function" if group.target == "Lambda" else "service"
-        return _plural(len(group.nodes), noun)
+        return _plural(len(group.nodes), noun) + (" · warm standby" if region.role == "dr" else "")
 
     def _node(self, node: Node, box: Box) -> Box:
         fill, stroke = KIND_COLOURS[node.kind]
@@ -1522,7 +1723,7 @@ def render_svg(diagram: "Architecture | Scene") -> str:
     for wire in scene.wires:
         coords = [c for point in wire.points for c in point]
         style: dict[str, Any] = {"fill": "none", "stroke": WIRE_COLOURS[wire.kind], "stroke_width": 1.6}
-        if wire.kind in ("replication", "inactive"):
+        if wire.kind in ("replication", "inactive", "failover"):
             style["stroke_dasharray"] = "7 4"
         if wire.kind == "attachment":
             style["stroke_dasharray"] = "2 3"

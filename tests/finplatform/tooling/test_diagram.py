@@ -16,11 +16,17 @@ from finplatform.__main__ import main
 from finplatform.stack import resolve_stack
 from finplatform.tooling import plan as plan_module
 from finplatform.tooling.diagram import (
+    TIERS,
     Architecture,
     Box,
+    ComputeGroup,
+    Link,
+    Node,
     Region,
     Scene,
+    Subnet,
     Text,
+    Vpc,
     Wire,
     architecture,
     clashes,
@@ -282,10 +288,76 @@ def test_data_flows_are_the_blueprints_grants(stack: str, planned: Callable[[str
     }
     # WHEN the stack is read into the model
     arch = architecture(planned(stack))
-    drawn = {(source, target) for source, target, _label in _flows(arch, "data")}
-    # THEN the data flows drawn are exactly those grants
+    primary = _keys(_region(arch, "primary"))
+    names = _names(arch)
+    drawn = {
+        (names[link.source], names[link.target])
+        for link in arch.links
+        if link.kind == "data" and link.source in primary
+    }
+    # THEN the data flows drawn from the primary region's workloads are exactly those grants
     assert granted, "the blueprint grants access to stores"
     assert drawn == granted
+    # AND every data flow stays within its region: a warm standby's services reach the DR region's copies
+    regions = [_keys(region) for region in arch.regions]
+    for link in arch.links:
+        if link.kind == "data":
+            assert any(link.source in keys and link.target in keys for keys in regions), (
+                names[link.source],
+                names[link.target],
+            )
+
+
+def _keys(region: Region) -> set[str]:
+    nodes = [*region.edge, *region.stores, *region.regional, *(n for g in region.compute for n in g.nodes)]
+    return {n.key for n in nodes}
+
+
+def test_a_warm_standby_draws_the_dr_regions_services_edge_and_failover(planned: Callable[[str], Plan]) -> None:
+    # GIVEN smart-0dte prod, which plans a warm standby in us-west-2 behind Route 53 failover records
+    arch = architecture(planned("smart-0dte-prod"))
+    primary, dr = _region(arch, "primary"), _region(arch, "dr")
+    names = _names(arch)
+    # WHEN its model is read
+    # THEN the DR region runs the services at their standby count, on the replicated images, behind its own WAF
+    # and load balancer
+    (group,) = dr.compute
+    assert (group.target, group.name, group.notes) == ("ECS Fargate", "dr-services", ("images replicated by ECR",))
+    assert {n.label for n in group.nodes} == {
+        n.label for g in primary.compute if g.target == "ECS Fargate" for n in g.nodes
+    }
+    assert all(n.details[0].startswith("1 task") for n in group.nodes)
+    assert {n.label for n in dr.edge} == {"dr-edge-waf", "dr-edge-alb"}
+    # AND each load balancer routes to its own region's services only
+    for region in (primary, dr):
+        (alb,) = [n.key for n in region.edge if n.kind == "alb"]
+        routed = {link.target for link in arch.links if link.source == alb}
+        assert routed and routed <= _keys(region)
+    # AND the entry runs internet, CloudFront, then the failover records: the primary balancer for requests, the
+    # DR balancer on failover
+    assert [n.label for n in arch.entry] == ["Internet", "cdn-distribution", "failover-dns"]
+    dns = arch.entry[-1]
+    assert dns.details[0] == "Route 53 failover records" and any("health check" in d for d in dns.details)
+    from_dns = {(names[link.target], link.kind) for link in arch.links if link.source == dns.key}
+    assert from_dns == {("edge-alb", "request"), ("dr-edge-alb", "failover")}
+    assert ("cdn-distribution", "failover-dns", "") in _flows(arch, "request")
+    # AND the Redis secondary joins the Global Datastore, and the InfluxDB standby gets the application's dual write
+    assert {
+        ("redis-group", "redis-dr-group", "Global Datastore"),
+        ("time-series-influxdb", "dr-time-series-influxdb", "dual write by the app"),
+        ("postgres-primary", "postgres-dr-replica", "cross-region replica"),
+    } <= _flows(arch, "replication")
+    (secondary,) = [n for n in dr.stores if n.label == "redis-dr-group"]
+    assert secondary.details[-1] == "Global Datastore secondary" and "shards" in secondary.details[1]
+    # AND the picture says so: the DR region is a warm standby, the failover route is labelled
+    texts = _svg_texts(render_svg(arch))
+    assert {
+        "DR region: warm standby",
+        "failover: secondary record",
+        "primary",
+        "Global Datastore",
+        "dual write by the app",
+    } <= set(texts)
 
 
 def _synthetic() -> dict[str, Any]:
@@ -479,6 +551,44 @@ def test_other_targets_stores_and_the_cdn_are_drawn_too() -> None:
     # AND the layout stays clean: the second replica's link runs under the row, the function's along the top
     assert clashes(scene) == []
     assert set(scene.nodes) == set(arch.nodes())
+
+
+def test_a_link_to_something_without_a_box_is_skipped() -> None:
+    # GIVEN a model whose links name a resource that is not in it, a service in a region without a VPC (which gets
+    # no box), and a service in a later region, laid out after the balancer that routes to it
+    subnets = tuple(Subnet(tier, "az-a", f"10.0.{i}.0/24") for i, tier in enumerate(TIERS))
+    vpc = Vpc("vpc", "10.0.0.0/16", ("az-a",), subnets)
+    alb, api = Node("urn::alb", "alb", "edge-alb", ("load balancer",)), Node("urn::api", "compute", "api", ("1 task",))
+    later = Node("urn::later", "compute", "later", ("1 task",))
+    lost = Node("urn::lost", "compute", "lost", ("1 task",))
+    logs = Node("urn::logs", "bucket", "logs", ("S3",))
+    arch = Architecture(
+        stack="lab",
+        blueprint="lab",
+        environment="lab",
+        regions=(
+            Region("r-1", "primary", vpc, edge=(alb,), compute=(ComputeGroup("ECS Fargate", "services", (api,)),)),
+            Region("r-2", "dr", vpc, compute=(ComputeGroup("ECS Fargate", "dr-services", (later,)),)),
+            Region("r-3", "dr", None, compute=(ComputeGroup("ECS Fargate", "lost", (lost,)),), regional=(logs,)),
+        ),
+        entry=(),
+        audit=(),
+        links=(
+            Link("urn::alb", "urn::api", "request"),
+            Link("urn::alb", "urn::later", "request"),
+            Link("urn::alb", "urn::nowhere", "request"),
+            Link("urn::alb", "urn::lost", "request"),
+            Link("urn::lost", "urn::logs", "data"),
+        ),
+    )
+    # WHEN it is laid out and rendered THEN nothing fails
+    scene = layout(arch)
+    assert render_svg(scene).startswith("<?xml")
+    # AND the links to what has a box are drawn, from the balancer's bottom; the others are skipped
+    assert "urn::lost" not in scene.nodes and "urn::nowhere" not in scene.nodes
+    balancer = scene.nodes["urn::alb"]
+    ends = [w.points[-1] for w in scene.wires if w.kind == "request" and w.points[0][1] == balancer.bottom]
+    assert sorted(ends) == sorted((scene.nodes[k].cx, scene.nodes[k].y) for k in ("urn::api", "urn::later"))
 
 
 def test_the_command_writes_the_svg_and_says_where(
