@@ -1,7 +1,7 @@
 """The data layer: buckets, PostgreSQL, Redis and the time-series store, as the blueprint asks."""
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi
 
@@ -34,6 +34,17 @@ class DataLayer:
     """The DR region's copy of each store, for the DR region's services: the database replica, the Global
     Datastore secondary, the standby InfluxDB."""
     standby_postgres_resource_id: pulumi.Output[str] | None = None
+
+
+class StoreSite(NamedTuple):
+    """What each store the data layer declares beyond the buckets and the database is declared from."""
+
+    ctx: StackContext
+    networks: Networks
+    layer: DataLayer
+    monitored: Monitored
+    secret_replica: tuple[str, pulumi.Input[str]] | None
+    """(DR region, its secrets key) the stores' credential secrets replicate to; None without DR."""
 
 
 def data_layer(ctx: StackContext, networks: Networks, monitored: Monitored) -> DataLayer:
@@ -112,28 +123,23 @@ def data_layer(ctx: StackContext, networks: Networks, monitored: Monitored) -> D
         if postgres.standby is not None:
             layer.standby["postgres"] = postgres.standby
             layer.standby_postgres_resource_id = postgres.standby_resource_id
+    site = StoreSite(ctx, networks, layer, monitored, secret_replica)
     if blueprint.redis:
-        _redis(ctx, networks, layer, monitored, secret_replica)
+        _redis(site)
     if blueprint.time_series:
-        _time_series(ctx, networks, layer, monitored, secret_replica)
+        _time_series(site)
     return layer
 
 
-def _redis(
-    ctx: StackContext,
-    networks: Networks,
-    layer: DataLayer,
-    monitored: Monitored,
-    secret_replica: tuple[str, pulumi.Input[str]] | None,
-) -> None:
+def _redis(site: StoreSite) -> None:
     """Redis, with a Global Datastore secondary for a warm standby, or an empty one in the DR region after a
     failover from a lower tier."""
+    ctx, networks, layer, monitored, secret_replica = site
     stack, profile, blueprint, keys = ctx.stack, ctx.profile, ctx.stack.blueprint, ctx.keys
-    network, environment = networks.primary, stack.environment
-    protect = profile.protect_stateful_resources
+    network, protect = networks.primary, profile.protect_stateful_resources
     dr_data_key = keys.dr_arn("data")
     assert blueprint.redis is not None
-    cache_size = blueprint.redis.sizes.for_env(environment)
+    cache_size = blueprint.redis.sizes.for_env(stack.environment)
     cache_standby = (
         DrReplica(ctx.dr, stores_in(networks.dr, networks.dr.cache_subnet_group_name), dr_data_key)
         if stack.warm_standby and ctx.dr and networks.dr and dr_data_key is not None
@@ -186,17 +192,11 @@ def _redis(
         monitored.handles[f"redis-node:{suffix}"] = pulumi.Output.concat(redis.group_id, f"-{suffix}")
 
 
-def _time_series(
-    ctx: StackContext,
-    networks: Networks,
-    layer: DataLayer,
-    monitored: Monitored,
-    secret_replica: tuple[str, pulumi.Input[str]] | None,
-) -> None:
+def _time_series(site: StoreSite) -> None:
     """The time-series store, with a standby InfluxDB the application dual-writes to for a warm standby."""
+    ctx, networks, layer, monitored, secret_replica = site
     stack, profile, blueprint, keys = ctx.stack, ctx.profile, ctx.stack.blueprint, ctx.keys
-    network, environment = networks.primary, stack.environment
-    protect = profile.protect_stateful_resources
+    network, protect = networks.primary, profile.protect_stateful_resources
     storage = layer.storage
     spec = blueprint.time_series
     if spec and spec.engine == "liveanalytics":
@@ -212,7 +212,7 @@ def _time_series(
             opts=ctx.in_primary,
         )
     elif spec:
-        influx_size = spec.sizes.for_env(environment)
+        influx_size = spec.sizes.for_env(stack.environment)
         standby_network = networks.dr if stack.warm_standby and ctx.dr else None
         settings = InfluxDbArgs(
             network=stores_in(network, network.db_subnet_group_name),
