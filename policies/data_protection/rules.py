@@ -8,6 +8,7 @@ from finplatform.stack import resolve_stack
 from policies.common import types as t
 from policies.common.engine import priced
 from policies.common.framework import Context, Rule, Subject, as_list
+from policies.data_protection.data_services import RULES as DATA_SERVICE_RULES
 
 MIN_BACKUP_DAYS = {"dev": 7, "staging": 7, "prod": 30}
 BACKUP_SCHEMA = {
@@ -188,3 +189,6 @@ RULES: list[Rule] = [
         stack_check=_dr_objectives,
     ),
 ]
+
+# The data and security services' controls live beside this module; one pack, one list.
+RULES += DATA_SERVICE_RULES

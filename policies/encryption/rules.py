@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from policies.common import types as t
 from policies.common.framework import Context, Rule, Subject, as_list, decoded
+from policies.encryption.data_services import RULES as DATA_SERVICE_RULES
 
 MODERN_ALB_POLICIES_PREFIXES = ("ELBSecurityPolicy-TLS13-", "ELBSecurityPolicy-TLS-1-2", "ELBSecurityPolicy-FS-1-2")
 CLOUDFRONT_MIN_TLS = ("TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.3_2025")
@@ -428,3 +429,6 @@ RULES: list[Rule] = [
         check=_rotation,
     ),
 ]
+
+# The data and security services' controls live beside this module; one pack, one list.
+RULES += DATA_SERVICE_RULES

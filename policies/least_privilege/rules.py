@@ -7,6 +7,7 @@ from typing import Any
 
 from policies.common import types as t
 from policies.common.framework import Context, Rule, Subject, as_list, decoded
+from policies.least_privilege.data_services import RULES as DATA_SERVICE_RULES
 
 WORLD = ("0.0.0.0/0", "::/0")
 LOAD_BALANCER_PORTS = {80, 443}
@@ -465,3 +466,6 @@ RULES: list[Rule] = [
         check=_lambda_source,
     ),
 ]
+
+# The data and security services' controls live beside this module; one pack, one list.
+RULES += DATA_SERVICE_RULES
