@@ -10,8 +10,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.providers import Placement
-from components.shared.iam import attach_managed, inline_policy, role_with_policy, service_role
+from components.shared.iam import role_with_policy
 from components.shared.logs import encrypted_log_group
+from components.shared.rotation import AUTOMATIC_ROTATION_DAYS, MANUAL_ROTATION_DAYS, ROTATION_TAG
 
 # AWS Config managed rules mirroring the packs' policies.
 CONFIG_RULES = {
@@ -36,8 +37,35 @@ CONFIG_RULES = {
     "eks-secrets-encrypted": "EKS_SECRETS_ENCRYPTED",
     "cloudtrail-enabled": "CLOUD_TRAIL_ENABLED",
 }
+# Rotation (SecretsManager.1 and .4), read from the tags every secret carries (components.shared.rotation): the
+# function-rotated ones must keep a schedule of at most 30 days; nobody's secret may stay unchanged past 90.
+ROTATION_RULES: dict[str, tuple[str, dict[str, str], tuple[str, str] | None]] = {
+    "secrets-rotation-scheduled": (
+        "SECRETSMANAGER_ROTATION_ENABLED_CHECK",
+        {"maximumAllowedRotationFrequency": str(AUTOMATIC_ROTATION_DAYS)},
+        (ROTATION_TAG, "automatic"),
+    ),
+    "secrets-rotated-within-90-days": (
+        "SECRETSMANAGER_SECRET_PERIODIC_ROTATION",
+        {"maxDaysSinceRotation": str(MANUAL_ROTATION_DAYS)},
+        None,
+    ),
+}
+CONFIG_SERVICE_LINKED_ROLE = "aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
 AUDIT_LOG_RETENTION_DAYS = 365
 FSBP_STANDARD = "arn:{partition}:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0"
+
+
+# GuardDuty's protection plans (FSBP GuardDuty.5-13), with the agents GuardDuty manages itself for runtime
+# monitoring of EKS, ECS on Fargate and EC2, so that no workload has to carry the agent.
+GUARDDUTY_PROTECTION_PLANS: dict[str, tuple[str, ...]] = {
+    "S3_DATA_EVENTS": (),
+    "EKS_AUDIT_LOGS": (),
+    "EBS_MALWARE_PROTECTION": (),
+    "RDS_LOGIN_EVENTS": (),
+    "LAMBDA_NETWORK_LOGS": (),
+    "RUNTIME_MONITORING": ("EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT"),
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +80,9 @@ class AuditSwitches:
     """A GuardDuty detector."""
     securityhub: bool = True
     """Security Hub with the FSBP standard."""
+    config_service_linked_role: bool = True
+    """Declare AWSServiceRoleForConfig, the role the recorder uses (Config.1). IAM holds one per account, so
+    only one stack of an account declares it; the others set this off and use the existing role by its ARN."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +93,10 @@ class AuditArgs:
     """Primary region's provider, region and account."""
     audit_bucket_name: pulumi.Input[str]
     """Bucket CloudTrail and Config deliver to."""
-    audit_bucket_arn: pulumi.Input[str]
-    """Its ARN, for Config's delivery policy."""
     logs_key_arn: pulumi.Input[str]
     """KMS key of the trail and its log group."""
     data_key_arn: pulumi.Input[str]
-    """KMS key of the audit bucket, which Config writes with."""
+    """KMS key of the audit bucket, which Config writes with (the key policy admits Config for this account)."""
     switches: AuditSwitches = AuditSwitches()
     """Which account-level services this stack declares."""
     protect: bool = False
@@ -106,6 +135,36 @@ def cloudtrail_bucket_statements(partition: str) -> list[dict[str, Any]]:
     ]
 
 
+def config_bucket_statements(partition: str) -> list[dict[str, Any]]:
+    """Bucket-policy statements that let AWS Config, recording for this account, deliver to the audit bucket:
+    with the service-linked role Config writes as its service principal. ``{bucket}`` and ``{account}`` stand
+    for the bucket's ARN and the account id."""
+    source = {"StringEquals": {"aws:SourceAccount": "{account}"}}
+    return [
+        {
+            "Sid": "ConfigReadsAclAndLists",
+            "Effect": "Allow",
+            "Principal": {"Service": "config.amazonaws.com"},
+            "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+            "Resource": "{bucket}",
+            "Condition": source,
+        },
+        {
+            "Sid": "ConfigWrites",
+            "Effect": "Allow",
+            "Principal": {"Service": "config.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": "{bucket}/AWSLogs/{account}/Config/*",
+            "Condition": {"StringEquals": {**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"}},
+        },
+    ]
+
+
+def config_role_arn(partition: str, account_id: str) -> str:
+    """The ARN of the account's AWS Config service-linked role (IAM names it; it is the same in every account)."""
+    return f"arn:{partition}:iam::{account_id}:role/{CONFIG_SERVICE_LINKED_ROLE}"
+
+
 def delivery_policy(log_group_arn: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
@@ -115,23 +174,6 @@ def delivery_policy(log_group_arn: str) -> dict[str, Any]:
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": f"{log_group_arn}:log-stream:*",
             }
-        ],
-    }
-
-
-def config_delivery_policy(bucket_arn: str, account_id: str, key_arn: str) -> dict[str, Any]:
-    """AWS Config may write its snapshots and history to the audit bucket, encrypted with the data key."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "s3:PutObject",
-                "Resource": f"{bucket_arn}/AWSLogs/{account_id}/Config/*",
-                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
-            },
-            {"Effect": "Allow", "Action": "s3:GetBucketAcl", "Resource": bucket_arn},
-            {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key_arn},
         ],
     }
 
@@ -177,11 +219,26 @@ class Audit(pulumi.ComponentResource):
         if args.switches.config:
             self._config(name, args)
         if args.switches.guardduty:
-            aws.guardduty.Detector(
+            detector = aws.guardduty.Detector(
                 f"{name}-guardduty",
                 aws.guardduty.DetectorArgs(enable=True, finding_publishing_frequency="FIFTEEN_MINUTES"),
                 opts=child,
             )
+            for feature, agents in GUARDDUTY_PROTECTION_PLANS.items():
+                aws.guardduty.DetectorFeature(
+                    f"{name}-guardduty-{feature.lower().replace('_', '-')}",
+                    aws.guardduty.DetectorFeatureArgs(
+                        detector_id=detector.id,
+                        name=feature,
+                        status="ENABLED",
+                        additional_configurations=[
+                            aws.guardduty.DetectorFeatureAdditionalConfigurationArgs(name=agent, status="ENABLED")
+                            for agent in agents
+                        ]
+                        or None,
+                    ),
+                    opts=child,
+                )
         if args.switches.securityhub:
             hub = aws.securityhub.Account(
                 f"{name}-securityhub", aws.securityhub.AccountArgs(enable_default_standards=False), opts=child
@@ -197,27 +254,30 @@ class Audit(pulumi.ComponentResource):
 
     def _config(self, name: str, args: AuditArgs) -> None:
         placement = args.placement
-        role = service_role(f"{name}-config-role", "config.amazonaws.com", placement, "AWS Config recorder", self)
-        # AWS_ConfigRole grants the read-only Describe/List calls Config needs on every resource type it records;
-        # those cannot be listed resource by resource.
-        attach_managed(f"{name}-config-managed-policy", role, placement.partition, "service-role/AWS_ConfigRole", self)
-        inline_policy(
-            f"{name}-config-delivery",
-            role,
-            pulumi.Output.all(args.audit_bucket_arn, placement.account_id, args.data_key_arn).apply(
-                lambda values: json.dumps(config_delivery_policy(*values))
-            ),
-            self,
+        # The service-linked role (Config.1): AWS keeps its permissions current for every resource type Config
+        # records, and Config delivers to the audit bucket as its service principal (the bucket policy and the
+        # data key admit it for this account).
+        depends: list[pulumi.Resource] = []
+        if args.switches.config_service_linked_role:
+            depends.append(
+                aws.iam.ServiceLinkedRole(
+                    f"{name}-config-service-role",
+                    aws.iam.ServiceLinkedRoleArgs(aws_service_name="config.amazonaws.com"),
+                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+                )
+            )
+        role_arn = pulumi.Output.from_input(placement.account_id).apply(
+            lambda account: config_role_arn(placement.partition, account)
         )
         recorder = aws.cfg.Recorder(
             f"{name}-config-recorder",
             aws.cfg.RecorderArgs(
-                role_arn=role.arn,
+                role_arn=role_arn,
                 recording_group=aws.cfg.RecorderRecordingGroupArgs(
                     all_supported=True, include_global_resource_types=True
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )
         channel = aws.cfg.DeliveryChannel(
             f"{name}-config-delivery-channel",
@@ -233,5 +293,15 @@ class Audit(pulumi.ComponentResource):
             aws.cfg.Rule(
                 f"{name}-rule-{rule_name}",
                 aws.cfg.RuleArgs(source=aws.cfg.RuleSourceArgs(owner="AWS", source_identifier=identifier)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[recorder]),
+            )
+        for rule_name, (identifier, parameters, tag) in ROTATION_RULES.items():
+            aws.cfg.Rule(
+                f"{name}-rule-{rule_name}",
+                aws.cfg.RuleArgs(
+                    source=aws.cfg.RuleSourceArgs(owner="AWS", source_identifier=identifier),
+                    input_parameters=json.dumps(parameters),
+                    scope=aws.cfg.RuleScopeArgs(tag_key=tag[0], tag_value=tag[1]) if tag else None,
+                ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[recorder]),
             )

@@ -2,15 +2,17 @@
 the workload's application secrets in Secrets Manager."""
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.providers import Placement
 from components.shared.arns import partition_for
+from components.shared.rotation import SecretRotator, SecretRotatorArgs, rotation_tags, secret_rotation
 from components.shared.secrets import store_secret
 from finplatform.blueprints import Blueprint, Secret
 
@@ -22,7 +24,11 @@ ALERT_PUBLISHERS = (
     "events.amazonaws.com",
     "budgets.amazonaws.com",
     "costalerts.amazonaws.com",
+    "events.rds.amazonaws.com",
 )
+# AWS Config delivers to the audit bucket, encrypted with the data key, as its service principal when the
+# recorder uses the service-linked role (Config.1).
+CONFIG_SERVICE = "config.amazonaws.com"
 
 # Services that use each key on a caller's behalf (kms:ViaService). Calls made directly, outside
 # these services, are refused, so a leaked role cannot decrypt a snapshot or a secret by hand.
@@ -125,6 +131,17 @@ def key_policy(
                 "Condition": {
                     "StringLike": {"AWS:SourceArn": f"arn:{partition}:cloudfront::{account_id}:distribution/*"}
                 },
+            }
+        )
+    if domain == "data":
+        statements.append(
+            {
+                "Sid": "ConfigEncryptsDeliveriesForThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": CONFIG_SERVICE},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
         )
     if domain == "alerts":
@@ -267,6 +284,15 @@ class SecretsArgs:
     """Region each secret is replicated to; none without DR."""
     replica_kms_key_arn: pulumi.Input[str] | None = None
     """The secrets key of the replica region."""
+    readers_at_start: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """The services that read each secret once at start (``start_time_readers``); a generated secret with any
+    is rotated by its service owner, not by the rotation function."""
+    placement: Placement | None = None
+    """Region, provider and account of the rotation function; None: no function (nothing rotates)."""
+    logs_key_arn: pulumi.Input[str] | None = None
+    """The logs key of the rotation function's log group."""
+    log_retention_days: int = 30
+    """Retention of the rotation function's log group."""
 
 
 class Secrets(pulumi.ComponentResource):
@@ -289,10 +315,14 @@ class Secrets(pulumi.ComponentResource):
             else None
         )
         self.arns = {}
+        rotated: dict[str, pulumi.Output[str]] = {}
         for spec in args.secrets:
             if spec.store == "parameterstore":
                 self.arns[spec.name] = self._parameter(name, spec, args)
                 continue
+            mode, rotated_by = secret_rotation(spec, args.readers_at_start.get(spec.name, ()))
+            if mode == "automatic" and (args.placement is None or args.logs_key_arn is None):
+                mode, rotated_by = "manual", "operator"
             secret, _ = store_secret(
                 f"{name}-{spec.name}",
                 f"{args.path}/{spec.name}",
@@ -303,8 +333,25 @@ class Secrets(pulumi.ComponentResource):
                 protect=args.protect,
                 generate=GENERATED_LENGTH if spec.source == "generated" else None,
                 replicas=replicas,
+                tags=rotation_tags(mode, rotated_by),
             )
             self.arns[spec.name] = secret.arn
+            if mode == "automatic":
+                rotated[spec.name] = secret.arn
+        if rotated and args.placement is not None and args.logs_key_arn is not None:
+            SecretRotator(
+                f"{name}-rotation",
+                SecretRotatorArgs(
+                    placement=args.placement,
+                    secrets=rotated,
+                    secrets_key_arn=args.kms_key_arn,
+                    logs_key_arn=args.logs_key_arn,
+                    log_retention_days=args.log_retention_days,
+                    length=GENERATED_LENGTH,
+                    protect_logs=args.protect,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.register_outputs({"secretArns": self.arns})
 
     def _parameter(self, name: str, spec: Secret, args: SecretsArgs) -> pulumi.Output[str]:

@@ -19,6 +19,9 @@ def _plan(args: argparse.Namespace) -> int:
     from finplatform.tooling.plan import plan_stack, render_cost, render_policies, render_recovery, render_tree
     from finplatform.tooling.policy_eval import read_policy_pack_config
 
+    if args.sarif and args.no_policies:
+        print("error: --sarif reports the policy packs' findings; it cannot go with --no-policies", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     pack_config = read_policy_pack_config(Path(p) for p in args.policy_pack_config)
     root = Path(args.project_dir).resolve()
@@ -30,7 +33,7 @@ def _plan(args: argparse.Namespace) -> int:
         print("\n".join(f"  - {warning}" for warning in plan.warnings))
     if plan.policies is not None:
         print()
-        print(render_policies(plan.policies))
+        print(render_policies(plan.policies, plan.waivers))
     print()
     print(render_recovery(plan))
     print()
@@ -42,6 +45,12 @@ def _plan(args: argparse.Namespace) -> int:
             json.dump(plan.to_json(), handle, indent=2, sort_keys=False, default=str)
             handle.write("\n")
         print(f"Wrote {args.json}")
+    if args.sarif and plan.policies is not None:
+        from finplatform.tooling.sarif import StackFindings, write_sarif
+
+        findings = StackFindings(plan.stack, plan.blueprint, plan.environment, plan.policies_json())
+        write_sarif(Path(args.sarif), [findings], root)
+        print(f"Wrote {args.sarif}")
     if plan.policies is not None and plan.policies.mandatory:
         print(f"error: {len(plan.policies.mandatory)} mandatory policy violation(s)", file=sys.stderr)
         return 1
@@ -51,7 +60,15 @@ def _plan(args: argparse.Namespace) -> int:
 def _plan_all(args: argparse.Namespace) -> int:
     """Every stack file in the project, each planned with the packs in its own process: one table.
     Exit 0, 1 on any mandatory violation, 2 if any stack could not be planned (see plan_all.exit_code)."""
-    from finplatform.tooling.plan_all import discover_stacks, error_line, plan_all, render_problems, render_table
+    from finplatform.tooling.plan_all import (
+        discover_stacks,
+        error_line,
+        findings,
+        plan_all,
+        render_problems,
+        render_table,
+        render_waivers,
+    )
     from finplatform.tooling.policy_eval import read_policy_pack_config
 
     if args.no_policies:
@@ -64,6 +81,10 @@ def _plan_all(args: argparse.Namespace) -> int:
     pack_config = read_policy_pack_config(Path(p) for p in args.policy_pack_config)
     result = plan_all(root, pack_config)
     print(render_table(result))
+    waivers = render_waivers(result.summaries)
+    if waivers:
+        print()
+        print(waivers)
     problems = render_problems(result.summaries)
     if problems:
         print()
@@ -73,6 +94,12 @@ def _plan_all(args: argparse.Namespace) -> int:
             json.dump(result.to_json(), handle, indent=2, default=str)
             handle.write("\n")
         print(f"Wrote {args.json}")
+    if args.sarif:
+        from finplatform.tooling.sarif import write_sarif
+
+        planned = findings(result.summaries)
+        write_sarif(Path(args.sarif), planned, root)
+        print(f"Wrote {args.sarif}: {len(planned)} stack(s), one SARIF run each")
     for summary in result.summaries:
         if summary.traceback:
             print(f"{summary.stack}: {summary.traceback}", file=sys.stderr)
@@ -176,6 +203,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         metavar="FILE",
         help="JSON policy config (policy name -> level or settings, 'all' for every policy), as the CLI takes it.",
+    )
+    plan.add_argument(
+        "--sarif",
+        metavar="FILE",
+        help="Also write the policy findings and waivers as SARIF 2.1.0 for code scanning (with --all: one run per "
+        "planned stack).",
     )
     plan.add_argument("--no-policies", action="store_true", help="Skip the policy packs: the graph and cost only.")
     plan.add_argument(

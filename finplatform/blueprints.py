@@ -8,11 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from finplatform import BLUEPRINTS_DIR
+from finplatform.blueprint_checks import (
+    check_health_check_path,
+    check_image,
+    check_path_pattern,
+    check_postgres_version,
+    check_redis_version,
+    check_schedule,
+    check_settings,
+)
 from finplatform.catalog import (
     EC2_INSTANCE_TYPES,
     ELASTICACHE_NODE_TYPES,
@@ -21,7 +29,9 @@ from finplatform.catalog import (
     check_fargate,
     check_size,
 )
+from finplatform.config import Cidr, _check_vpc_cidr
 from finplatform.profiles import Environment
+from finplatform.safe_yaml import load_mapping
 
 T = TypeVar("T")
 # Built-in alarms a blueprint's alerts may set thresholds for (finplatform.alerting holds their defaults), and
@@ -62,10 +72,16 @@ InfluxInstanceType = Annotated[
 ]
 Ec2InstanceType = Annotated[str, AfterValidator(catalogued("EC2 instance type", EC2_INSTANCE_TYPES))]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")]
+# Lambda's regional concurrency quota can be raised to tens of thousands; more than this is a typo.
+MAX_RESERVED_CONCURRENCY = 100_000
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+    # populate_by_name lets Python build models by field name; YAML is validated by alias only (by_name=False in
+    # finplatform.stack), so a snake_case key in a blueprint is an unknown field, not a silent synonym.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class PerEnvironment(_Model, Generic[T]):
@@ -126,11 +142,17 @@ class Service(_Model):
     name: Name = Field(description="Service name; prefixes its resources.")
     description: str = Field("", description="What the service does.")
     target: ComputeTarget = Field("ecs-fargate", description="Where it runs.")
-    image: str = Field(description="Container image repository and tag or digest, e.g. web-ui:1.4.2.")
+    image: Annotated[str, AfterValidator(check_image)] = Field(
+        description="Container image repository and tag or digest, e.g. web-ui:1.4.2."
+    )
     port: int = Field(8080, ge=1, le=65535, description="Container port.")
-    health_check_path: str = Field("/health", description="HTTP path the load balancer and container probe.")
+    health_check_path: Annotated[str, AfterValidator(check_health_check_path)] = Field(
+        "/health", description="HTTP path the load balancer and container probe."
+    )
     public: bool = Field(True, description="Routed from the internet-facing load balancer.")
-    path_patterns: list[str] = Field(default_factory=lambda: ["/*"], description="ALB paths routed to it.")
+    path_patterns: list[Annotated[str, AfterValidator(check_path_pattern)]] = Field(
+        default_factory=lambda: ["/*"], min_length=1, description="ALB paths routed to it."
+    )
     sticky_sessions: bool = Field(False, description="Pin a user's session to one task (Streamlit needs it).")
     interruptible: bool = Field(False, description="Tolerates interruption, so it may run on Spot capacity.")
     access: list[str] = Field(
@@ -150,9 +172,43 @@ class Service(_Model):
         default_factory=list,
         description="ecs-fargate: metrics the service publishes that scaling tracks, beside CPU and memory.",
     )
+    target_protocol: Literal["HTTPS", "HTTP"] | None = Field(
+        None,
+        description="How the load balancer reaches the service: HTTPS (the container serves TLS on its port, with a "
+        "certificate it makes at start-up; docs/architecture.md) or HTTP. Default: HTTPS in prod, HTTP elsewhere.",
+    )
+    run_as_user: str | None = Field(
+        "1000:1000",
+        pattern=r"^[0-9]{1,10}(:[0-9]{1,10})?$",
+        description="ecs-fargate: the numeric UID[:GID] the container runs as (not root). null: the image's own USER, "
+        "for an image that cannot run as another user.",
+    )
+    writable_paths: list[str] = Field(
+        default_factory=lambda: ["/tmp"],
+        description="ecs-fargate: the only paths the container writes to, each a task-level volume (the root "
+        "filesystem is read-only). Fargate has no tmpfs: these are ephemeral bind mounts, gone when the task stops.",
+    )
     cpu_target: float = Field(70.0, gt=0, le=100, description="Average CPU % that scaling holds (seed 003: 70).")
     memory_target: float = Field(80.0, gt=0, le=100, description="Average memory % that scaling holds (seed 003: 80).")
     sizes: PerEnvironment[ServiceSize] = Field(description="Size and scaling per environment.")
+
+    def target_protocol_in(self, environment: Environment) -> Literal["HTTPS", "HTTP"]:
+        """The protocol from the load balancer to the service: as the blueprint says, else HTTPS in prod (the seeds
+        ask for TLS on every connection there) and HTTP elsewhere."""
+        if self.target_protocol is not None:
+            return self.target_protocol
+        return "HTTPS" if environment == "prod" else "HTTP"
+
+    @field_validator("writable_paths")
+    @classmethod
+    def _writable_paths(cls, paths: list[str]) -> list[str]:
+        for path in paths:
+            parts = path.split("/")
+            if not path.startswith("/") or path == "/" or path.endswith("/") or ".." in parts or "" in parts[1:]:
+                raise ValueError(f"writablePaths: {path!r} is not an absolute directory below / (e.g. /tmp)")
+        if len(set(paths)) != len(paths):
+            raise ValueError("writablePaths: each path once")
+        return paths
 
     @model_validator(mode="after")
     def _sizes_fit_target(self) -> Self:
@@ -167,6 +223,27 @@ class Service(_Model):
                     raise ValueError(f"sizes.{env}: {exc}") from None
             elif size.instance_type is None:
                 raise ValueError(f"sizes.{env}: {self.target} services need instanceType")
+        return self
+
+
+class HttpApi(_Model):
+    """Who may call a function's HTTP API: callers with a token from the stack's identity provider (a JWT
+    authorizer, finplatform:apiJwtIssuer and apiJwtAudience), unless the API is marked public with a reason."""
+
+    public: bool = Field(False, description="Anyone may call the route, with no token. Needs publicReason.")
+    public_reason: str = Field("", description="Why an unauthenticated route is acceptable; required with public.")
+    scopes: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="OAuth scopes a caller's token must carry (none: any valid token)."
+    )
+
+    @model_validator(mode="after")
+    def _public_needs_a_reason(self) -> Self:
+        if self.public and len(self.public_reason.strip()) < 10:
+            raise ValueError("httpApi.public needs publicReason: why anyone may call it without a token")
+        if self.public_reason and not self.public:
+            raise ValueError("httpApi.publicReason is given but public is false")
+        if self.public and self.scopes:
+            raise ValueError("httpApi.scopes need a token: a public API has none")
         return self
 
 
@@ -186,8 +263,22 @@ class Function(_Model):
         default_factory=list, description="API Gateway route, SQS queue and/or EventBridge schedule."
     )
     access: list[str] = Field(default_factory=list, description="What the function may reach (as for services).")
-    schedule: str = Field("rate(1 hour)", description="EventBridge schedule expression, for the schedule trigger.")
-    reserved_concurrency: PerEnvironment[int] = Field(description="Reserved concurrency per environment.")
+    schedule: Annotated[str, AfterValidator(check_schedule)] = Field(
+        "rate(1 hour)", description="EventBridge schedule expression, for the schedule trigger."
+    )
+    http_api: HttpApi = Field(
+        default_factory=HttpApi,
+        description="http trigger: who may call the API (a JWT from the stack's identity provider unless public).",
+    )
+    reserved_concurrency: PerEnvironment[Annotated[int, Field(ge=0, le=MAX_RESERVED_CONCURRENCY)]] = Field(
+        description="Reserved concurrency per environment (0 stops the function)."
+    )
+
+    @model_validator(mode="after")
+    def _http_api_needs_the_trigger(self) -> Self:
+        if self.http_api != HttpApi() and "http" not in self.triggers:
+            raise ValueError(f"{self.name}: httpApi is set but the function has no http trigger")
+        return self
 
 
 class PostgresSize(_Model):
@@ -208,7 +299,9 @@ class PostgresSize(_Model):
 class Postgres(_Model):
     """PostgreSQL on RDS."""
 
-    engine_version: str = Field("16", description="PostgreSQL major or major.minor version.")
+    engine_version: Annotated[str, AfterValidator(check_postgres_version)] = Field(
+        "16", description="PostgreSQL major or major.minor version, one RDS offers."
+    )
     database_name: str = Field("app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Initial database.")
     cross_region_replica: bool | None = Field(
         None,
@@ -232,7 +325,9 @@ class RedisSize(_Model):
 class Redis(_Model):
     """Redis on ElastiCache."""
 
-    engine_version: str = Field("7.1", description="Redis engine version.")
+    engine_version: Annotated[str, AfterValidator(check_redis_version)] = Field(
+        "7.1", description="Redis OSS engine version, one ElastiCache offers (6.0, 6.2, 7.0, 7.1)."
+    )
     sizes: PerEnvironment[RedisSize] = Field(description="Size per environment.")
 
 
@@ -255,13 +350,14 @@ class TimeSeries(_Model):
     memory_retention_hours: int = Field(24, ge=1, le=8766, description="LiveAnalytics memory-store retention.")
     magnetic_retention_days: int = Field(365, ge=1, le=73000, description="LiveAnalytics magnetic-store retention.")
     sizes: PerEnvironment[TimeSeriesSize] = Field(description="Size per environment (InfluxDB).")
-    dual_write_seconds: int | None = Field(
+    standby_ingestion_seconds: int | None = Field(
         None,
         ge=1,
         le=3600,
-        description="InfluxDB has no cross-region replication: with a warm standby the application writes each "
-        "point to the DR region's instance too (TIME_SERIES_DR_HOST), at most this many seconds late. The "
-        "platform declares that instance; it cannot observe the application keeping the promise.",
+        description="InfluxDB has no cross-region replication, and no network path joins the regions: with a warm "
+        "standby the DR region's services ingest the same feeds into the DR region's instance, at most this many "
+        "seconds behind the primary; what the primary derives from them is recomputed from PostgreSQL after a "
+        "failover. The platform runs the standby services and the instance; it cannot observe the ingestion.",
     )
 
 
@@ -404,11 +500,13 @@ class Delivery(_Model):
 class NetworkLayout(_Model):
     """A blueprint's own VPC layout (the seed's CIDRs and AZ count); a stack's keys still override it."""
 
-    vpc_cidr: str | None = Field(None, description="VPC range; default: the stack's vpcCidr.")
+    vpc_cidr: Annotated[str | None, AfterValidator(lambda v: v if v is None else _check_vpc_cidr(v))] = Field(
+        None, description="VPC range; default: the stack's vpcCidr."
+    )
     az_count: int | None = Field(None, ge=2, le=6, description="AZs the VPC spans; default: the profile's.")
-    public_subnet_cidrs: list[str] = Field(default_factory=list, description="Public-tier CIDRs, one per AZ.")
-    private_subnet_cidrs: list[str] = Field(default_factory=list, description="Private-tier CIDRs, one per AZ.")
-    isolated_subnet_cidrs: list[str] = Field(default_factory=list, description="Isolated-tier CIDRs, one per AZ.")
+    public_subnet_cidrs: list[Cidr] = Field(default_factory=list, description="Public-tier CIDRs, one per AZ.")
+    private_subnet_cidrs: list[Cidr] = Field(default_factory=list, description="Private-tier CIDRs, one per AZ.")
+    isolated_subnet_cidrs: list[Cidr] = Field(default_factory=list, description="Isolated-tier CIDRs, one per AZ.")
 
 
 class Frontend(_Model):
@@ -439,7 +537,11 @@ class Blueprint(_Model):
     description: str = Field("", description="What the workload is.")
     seed: str = Field("", description="The architecture document it follows.")
     recovery: Recovery = Field(default_factory=Recovery, description="Recovery objectives.")
-    settings: PerEnvironment[dict[str, str]] | None = Field(None, description="Plain settings per environment.")
+    settings: PerEnvironment[Annotated[dict[str, str], AfterValidator(check_settings)]] | None = Field(
+        None,
+        description="Plain settings per environment: environment variables, never secrets (a name with PASSWORD, "
+        "SECRET, TOKEN, PRIVATE_KEY or API_KEY is refused; such values go in secrets).",
+    )
     services: list[Service] = Field(default_factory=list, description="Long-running services.")
     functions: list[Function] = Field(default_factory=list, description="Lambda functions.")
     postgres: Postgres | None = Field(None, description="PostgreSQL database, if any.")
@@ -557,10 +659,9 @@ def available_blueprints(directory: Path = BLUEPRINTS_DIR) -> list[str]:
 
 
 def read_blueprint_document(name: str, directory: Path = BLUEPRINTS_DIR) -> dict[str, object]:
-    """The raw YAML mapping of a blueprint; raises FileNotFoundError for an unknown name."""
+    """The raw YAML mapping of a blueprint, read strictly (finplatform.safe_yaml: no duplicate keys, bounded
+    aliases and nesting, UTF-8); raises FileNotFoundError for an unknown name and YamlError for a malformed file."""
     path = directory / f"{name}.yaml"
-    with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
-    if not isinstance(document, dict):
-        raise ValueError(f"{path.name} must hold a mapping")
-    return document
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return load_mapping(path)

@@ -6,17 +6,33 @@ from the stack file the way the CLI reads it), so both fail the same way on the 
 naming the stack file and the key, raised before any resource is declared.
 """
 
+import difflib
 import ipaddress
 import json
+import re
 import typing
+from datetime import date
+from functools import cache
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from finplatform import PROJECT
+from finplatform.aws_limits import TAG_TEXT_ALLOWED, TAG_VALUE_MAX, bad_tag_characters
+from finplatform.blueprint_checks import looks_secret
 from finplatform.catalog import LOG_RETENTION_DAYS
 from finplatform.profiles import PROFILES, Environment, NatStrategy
+from finplatform.safe_yaml import shorten
 
 AWS_REGIONS = frozenset(
     {
@@ -62,7 +78,7 @@ DEFAULT_VPC_CIDR = "10.0.0.0/16"
 
 def _check_region(value: str) -> str:
     if value not in AWS_REGIONS:
-        raise ValueError(f"unknown AWS region {value!r}; allowed: {', '.join(sorted(AWS_REGIONS))}")
+        raise ValueError(f"unknown AWS region {shorten(value)}; allowed: {', '.join(sorted(AWS_REGIONS))}")
     return value
 
 
@@ -70,7 +86,10 @@ def _check_cidr(value: str) -> str:
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ValueError as exc:
-        raise ValueError(f"invalid CIDR {value!r} ({exc}); allowed: an IPv4 network such as 10.0.0.0/16") from None
+        reason = f" ({exc})" if len(value) <= 40 else ""
+        raise ValueError(
+            f"invalid CIDR {shorten(value)}{reason}; allowed: an IPv4 network such as 10.0.0.0/16"
+        ) from None
     return str(network)
 
 
@@ -78,17 +97,67 @@ def _check_vpc_cidr(value: str) -> str:
     network = ipaddress.IPv4Network(_check_cidr(value))
     if not 16 <= network.prefixlen <= 28:
         raise ValueError(f"VPC CIDR {network} must be between /16 and /28, the sizes AWS allows")
-    if not network.is_private:
+    # RFC 1918 only: ipaddress calls loopback, link-local and documentation ranges private too, and a VPC in
+    # 127.0.0.0/8 or 169.254.0.0/16 (where the instance metadata service lives) cannot work.
+    if not any(network.subnet_of(block) for block in RFC1918):
         raise ValueError(
             f"VPC CIDR {network} is not a private range; allowed: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16"
         )
     return str(network)
 
 
+RFC1918 = tuple(ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def check_tag_value(value: str) -> str:
+    """A value that becomes an AWS tag value as it is (owner, costCenter); what AWS takes is in aws_limits."""
+    if len(value) > TAG_VALUE_MAX:
+        raise ValueError(f"becomes a tag value, at most {TAG_VALUE_MAX} characters (got {shorten(value)})")
+    bad = bad_tag_characters(value)
+    if bad:
+        raise ValueError(
+            f"becomes a tag value, which allows {TAG_TEXT_ALLOWED}; {bad[0]!r} is not allowed (got {shorten(value)})"
+        )
+    return value
+
+
+TagValue = Annotated[str, AfterValidator(check_tag_value)]
+# A budget above this is no budget: the cost-guardrails pack could never fire.
+MAX_MONTHLY_BUDGET_USD = 100_000_000
+# Route 53 hosted zone ids are Z and upper-case letters and digits (Z0123456789ABCDEFGHIJ, Z2FDTNDATAQYW2).
+HOSTED_ZONE_ID = re.compile(r"Z[A-Z0-9]{8,31}")
+# RFC 1123 host names, lower case, with at least two labels, as Route 53 and ACM take them; no trailing dot.
+DOMAIN_NAME = re.compile(r"(?=.{4,253}$)((?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!-)[a-z0-9-]{2,63}(?<!-)")
+# An ACM certificate: arn:<partition>:acm:<region>:<account>:certificate/<id> (the id is a UUID).
+CERTIFICATE_ARN = re.compile(
+    r"arn:aws(?:-cn|-us-gov)?:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]{1,128}"
+)
+IAM_ROLE_ARN = r"^$|^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+
+
+def _check_domain(value: str) -> str:
+    if value and not (DOMAIN_NAME.fullmatch(value) and not value.rsplit(".", 1)[-1].isdigit()):
+        raise ValueError(
+            f"{shorten(value)} is not a domain name; allowed: lower-case labels of letters, digits and hyphens "
+            "joined by dots, such as portfolio.example.com (no scheme, path or trailing dot)"
+        )
+    return value
+
+
 def _check_retention(value: int | None) -> int | None:
     if value is not None and value not in LOG_RETENTION_DAYS:
         raise ValueError(
             f"{value} is not a retention CloudWatch accepts; allowed: {', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
+    return value
+
+
+def _check_issuer(value: str) -> str:
+    # API Gateway fetches the issuer's OpenID configuration over HTTPS, so only an https URL can work.
+    if value and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?", value):
+        raise ValueError(
+            f"{value[:80]!r} is not an issuer URL; allowed: https://host[/path], as the identity provider's "
+            "tokens name it in their iss claim"
         )
     return value
 
@@ -103,10 +172,96 @@ def _profile_note(field: str) -> str:
     return PROFILE_DEFAULT.format(values)
 
 
+@cache
+def policy_rules() -> dict[str, Any]:
+    """Every policy of the packs in ``policies/``, by name: the policies a waiver may name."""
+    import importlib
+
+    from finplatform import ROOT
+
+    rules: dict[str, Any] = {}
+    for module in sorted((ROOT / "policies").glob("*/rules.py")):
+        if not (module.parent / "PulumiPolicy.yaml").is_file():
+            continue
+        for rule in importlib.import_module(f"policies.{module.parent.name}.rules").RULES:
+            rules[rule.name] = rule
+            if module.parent.name == UNWAIVABLE_PACK:
+                deploy_time_constraints().add(rule.name)
+    return rules
+
+
+# AWS rejects what the aws-constraints pack finds at `pulumi up`, whatever a waiver says.
+UNWAIVABLE_PACK = "aws_constraints"
+
+
+@cache
+def deploy_time_constraints() -> set[str]:
+    """The aws-constraints pack's policies (filled in by ``policy_rules``)."""
+    return set()
+
+
+WAIVER_KEYS = ("policy", "resource", "reason", "approvedBy", "expires")
+_WAIVER_TEXT_LIMIT = 500
+
+
+def _quoted(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_waiver(entry: Any) -> Any:
+    """One ``policyWaivers`` entry as written: a mapping of the five keys, each text, the policy one the packs
+    have and the expiry an ISO date. Checked here so that each message names what is wrong in the entry."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"a waiver is a mapping of {', '.join(WAIVER_KEYS)} (got {_quoted(entry)})")
+    unknown = [key for key in entry if key not in WAIVER_KEYS]
+    if unknown:
+        raise ValueError(f"unknown key {_quoted(unknown[0])}; a waiver has {', '.join(WAIVER_KEYS)}")
+    missing = [key for key in WAIVER_KEYS if key not in entry]
+    if missing:
+        raise ValueError(
+            f"missing {', '.join(missing)}; a waiver names the policy and the resource, and states the reason, "
+            "who approved it (approvedBy) and when it expires (expires, an ISO date such as 2026-06-30)"
+        )
+    for key in WAIVER_KEYS:
+        value = entry[key]
+        if not isinstance(value, str) or not value.strip() or len(value) > _WAIVER_TEXT_LIMIT:
+            raise ValueError(f"{key} must be text of 1 to {_WAIVER_TEXT_LIMIT} characters (got {_quoted(value)})")
+    try:
+        date.fromisoformat(entry["expires"])
+    except ValueError:
+        raise ValueError(f"expires must be an ISO date such as 2026-06-30 (got {_quoted(entry['expires'])})") from None
+    rules = policy_rules()
+    if entry["policy"] not in rules:
+        close = difflib.get_close_matches(entry["policy"], list(rules), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"unknown policy {_quoted(entry['policy'])}{hint}; docs/policies.md lists every policy")
+    if entry["policy"] in deploy_time_constraints():
+        raise ValueError(
+            f"{entry['policy']} is an AWS deploy-time constraint: AWS rejects the resource at pulumi up whatever a "
+            "waiver says, so it cannot be waived; fix the resource"
+        )
+    return entry
+
+
+class PolicyWaiver(BaseModel):
+    """A policy finding accepted on purpose: one policy waived for one named resource until a date."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False)
+
+    policy: str
+    resource: str
+    reason: str
+    approved_by: str
+    expires: date
+
+
 class StackConfig(BaseModel):
     """Every ``finplatform:`` key a stack file may set. Keys are camelCase in YAML."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False, allow_inf_nan=False
+    )
 
     environment: Environment | None = Field(
         None,
@@ -139,10 +294,10 @@ class StackConfig(BaseModel):
         "(docs/disaster-recovery.md); setting primary again, once the primary is rebuilt, is the failback.",
     )
     blueprint: str = Field("portfolio-analytics", description="Workload blueprint: the name of a file in blueprints/.")
-    owner: str = Field(
+    owner: TagValue = Field(
         "platform-engineering", min_length=1, description="Owner tag: the team answerable for the stack."
     )
-    cost_center: str = Field("finplatform", min_length=1, description="cost-center tag for chargeback.")
+    cost_center: TagValue = Field("finplatform", min_length=1, description="cost-center tag for chargeback.")
     data_classification: Literal["public", "internal", "confidential", "restricted"] = Field(
         "confidential", description="data-classification tag: the most sensitive data the stack holds."
     )
@@ -277,6 +432,11 @@ class StackConfig(BaseModel):
         description="Declare the AWS Config recorder, delivery channel and rules "
         "(one recorder per account and region).",
     )
+    config_service_linked_role: bool = Field(
+        True,
+        description="Declare AWSServiceRoleForConfig, the role the Config recorder uses (FSBP Config.1). It exists "
+        "once per account: a second stack in the account sets false and uses the existing one.",
+    )
     enable_guardduty: bool = Field(True, description="Declare the GuardDuty detector (one per account and region).")
     enable_securityhub: bool = Field(
         True, description="Enable Security Hub with the FSBP standard (once per account and region)."
@@ -293,7 +453,28 @@ class StackConfig(BaseModel):
         description="ACM certificate for the load balancer's HTTPS listener. Without it (or a domain), the "
         "HTTPS listener and the services' routes are left out and the plan says so.",
     )
-    domain_name: str = Field(
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate_in_the_region(cls, arn: str, info: ValidationInfo) -> str:
+        if not arn:
+            return arn
+        match = CERTIFICATE_ARN.fullmatch(arn)
+        if match is None:
+            raise ValueError(
+                f"{shorten(arn)} is not an ACM certificate ARN; allowed: "
+                "arn:aws:acm:<region>:<account>:certificate/<id>"
+            )
+        if "region" in info.data:  # absent when the region itself was refused
+            region = info.data["region"] or DEFAULT_REGION
+            if match["region"] != region:
+                raise ValueError(
+                    f"the certificate is in {match['region']}, but the load balancer is in {region}: ACM "
+                    f"certificates serve load balancers of their own region; request or import one in {region}"
+                )
+        return arn
+
+    domain_name: Annotated[str, AfterValidator(_check_domain)] = Field(
         "",
         description="Public domain (e.g. portfolio.example.com). With hostedZoneId it brings ACM certificates "
         "validated through DNS, the CloudFront distribution and the alias records; empty: no CDN.",
@@ -308,27 +489,75 @@ class StackConfig(BaseModel):
     @field_validator("hosted_zone_id")
     @classmethod
     def _domain_and_zone_together(cls, zone: str, info: ValidationInfo) -> str:
-        domain = info.data.get("domain_name", "")
+        if "domain_name" not in info.data:  # the domain itself was refused: that is the message
+            return zone
+        domain = info.data["domain_name"]
         if bool(domain) != bool(zone):
             raise ValueError("domainName and hostedZoneId go together: set both (for the CDN and DNS) or neither")
-        if zone and not (zone.startswith("Z") and zone.isalnum()):
-            raise ValueError(f"{zone!r} is not a Route 53 hosted zone ID (Z followed by letters and digits)")
+        if zone and not HOSTED_ZONE_ID.fullmatch(zone):
+            raise ValueError(
+                f"{shorten(zone)} is not a Route 53 hosted zone ID; allowed: Z followed by 8 to 31 upper-case letters "
+                "and digits, such as Z0123456789ABCDEFGHIJ (without /hostedzone/)"
+            )
         return zone
+
+    api_jwt_issuer: Annotated[str, AfterValidator(_check_issuer)] = Field(
+        "",
+        description="Issuer URL of the identity provider whose tokens the functions' HTTP APIs accept (a JWT "
+        "authorizer; e.g. https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example); set with apiJwtAudience. "
+        "Without both, an HTTP API that is not public has no route (nothing can call it) and the plan says so.",
+    )
+    api_jwt_audience: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="Audiences (client ids) a token must name for the HTTP APIs' JWT authorizer; set with "
+        "apiJwtIssuer.",
+    )
+
+    @field_validator("api_jwt_audience")
+    @classmethod
+    def _issuer_and_audience_together(cls, audience: list[str], info: ValidationInfo) -> list[str]:
+        if "api_jwt_issuer" in info.data and bool(info.data["api_jwt_issuer"]) != bool(audience):
+            raise ValueError(
+                "apiJwtIssuer and apiJwtAudience go together: set both (for the JWT authorizer) or neither"
+            )
+        return audience
 
     waf_rate_limit: int = Field(
         2000, ge=100, le=2_000_000_000, description="Requests per 5 minutes from one IP before the web ACL blocks it."
     )
     eks_admin_role_arn: str = Field(
-        "", description="IAM role granted cluster-admin through an EKS access entry (none when empty)."
+        "",
+        pattern=IAM_ROLE_ARN,
+        description="IAM role granted cluster-admin through an EKS access entry (none when empty).",
     )
     monthly_budget_usd: float | None = Field(
         None,
         gt=0,
+        le=MAX_MONTHLY_BUDGET_USD,
         allow_inf_nan=False,
         description="The stack's monthly budget in USD: the cost-guardrails pack checks the cost model against it "
         "(pack config, where an organisation sets one, wins) and the AWS Budgets budget alerts on real spend. "
         + _profile_note("monthly_budget_usd"),
     )
+    policy_waivers: list[Annotated[PolicyWaiver, BeforeValidator(_check_waiver)]] = Field(
+        default_factory=list,
+        description="Policy findings accepted on purpose, each {policy, resource, reason, approvedBy, expires}: "
+        "the policy is waived for the resource with that logical name (as the plan lists it) until the expiry "
+        "date (ISO), from which day it is no waiver. The finding is still reported, as advisory, with the "
+        "waiver; critical policies cannot be waived in prod (docs/policies.md). Default: none.",
+    )
+
+    @field_validator("policy_waivers")
+    @classmethod
+    def _one_waiver_per_finding(cls, waivers: list[PolicyWaiver]) -> list[PolicyWaiver]:
+        seen: set[tuple[str, str]] = set()
+        for position, waiver in enumerate(waivers):
+            if (waiver.policy, waiver.resource) in seen:
+                raise ValueError(f"[{position}] waives {waiver.policy} for {waiver.resource} a second time")
+            seen.add((waiver.policy, waiver.resource))
+        return waivers
+
     size_tier: str = Field(
         "",
         description="Named size tier of the blueprint (e.g. startup, growth, scale for accunode). Default: the "
@@ -349,6 +578,10 @@ class ConfigProblem(NamedTuple):
     message: str
 
 
+# One message lists at most this many problems: fix those, and the next run shows the rest.
+MAX_PROBLEMS_SHOWN = 10
+
+
 class ConfigError(Exception):
     """Invalid stack configuration: one message naming the stack file, the key and what is allowed."""
 
@@ -358,10 +591,29 @@ class ConfigError(Exception):
         self.problems = problems
 
     def __str__(self) -> str:
-        lines = [f"{p.key}: {p.message}" for p in self.problems]
+        lines = [f"{p.key}: {p.message}" if p.key else p.message for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        if len(self.problems) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"and {len(self.problems) - MAX_PROBLEMS_SHOWN:,} more problems")
         if len(lines) == 1:
             return f"invalid configuration in {self.source}: {lines[0]}"
         return f"invalid configuration in {self.source}:\n  " + "\n  ".join(lines)
+
+
+def check_policy_waivers(config: StackConfig, environment: str, source: str) -> None:
+    """Critical policies cannot be waived in prod: such a waiver is a config error, not a quiet no-op."""
+    if environment != "prod":
+        return
+    rules = policy_rules()
+    problems = [
+        ConfigProblem(
+            f"{PROJECT}:policyWaivers[{position}]",
+            f"{waiver.policy} is a critical policy, which cannot be waived in prod; fix {waiver.resource} instead",
+        )
+        for position, waiver in enumerate(config.policy_waivers)
+        if rules[waiver.policy].severity == "critical"
+    ]
+    if problems:
+        raise ConfigError(source, problems)
 
 
 def stack_file_name(stack: str) -> str:
@@ -373,6 +625,17 @@ def _key(name: str) -> str:
     return f"{PROJECT}:{to_camel(name) if name in StackConfig.model_fields else name}"
 
 
+def _json_collection(value: str) -> list[Any] | dict[str, Any] | None:
+    """The list or mapping ``value`` is the JSON text of, else None."""
+    if not value.startswith(("[", "{")):
+        return None
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, list | dict) else None
+
+
 def _is_list_field(field: str) -> bool:
     annotation = StackConfig.model_fields[field].annotation
     return typing.get_origin(annotation) is list
@@ -381,19 +644,53 @@ def _is_list_field(field: str) -> bool:
 _FIELD_BY_ALIAS = {to_camel(name): name for name in StackConfig.model_fields}
 
 
+# A message names at most this many unknown keys, then says how many more there are.
+MAX_KEYS_NAMED = 5
+
+
+def _written(key: str) -> str:
+    """A key as the user wrote it, shortened if it is huge."""
+    return key if len(key) <= 80 else shorten(key, 80)
+
+
+def _named(keys: list[str]) -> str:
+    """The first few keys as written, and how many more there are."""
+    named = ", ".join(_written(key) for key in keys[:MAX_KEYS_NAMED])
+    return named + (f" and {len(keys) - MAX_KEYS_NAMED:,} more" if len(keys) > MAX_KEYS_NAMED else "")
+
+
+def _unknown_keys(keys: list[str], allowed: str) -> ConfigProblem:
+    """One problem for any number of unknown keys: each named as written (the first few), the allowed keys once,
+    and for one key, the key it was probably meant to be (a snake_case key's camelCase form)."""
+    hint = ""
+    if len(keys) == 1 and keys[0].startswith(f"{PROJECT}:"):
+        name = keys[0].removeprefix(f"{PROJECT}:")
+        camel = to_camel(name)
+        if camel != name and camel in _FIELD_BY_ALIAS:
+            hint = f"; did you mean {PROJECT}:{camel}? keys are camelCase"
+        else:
+            close = difflib.get_close_matches(name, list(_FIELD_BY_ALIAS), n=1, cutoff=0.8)
+            hint = f"; did you mean {PROJECT}:{close[0]}?" if close else ""
+        if looks_secret(name):
+            hint += "; a secret never goes in the stack config: declare it in the blueprint's secrets: list"
+    return ConfigProblem(_named(keys), f"unknown key{'s' if len(keys) > 1 else ''}{hint}; allowed keys: {allowed}")
+
+
 def _pydantic_problems(error: ValidationError) -> list[ConfigProblem]:
     problems = []
-    allowed_keys = ", ".join(_key(a) for a in _FIELD_BY_ALIAS)
+    unknown: list[str] = []
     for item in error.errors():
         loc = item["loc"]
-        key = _key(str(loc[0])) + "".join(f"[{part}]" for part in loc[1:] if isinstance(part, int))
         if item["type"] == "extra_forbidden":
-            problems.append(ConfigProblem(key, f"unknown key; allowed keys: {allowed_keys}"))
+            unknown.append(f"{PROJECT}:{loc[0]}")  # as written: the alias generator would camelCase a snake_case key
             continue
+        key = _key(str(loc[0])) + "".join(f"[{part}]" for part in loc[1:] if isinstance(part, int))
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] not in ("value_error", "assertion_error"):
-            message += f" (got {item['input']!r})"
+            message += f" (got {shorten(item['input'])})"
         problems.append(ConfigProblem(key, message))
+    if unknown:
+        problems.insert(0, _unknown_keys(unknown, ", ".join(_key(a) for a in _FIELD_BY_ALIAS)))
     return problems
 
 
@@ -401,6 +698,7 @@ def parse_stack_config(raw: dict[str, str], source: str) -> StackConfig:
     """Validate the raw ``namespace:key -> string`` map the Pulumi engine hands a program."""
     values: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
+    foreign: list[str] = []
     for full_key, value in raw.items():
         namespace, _, name = full_key.partition(":")
         if namespace in FOREIGN_NAMESPACES_ALLOWED:
@@ -408,23 +706,31 @@ def parse_stack_config(raw: dict[str, str], source: str) -> StackConfig:
         if full_key == AWS_REGION_KEY:
             continue
         if namespace != PROJECT:
-            problems.append(
-                ConfigProblem(
-                    full_key,
-                    f"unknown key; this project declares its providers explicitly and reads only {PROJECT}:* keys "
-                    f"and {AWS_REGION_KEY}",
-                )
-            )
+            foreign.append(full_key)
             continue
         field = _FIELD_BY_ALIAS.get(name)
         if field is not None and _is_list_field(field):
             try:
                 values[name] = json.loads(value)
             except (json.JSONDecodeError, TypeError):
-                problems.append(ConfigProblem(full_key, f"expected a list (got {value!r})"))
+                problems.append(ConfigProblem(full_key, f"expected a list (got {shorten(value)})"))
                 continue
         else:
+            # The engine hands lists and mappings over as JSON: one where a single value belongs is refused, never
+            # turned into a tag or a name as its JSON text.
+            decoded = _json_collection(value) if field is not None else None
+            if decoded is not None:
+                kind = "list" if isinstance(decoded, list) else "mapping"
+                message = f"expected a single value (text, a number or true/false), not a {kind} (got {shorten(value)})"
+                problems.append(ConfigProblem(full_key, message))
+                continue
             values[name] = value
+    if foreign:
+        message = (
+            f"unknown key{'s' if len(foreign) > 1 else ''}; this project declares its providers explicitly and reads "
+            f"only {PROJECT}:* keys and {AWS_REGION_KEY}"
+        )
+        problems.insert(0, ConfigProblem(_named(foreign), message))
     if problems:
         raise ConfigError(source, problems)
     aws_region = raw.get(AWS_REGION_KEY)

@@ -253,8 +253,9 @@ class Objectives:
     accepted: Mapping[str, str] = field(default_factory=dict)
     """Reasons by store name (postgres, redis, timeSeries, bucket:<name>, serving) for gaps the blueprint
     accepts."""
-    dual_write_seconds: int | None = None
-    """The application writes each time-series point to the DR region's instance within this many seconds."""
+    standby_ingestion_seconds: int | None = None
+    """The DR region's services ingest the time-series feeds into the DR instance at most this many seconds
+    behind the primary (the blueprint's statement; the platform cannot observe it)."""
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,10 @@ HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 RECORD = "aws:route53/record:Record"
 CRITICAL_PURPOSES = ("data", "audit")
 BUCKET_NAME_TAG = "bucket-name"  # components.data.object_storage tags each bucket with its blueprint name
+
+
+def _name_key(resource: Resource) -> str:
+    return str(_tags(resource).get(BUCKET_NAME_TAG) or resource.name)
 
 
 def _tags(resource: Resource) -> Mapping[str, Any]:
@@ -441,15 +446,17 @@ def _time_series(resources: Sequence[Resource], o: Objectives) -> list[Recovery]
     primary = next((r for r in influx if r.region == o.primary_region), None)
     standby = next((r for r in influx if r.region == o.dr_region), None)
     if primary is not None:
-        if standby is not None and o.dual_write_seconds is not None:
+        feeding = [r for r in resources if r.type == ECS_SERVICE and r.region == o.dr_region]
+        running = bool(feeding) and all(int(r.properties.get("desiredCount") or 0) >= 1 for r in feeding)
+        if standby is not None and running and o.standby_ingestion_seconds is not None:
             rows.append(
                 _row(
                     o,
                     "timeSeries",
                     standby.urn,
-                    f"standby instance in {o.dr_region}; the application dual-writes within "
-                    f"{o.dual_write_seconds} s (the platform cannot observe it)",
-                    rpo=o.dual_write_seconds / 60,
+                    f"standby instance in {o.dr_region} fed by the standby's running services, at most "
+                    f"{o.standby_ingestion_seconds} s behind (the platform cannot observe it)",
+                    rpo=o.standby_ingestion_seconds / 60,
                     rto=0,
                 )
             )
@@ -476,7 +483,8 @@ def _time_series(resources: Sequence[Resource], o: Objectives) -> list[Recovery]
 def _buckets(resources: Sequence[Resource], o: Objectives) -> list[Recovery]:
     rows = []
     replications = [r for r in resources if r.type == BUCKET_REPLICATION]
-    for bucket in (r for r in resources if r.type == BUCKET and r.region == o.primary_region):
+    # In name order: the engine registers the buckets in whatever order their components resolve.
+    for bucket in sorted((r for r in resources if r.type == BUCKET and r.region == o.primary_region), key=_name_key):
         purpose = str(_tags(bucket).get("purpose", ""))
         if purpose not in CRITICAL_PURPOSES:
             continue

@@ -3,13 +3,16 @@ layout worked out. Everything here runs before any resource is declared, so a mi
 the offline plan with one message naming the stack file and the key."""
 
 import ipaddress
+import re
+import typing
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 from finplatform import PROJECT
+from finplatform.blueprint_checks import looks_secret, secret_refusal
 from finplatform.blueprints import Blueprint, NetworkLayout, available_blueprints, read_blueprint_document
 from finplatform.config import (
     DEFAULT_VPC_CIDR,
@@ -17,6 +20,7 @@ from finplatform.config import (
     ConfigProblem,
     StackConfig,
     _key,
+    check_policy_waivers,
     parse_stack_config,
     stack_file_name,
 )
@@ -37,6 +41,7 @@ from finplatform.resilience import (
     required_tier,
     supports_global_datastore,
 )
+from finplatform.safe_yaml import YamlError, loads, render_path, shorten
 from finplatform.usage import UsageError, parse_usage
 
 
@@ -72,7 +77,7 @@ class ResolvedStack:
             dr_region=self.config.dr_region,
             active_region=self.config.active_region,
             accepted=dict(recovery.accepted_gaps),
-            dual_write_seconds=time_series.dual_write_seconds if time_series else None,
+            standby_ingestion_seconds=time_series.standby_ingestion_seconds if time_series else None,
         )
 
     @property
@@ -133,7 +138,7 @@ def _set_path(document: Any, path: list[str], value: Any) -> None:
             matches = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part]
             if matches:
                 index = matches[0]
-            elif part.isdigit() and int(part) < len(node):
+            elif part.isascii() and part.isdigit() and int(part) < len(node):
                 index = int(part)
             else:
                 names = [str(item.get("name")) for item in node if isinstance(item, dict)]
@@ -153,59 +158,146 @@ def _set_path(document: Any, path: list[str], value: Any) -> None:
             raise KeyError(f"{'.'.join(path[:depth])} is a value, not a mapping or list")
 
 
-def _blueprint_problem(error: ValidationError, prefix: str) -> str:
-    item = error.errors()[0]
-    where = ".".join(str(p) for p in item["loc"])
+def _written_path(loc: tuple[str | int, ...], document: Any) -> str:
+    """A validation error's location as the user would write it in an override: list items by their name where
+    they have one (services.web-ui.image), else by position."""
+    parts, node = [], document
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) else None
+            parts.append(name if isinstance(name, str) and name else str(part))
+        else:
+            node = node.get(part) if isinstance(node, dict) and isinstance(part, str) else None
+            parts.append(str(part))
+    return render_path(tuple(parts)).replace("[", ".").replace("]", "") if parts else ""
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The blueprint model a location points into (for the fields an unknown one could have been)."""
+    model: type[BaseModel] | None = Blueprint
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        field = next((f for name, f in model.model_fields.items() if part in (f.alias, name)), None)
+        model = _inner_model(field.annotation) if field is not None else None
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _inner_model(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _blueprint_problem(error: ValidationError, prefix: str, document: Any = None) -> str:
+    """The first problem of a blueprint validation: where, as written, what is wrong and what is allowed."""
+    errors = error.errors()
+    item = errors[0]
+    loc = tuple(item["loc"])
+    where = _written_path(loc, document)
     message = str(item["msg"]).removeprefix("Value error, ")
     if item["type"] == "extra_forbidden":
-        message = "unknown field"
+        model = _model_at(loc[:-1])
+        fields = [f.alias or n for n, f in model.model_fields.items()] if model is not None else []
+        field = str(loc[-1])
+        camel = to_camel(field)
+        hint = f"; did you mean {camel}? fields are camelCase" if camel != field and camel in fields else ""
+        message = f"unknown field{hint}" + (f"; allowed: {', '.join(fields)}" if fields else "")
+    elif item["type"] not in ("value_error", "assertion_error"):
+        message += f" (got {shorten(item['input'])})"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in the blueprint)"
     return f"{prefix}{where}: {message}" if where else f"{prefix}{message}"
 
 
+def _validate(document: dict[str, Any]) -> Blueprint:
+    """A blueprint document validated the way YAML is written: camelCase keys only."""
+    return Blueprint.model_validate(document, by_name=False)
+
+
 def load_blueprint(config: StackConfig, source: str) -> Blueprint:
-    """The stack's blueprint with its overrides applied, validated."""
+    """The stack's blueprint with its size tier and overrides applied, validated."""
     names = available_blueprints()
     if config.blueprint not in names:
-        raise ConfigError(
-            source,
-            [ConfigProblem(_key("blueprint"), f"unknown blueprint {config.blueprint!r}; allowed: {', '.join(names)}")],
-        )
+        message = f"unknown blueprint {shorten(config.blueprint)}; allowed: {', '.join(names)}"
+        raise ConfigError(source, [ConfigProblem(_key("blueprint"), message)])
     file_name = f"blueprints/{config.blueprint}.yaml"
-    document = read_blueprint_document(config.blueprint)
     try:
-        blueprint = Blueprint.model_validate(document)
+        document = read_blueprint_document(config.blueprint)
+    except YamlError as exc:
+        where = exc.where()
+        line = f" (line {exc.line})" if exc.line is not None else ""
+        message = f"{file_name}: {where}{line}: {exc}" if where else f"{file_name}{line}: {exc}"
+        raise ConfigError(source, [ConfigProblem(_key("blueprint"), message)]) from None
+    try:
+        blueprint = _validate(document)
     except ValidationError as exc:
-        raise ConfigError(
-            source, [ConfigProblem(_key("blueprint"), _blueprint_problem(exc, f"{file_name}: "))]
-        ) from None
+        message = _blueprint_problem(exc, f"{file_name}: ", document)
+        raise ConfigError(source, [ConfigProblem(_key("blueprint"), message)]) from None
+    if blueprint.name != config.blueprint:
+        message = (
+            f"{file_name}: name: {shorten(blueprint.name)} differs from the file name; a blueprint's name is its file "
+            f"name without .yaml: write name: {config.blueprint}"
+        )
+        raise ConfigError(source, [ConfigProblem(_key("blueprint"), message)])
+    blueprint = _apply_size_tier(config, document, blueprint, source)
+    return _apply_overrides(config, document, blueprint, source)
+
+
+def _apply_size_tier(config: StackConfig, document: dict[str, Any], blueprint: Blueprint, source: str) -> Blueprint:
     tier = config.size_tier or blueprint.default_size_tier
-    if tier and tier != blueprint.default_size_tier:
-        if tier not in blueprint.size_tiers:
-            allowed = ", ".join(blueprint.size_tiers) or "none (the blueprint defines no size tiers)"
-            raise ConfigError(
-                source, [ConfigProblem(_key("sizeTier"), f"unknown size tier {tier!r}; allowed: {allowed}")]
-            )
-        try:
-            for path, value in blueprint.size_tiers[tier].items():
-                _set_path(document, path.split("."), value)
-            blueprint = Blueprint.model_validate(document)
-        except KeyError as exc:
-            raise ConfigError(source, [ConfigProblem(_key("sizeTier"), f"{file_name}: {exc.args[0]}")]) from None
-        except ValidationError as exc:
-            problem = _blueprint_problem(exc, f"{file_name}: size tier {tier}: ")
-            raise ConfigError(source, [ConfigProblem(_key("sizeTier"), problem)]) from None
+    if not tier or tier == blueprint.default_size_tier:
+        return blueprint
+    file_name = f"blueprints/{config.blueprint}.yaml"
+    key = _key("sizeTier")
+    if tier not in blueprint.size_tiers:
+        allowed = ", ".join(blueprint.size_tiers) or "none (the blueprint defines no size tiers)"
+        raise ConfigError(source, [ConfigProblem(key, f"unknown size tier {shorten(tier)}; allowed: {allowed}")])
+    try:
+        for path, value in blueprint.size_tiers[tier].items():
+            _set_path(document, path.split("."), value)
+        return _validate(document)
+    except KeyError as exc:
+        raise ConfigError(source, [ConfigProblem(key, f"{file_name}: {exc.args[0]}")]) from None
+    except ValidationError as exc:
+        problem = _blueprint_problem(exc, f"{file_name}: size tier {tier}: ", document)
+        raise ConfigError(source, [ConfigProblem(key, problem)]) from None
+
+
+def _apply_overrides(config: StackConfig, document: dict[str, Any], blueprint: Blueprint, source: str) -> Blueprint:
+    """finplatform:overrides applied in order. A value is plain YAML without tags; a secret-looking setting is
+    refused (secrets belong in the blueprint's secrets: list); the name cannot change."""
     for position, override in enumerate(config.overrides):
         key = f"{_key('overrides')}[{position}]"
+
+        def problem(message: str, key: str = key) -> ConfigError:
+            return ConfigError(source, [ConfigProblem(key, message)])
+
         path, sep, text = override.partition("=")
+        parts = path.strip().split(".")
         if not sep or not path.strip():
-            raise ConfigError(source, [ConfigProblem(key, f"expected path=value (got {override!r})")])
+            raise problem(f"expected path=value, e.g. services.web-ui.sizes.prod.max=6 (got {shorten(override)})")
+        if parts[0] == "settings" and looks_secret(parts[-1]):
+            raise problem(secret_refusal(parts[-1]))
+        if parts == ["name"]:
+            raise problem(f"name cannot be overridden: it is the blueprint's file name ({config.blueprint})")
         try:
-            _set_path(document, path.strip().split("."), yaml.safe_load(text))
-            blueprint = Blueprint.model_validate(document)
+            value = loads(text, tags=False)
+        except YamlError as exc:
+            where = path.strip() if len(path.strip()) <= 80 else shorten(path.strip(), 80)
+            raise problem(f"{where}: the value {shorten(text.strip())} is refused: {exc}") from None
+        try:
+            _set_path(document, parts, value)
+            blueprint = _validate(document)
         except KeyError as exc:
-            raise ConfigError(source, [ConfigProblem(key, str(exc.args[0]))]) from None
+            raise problem(str(exc.args[0])) from None
         except ValidationError as exc:
-            raise ConfigError(source, [ConfigProblem(key, _blueprint_problem(exc, ""))]) from None
+            raise problem(_blueprint_problem(exc, "", document)) from None
     return blueprint
 
 
@@ -243,9 +335,14 @@ def plan_network(
             raise LayoutError("availabilityZones", f"names {len(azs)} AZs but azCount is {profile.az_count}")
         if len(set(azs)) != len(azs):
             raise LayoutError("availabilityZones", "names an AZ twice")
-        wrong = [az for az in azs if not az.startswith(config.primary_region)]
+        # An AZ name is its region's name and one letter (us-east-1a); us-east-10a starts with us-east-1 too.
+        wrong = [az for az in azs if not re.fullmatch(re.escape(config.primary_region) + "[a-z]", az)]
         if wrong:
-            raise LayoutError("availabilityZones", f"{wrong[0]} is not in region {config.primary_region}")
+            raise LayoutError(
+                "availabilityZones",
+                f"{shorten(wrong[0])} is not an AZ of region {config.primary_region}; allowed: "
+                f"{config.primary_region} and one letter, such as {config.primary_region}a",
+            )
         stack_cidrs = (config.public_subnet_cidrs, config.private_subnet_cidrs, config.isolated_subnet_cidrs)
         blueprint_cidrs = (layout.public_subnet_cidrs, layout.private_subnet_cidrs, layout.isolated_subnet_cidrs)
         chosen = stack_cidrs if any(stack_cidrs) or config.vpc_cidr else blueprint_cidrs
@@ -335,6 +432,7 @@ def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
     source = stack_file_name(stack)
     config = parse_stack_config(raw, source)
     environment = resolve_environment(stack, config, source)
+    check_policy_waivers(config, environment, source)
     blueprint = load_blueprint(config, source)
     profile = resolve_profile(environment, config, blueprint)
     if profile.dr_enabled and config.dr_region == config.primary_region:

@@ -4,10 +4,16 @@ Defaults depend on the environment; a stack overrides any of them with ``finplat
 ``name=value`` (for example ``natProcessedGb=500``).
 """
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from finplatform.safe_yaml import shorten
+
 ENVIRONMENTS = ("dev", "staging", "prod")
+MAX_VOLUME = 1e9
+"""No usage assumption is larger (a billion GB is an exabyte): anything above is a typo, and an infinite or
+huge volume would put an infinite or meaningless figure in the cost model and the budget policy."""
 
 
 @dataclass(frozen=True)
@@ -95,12 +101,18 @@ def parse_usage(environment: str, entries: list[str]) -> Usage:
         name, sep, text = entry.partition("=")
         name = name.strip()
         if not sep or name not in names:
-            raise UsageError(position, f"expected name=value with a name from: {', '.join(names)} (got {entry!r})")
+            raise UsageError(
+                position, f"expected name=value with a name from: {', '.join(names)} (got {shorten(entry)})"
+            )
         try:
             value = float(text)
         except ValueError:
-            raise UsageError(position, f"{name} needs a number (got {text.strip()!r})") from None
+            raise UsageError(position, f"{name} needs a number (got {shorten(text.strip())})") from None
+        # NaN compares false with everything: it would make every cost NaN and the budget check never fire.
+        allowed = f"allowed: a number from 0 to {MAX_VOLUME:,.0f}"
         if value < 0:
-            raise UsageError(position, f"{name} cannot be negative")
+            raise UsageError(position, f"{name} cannot be negative; {allowed} (got {shorten(text.strip())})")
+        if not math.isfinite(value) or value > MAX_VOLUME:
+            raise UsageError(position, f"{name} needs a finite number; {allowed} (got {shorten(text.strip())})")
         changes[name] = value
     return replace(usage, **changes)

@@ -12,6 +12,15 @@ from finplatform.tooling.aliases import Registration, make_urn, previous_urns
 from finplatform.tooling.plan import Plan
 
 BEFORE = json.loads((Path(__file__).parent / "data" / "urns-before-issue-9.json").read_text())["stacks"]
+# Removed on purpose, each stateless: issue 13 moved the Config recorder to AWS Config's service-linked role
+# (Config.1), so the custom role, its managed-policy attachment and its delivery policy are gone; and the load
+# balancer's plain-HTTP listener, which only redirected to HTTPS, since ELB.18 fails any listener but HTTPS.
+REMOVED = (
+    "finplatform:audit:Audit$aws:iam/role:Role::audit-config-role",
+    "finplatform:audit:Audit$aws:iam/rolePolicyAttachment:RolePolicyAttachment::audit-config-managed-policy",
+    "finplatform:audit:Audit$aws:iam/rolePolicy:RolePolicy::audit-config-delivery",
+    "finplatform:edge:Edge$aws:lb/listener:Listener::edge-http",
+)
 
 
 def _answered_urns(plan: Plan) -> dict[str, list[str]]:
@@ -24,7 +33,7 @@ def _answered_urns(plan: Plan) -> dict[str, list[str]]:
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_earlier_urn_is_identical_or_aliased(planned: Callable[[str], Plan], stack: str) -> None:
     # GIVEN the URNs the stack had before the refactor
-    before = BEFORE[stack]
+    before = [urn for urn in BEFORE[stack] if not urn.endswith(REMOVED)]
     assert before, "the snapshot holds the stack's URNs"
     # WHEN the stack is planned now
     answered = _answered_urns(planned(stack))

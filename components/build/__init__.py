@@ -38,7 +38,7 @@ def build(stack: ResolvedStack) -> dict[str, Any]:
     compute_layer(ctx, networks, data, secrets, edge, exports=exports, monitored=monitored)
     standby_layer(ctx, networks, data, secrets, edge, exports=exports, monitored=monitored)
     delivery_layer(ctx, data, exports=exports)
-    audit_layer(ctx, data.storage.audit.name, data.storage.audit.arn)
+    audit_layer(ctx, data.storage.audit.name)
     recovery_layer(ctx)
     topics = observability_layer(ctx, monitored, at_edge, providers)
     network = networks.primary

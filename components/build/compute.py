@@ -63,6 +63,9 @@ def compute_layer(
         edge=edge,
         services=blueprint.services,
         deployment=deployment,
+        code_bucket=next(
+            (data.storage.by_name[b.name].name for b in blueprint.buckets if b.purpose == "artifacts"), None
+        ),
     )
     declared = declare_workloads(ctx, site)
     fargate, instances, kubernetes, functions = (

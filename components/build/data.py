@@ -5,7 +5,7 @@ from typing import Any, NamedTuple
 
 import pulumi
 
-from components.audit import cloudtrail_bucket_statements
+from components.audit import cloudtrail_bucket_statements, config_bucket_statements
 from components.build.foundation import Networks, stores_in
 from components.context import Monitored, StackContext
 from components.data.object_storage import ObjectStorage, ObjectStorageArgs, audit_bucket_name
@@ -21,6 +21,11 @@ from finplatform.alerting import postgres_identifiers, redis_node_suffixes
 from finplatform.resilience import at_least
 
 INFLUXDB_LOG_WRITER = "timestream-influxdb.amazonaws.com"
+# Handles of what the RDS event subscriptions name (Monitored.handles).
+POSTGRES_INSTANCE = "postgres-instance"
+POSTGRES_PARAMETER_GROUP = "postgres-parameter-group"
+POSTGRES_DR_INSTANCE = "postgres-dr-instance"
+POSTGRES_DR_PARAMETER_GROUP = "postgres-dr-parameter-group"
 
 
 @dataclass
@@ -52,7 +57,7 @@ def data_layer(ctx: StackContext, networks: Networks, monitored: Monitored) -> D
     network, environment = networks.primary, stack.environment
     dr_data_key = keys.dr_arn("data")
     dr_stores = (
-        DrReplica(ctx.dr, stores_in(networks.dr, networks.dr.db_subnet_group_name), dr_data_key)
+        DrReplica(ctx.dr, stores_in(networks.dr, networks.dr.db_subnet_group_name), dr_data_key, keys.dr_arn("logs"))
         if ctx.dr and networks.dr and dr_data_key is not None
         else None
     )
@@ -60,6 +65,7 @@ def data_layer(ctx: StackContext, networks: Networks, monitored: Monitored) -> D
     buckets = [(b.name, b.purpose) for b in blueprint.buckets]
     statements: dict[str, list[dict[str, Any]]] = {
         audit_bucket_name(buckets): cloudtrail_bucket_statements(ctx.primary.partition)
+        + (config_bucket_statements(ctx.primary.partition) if stack.config.enable_config else [])
     }
     assets = stack.cdn_assets_bucket
     if assets is not None:
@@ -77,6 +83,7 @@ def data_layer(ctx: StackContext, networks: Networks, monitored: Monitored) -> D
             tags=backed_up,
             dr=dr_stores,
             replication_time_control=stack.dr_tier is not None and at_least(stack.dr_tier, "pilot-light"),
+            replicated_assets=assets if stack.dns_failover else None,
         ),
         opts=ctx.in_primary,
     )
@@ -120,6 +127,13 @@ def data_layer(ctx: StackContext, networks: Networks, monitored: Monitored) -> D
         )
         layer.connections["postgres"] = postgres.connection
         layer.postgres_resource_id = postgres.instance.resource_id
+        # RDS event subscriptions (observability layer) name the instances and parameter groups they report on.
+        for position, identifier in enumerate(postgres.instance_ids):
+            monitored.handles[f"{POSTGRES_INSTANCE}:{position}"] = identifier
+        monitored.handles[POSTGRES_PARAMETER_GROUP] = postgres.parameter_group_name
+        if postgres.dr_instance_id is not None and postgres.dr_parameter_group_name is not None:
+            monitored.handles[POSTGRES_DR_INSTANCE] = postgres.dr_instance_id
+            monitored.handles[POSTGRES_DR_PARAMETER_GROUP] = postgres.dr_parameter_group_name
         if postgres.standby is not None:
             layer.standby["postgres"] = postgres.standby
             layer.standby_postgres_resource_id = postgres.standby_resource_id
@@ -164,6 +178,7 @@ def _redis(site: StoreSite) -> None:
         protect=protect,
         secret_replica=secret_replica,
         global_datastore=cache_standby,
+        placement=ctx.primary,
     )
     redis = Redis("redis", cache, opts=ctx.in_primary)
     layer.connections["redis"] = redis.connection
@@ -183,6 +198,7 @@ def _redis(site: StoreSite) -> None:
                 secret_path=f"{ctx.path}/dr-redis",
                 secret_replica=None,
                 global_datastore=None,
+                placement=ctx.dr,
             ),
             opts=pulumi.ResourceOptions(provider=ctx.dr.provider),
         )
@@ -193,7 +209,7 @@ def _redis(site: StoreSite) -> None:
 
 
 def _time_series(site: StoreSite) -> None:
-    """The time-series store, with a standby InfluxDB the application dual-writes to for a warm standby."""
+    """The time-series store, with a standby InfluxDB for a warm standby, which the standby's own services feed."""
     ctx, networks, layer, monitored, secret_replica = site
     stack, profile, blueprint, keys = ctx.stack, ctx.profile, ctx.stack.blueprint, ctx.keys
     network, protect = networks.primary, profile.protect_stateful_resources
@@ -232,8 +248,8 @@ def _time_series(site: StoreSite) -> None:
         layer.connections["timeSeries"] = influx.connection
         monitored.handles["influxdb"] = influx.instance_name
         if standby_network is not None and ctx.dr is not None:
-            # No replication exists for Timestream for InfluxDB: a standby instance the application dual-writes
-            # to (the blueprint's dualWriteSeconds), sharing the primary's password through the replica secret.
+            # No replication exists for Timestream for InfluxDB: a standby instance the DR region's services feed
+            # (the blueprint's standbyIngestionSeconds), with the primary's password through the replica secret.
             dr_region = ctx.dr.region
             standby = InfluxDb(
                 "dr-time-series",
@@ -253,4 +269,3 @@ def _time_series(site: StoreSite) -> None:
                 opts=pulumi.ResourceOptions(provider=ctx.dr.provider),
             )
             layer.standby["timeSeries"] = standby.connection
-            layer.connections["timeSeriesStandby"] = standby.connection

@@ -52,6 +52,7 @@ def edge_layer(
             log_bucket_former_parent=data.storage,
             waf_logging=WafLogging(ctx.prefix, ctx.keys("logs"), retention, protect),
             blue_green=blue_green_services(stack.blueprint),
+            environment=stack.environment,
         ),
         opts=ctx.in_primary,
     )
@@ -75,6 +76,9 @@ def edge_layer(
                 waf_rate_limit=config.waf_rate_limit,
                 assets_bucket_domain=data.storage.by_name[assets].bucket.bucket_regional_domain_name
                 if assets
+                else None,
+                assets_failover_domain=data.storage.replicas[assets].bucket.bucket_regional_domain_name
+                if assets and assets in data.storage.replicas
                 else None,
                 realtime_paths=[p for s in stack.blueprint.services if s.public for p in s.websocket_paths],
                 frontend_index=frontend.index_document if frontend and frontend.bucket == assets else "",

@@ -16,6 +16,7 @@ from components.network import Network, NetworkArgs
 from components.network.vpc import INTERFACE_ENDPOINTS
 from components.providers import Placement
 from components.recovery import Recovery, RecoveryArgs
+from components.shared.rotation import start_time_readers
 from finplatform.blueprints import Blueprint
 from finplatform.network_layout import NetworkPlan
 from finplatform.profiles import NatStrategy
@@ -51,7 +52,9 @@ def keys_layer(stack: ResolvedStack, primary: Placement, dr: Placement | None) -
 
     prefix = stack.prefix
     primary_keys = keys("keys", primary, prefix, stack.cdn_assets_bucket is not None)
-    return KeyRing(primary_keys, keys("dr-keys", dr, f"{prefix}-dr", False) if dr else None)
+    # With a DR tier the CDN reads the assets' DR copy, encrypted with the DR data key, when the primary fails.
+    dr_serves_assets = stack.dns_failover and stack.cdn_assets_bucket is not None
+    return KeyRing(primary_keys, keys("dr-keys", dr, f"{prefix}-dr", dr_serves_assets) if dr else None)
 
 
 def store_ports(blueprint: Blueprint) -> list[int]:
@@ -96,9 +99,12 @@ def network_layer(ctx: StackContext) -> Networks:
     dr_logs = ctx.keys.dr_arn("logs")
     # Below warm standby the DR network has no NAT gateways until a failover adds them; a warm standby's
     # services run there already, so it has the profile's.
-    dr_nat = profile.nat_strategy if ctx.stack.warm_standby or ctx.stack.failed_over else "none"
+    runs_compute = ctx.stack.warm_standby or ctx.stack.failed_over
+    dr_nat = profile.nat_strategy if runs_compute else "none"
     dr = (
-        network("dr-network", ctx.dr, dr_logs, ctx.stack.dr_network, dr_nat)
+        network(
+            "dr-network", ctx.dr, dr_logs, ctx.stack.dr_network, dr_nat, endpoints=endpoints if runs_compute else ()
+        )
         if ctx.dr and dr_logs is not None and ctx.stack.dr_network
         else None
     )
@@ -124,22 +130,31 @@ def secrets_layer(ctx: StackContext) -> Secrets | None:
             protect=profile.protect_stateful_resources,
             replica_region=ctx.dr.region if ctx.dr else None,
             replica_kms_key_arn=ctx.keys.dr_arn("secrets"),
+            readers_at_start=start_time_readers(ctx.stack.blueprint),
+            placement=ctx.primary,
+            logs_key_arn=ctx.keys("logs"),
+            log_retention_days=profile.log_retention_days,
         ),
         opts=ctx.in_primary,
     )
 
 
-def audit_layer(ctx: StackContext, audit_bucket_name: pulumi.Input[str], audit_bucket_arn: pulumi.Input[str]) -> Audit:
+def audit_layer(ctx: StackContext, audit_bucket_name: pulumi.Input[str]) -> Audit:
     config = ctx.stack.config
     return Audit(
         "audit",
         AuditArgs(
             placement=ctx.primary,
             switches=AuditSwitches(
-                config.enable_cloudtrail, config.enable_config, config.enable_guardduty, config.enable_securityhub
+                config.enable_cloudtrail,
+                config.enable_config,
+                config.enable_guardduty,
+                config.enable_securityhub,
+                # IAM holds one Config service-linked role per account: a second stack of the account sets
+                # finplatform:configServiceLinkedRole false and uses the first one's.
+                config.config_service_linked_role,
             ),
             audit_bucket_name=audit_bucket_name,
-            audit_bucket_arn=audit_bucket_arn,
             logs_key_arn=ctx.keys("logs"),
             data_key_arn=ctx.keys("data"),
             protect=ctx.profile.protect_stateful_resources,

@@ -1,13 +1,22 @@
 """The observability layer: alert topics per severity, the alarm catalogue, the dashboard, cost alerts,
 security-event routing and tracing. It runs last, once every layer has declared what it watches."""
 
+from collections.abc import Mapping
+
 import pulumi
 
+from components.build.data import (
+    POSTGRES_DR_INSTANCE,
+    POSTGRES_DR_PARAMETER_GROUP,
+    POSTGRES_INSTANCE,
+    POSTGRES_PARAMETER_GROUP,
+)
 from components.context import Monitored, StackContext
 from components.keys_and_secrets import Keys, KeysArgs
 from components.observability.alarms import Alarms, AlarmsArgs, ErrorFilter
 from components.observability.cost_alerts import CostAlerts, CostAlertsArgs
 from components.observability.dashboard import Dashboard, DashboardArgs
+from components.observability.database_events import DatabaseEvents, DatabaseEventsArgs
 from components.observability.security_events import SecurityEvents, SecurityEventsArgs, security_rules
 from components.observability.topics import AlertTopics, AlertTopicsArgs, SlackChannel
 from components.observability.tracing import Tracing, TracingArgs
@@ -74,13 +83,37 @@ def error_filter(stack: str, service: Service, log_group: pulumi.Input[str]) -> 
     )
 
 
-def publishers(alarms: list[AlarmSpec], *, primary: bool, security: bool) -> dict[Severity, list[str]]:
-    """The AWS services that publish to each topic: alarms where alarms of that severity exist; in the primary
-    region also budgets (both), anomaly detection (warning) and EventBridge (critical, with security rules)."""
+RDS_EVENTS = "events.rds.amazonaws.com"
+
+
+def database_event_sources(
+    handles: Mapping[str, pulumi.Input[str]], *, primary: bool, dr: bool
+) -> tuple[list[pulumi.Input[str]], list[pulumi.Input[str]]]:
+    """The DB instances and parameter groups a region's RDS event subscriptions name: the primary's and its
+    replicas' in the primary region, the DR instance's in the DR region, none elsewhere (the CDN's region)."""
+    if primary:
+        instances = [v for k, v in handles.items() if k.startswith(f"{POSTGRES_INSTANCE}:")]
+        groups = [handles[POSTGRES_PARAMETER_GROUP]] if POSTGRES_PARAMETER_GROUP in handles else []
+    elif dr:
+        instances = [handles[POSTGRES_DR_INSTANCE]] if POSTGRES_DR_INSTANCE in handles else []
+        groups = [handles[POSTGRES_DR_PARAMETER_GROUP]] if POSTGRES_DR_PARAMETER_GROUP in handles else []
+    else:
+        instances, groups = [], []
+    return instances, groups
+
+
+def publishers(
+    alarms: list[AlarmSpec], *, primary: bool, security: bool, database_events: bool = False
+) -> dict[Severity, list[str]]:
+    """The AWS services that publish to each topic: alarms where alarms of that severity exist; RDS where the
+    region has RDS event subscriptions (both); in the primary region also budgets (both), anomaly detection
+    (warning) and EventBridge (critical, with security rules)."""
     wanted: dict[Severity, list[str]] = {"critical": [], "warning": []}
     for severity, services in wanted.items():
         if any(a.severity == severity for a in alarms):
             services.append("cloudwatch.amazonaws.com")
+        if database_events:
+            services.append(RDS_EVENTS)
     if primary:
         wanted["critical"] += ["budgets.amazonaws.com"] + (["events.amazonaws.com"] if security else [])
         wanted["warning"] += ["budgets.amazonaws.com", "costalerts.amazonaws.com"]
@@ -121,13 +154,17 @@ def observability_layer(
         alarms = regional.get(region, [])
         suffix = "" if primary else f"-{region}"
         prefix = ctx.prefix if primary else f"{ctx.prefix}-{region}"
+        in_dr = ctx.dr is not None and region == ctx.dr.region
+        instances, parameter_groups = database_event_sources(monitored.handles, primary=primary, dr=in_dr)
         arns = AlertTopics(
             f"alerts{suffix}",
             AlertTopicsArgs(
                 key_arn=key,
                 prefix=prefix,
                 placement=placement,
-                publishers=publishers(alarms, primary=primary, security=bool(security_rules(security))),
+                publishers=publishers(
+                    alarms, primary=primary, security=bool(security_rules(security)), database_events=bool(instances)
+                ),
                 emails=config.alert_emails,
                 sms_numbers=config.alert_sms_numbers,
                 slack=slack if primary else None,
@@ -135,6 +172,14 @@ def observability_layer(
             opts=pulumi.ResourceOptions(provider=placement.provider),
         ).arns
         topics = topics or arns
+        if instances:
+            DatabaseEvents(
+                f"database-events{suffix}",
+                DatabaseEventsArgs(
+                    prefix=prefix, topic_arns=arns, instance_ids=instances, parameter_group_names=parameter_groups
+                ),
+                opts=pulumi.ResourceOptions(provider=placement.provider),
+            )
         filters = [
             error_filter(stack.stack, s, monitored.log_groups[s.name])
             for s in stack.blueprint.services

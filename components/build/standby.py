@@ -162,6 +162,7 @@ def _dr_compute(
                     opts=pulumi.InvokeOutputOptions(provider=dr.provider)
                 ).arn,
                 waf_logging=WafLogging(ctx.prefix, dr_keys.arn("logs"), retention, protect),
+                environment=stack.environment,
             ),
             opts=in_dr,
         )
@@ -189,6 +190,14 @@ def _dr_compute(
         repositories=dr_repositories(repositories, ctx.prefix, dr.region, dr.account_id, dr.partition),
         edge=dr_edge,
         services=[standby_service(s, stack.environment, stack.failed_over) for s in blueprint.services],
+        code_bucket=next(
+            (
+                storage.replicas[b.name].name
+                for b in blueprint.buckets
+                if b.purpose == "artifacts" and b.name in storage.replicas
+            ),
+            None,
+        ),
     )
     declare_workloads(ctx, site)
     return dr_edge

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components.compute.access import Grants
+from components.compute.code_signing import code_signing_policy
 from components.compute.ec2 import Ec2Args, Ec2Services
 from components.compute.eks import KubernetesArgs, KubernetesCluster
 from components.compute.fargate import FargateArgs, FargateServices
@@ -49,6 +50,9 @@ class Site:
     """The services, sized for this region (a warm standby runs fewer tasks)."""
     deployment: Deployment = field(default_factory=Deployment)
     """How releases reach the services (the primary's are the pipeline's)."""
+    code_bucket: pulumi.Input[str] | None = None
+    """A versioned bucket in this region (the blueprint's artifacts bucket, or its DR replica) where the functions'
+    packages are signed; None: there is none here."""
 
 
 @dataclass
@@ -140,6 +144,10 @@ def declare_workloads(ctx: StackContext, site: Site) -> Workloads:
                 grants=site.grants,
                 settings=settings,
                 workplace=workplace,
+                jwt_issuer=stack.config.api_jwt_issuer,
+                jwt_audience=stack.config.api_jwt_audience,
+                code_signing=code_signing_policy(stack.environment),
+                code_bucket=site.code_bucket,
             ),
             opts=opts,
         )

@@ -140,18 +140,11 @@ def secret_read_statements(secret_arns: Sequence[str], secrets_key_arn: str) -> 
 STORE_HOST_VARIABLES = {"postgres": "DB_HOST", "redis": "REDIS_HOST", "timeSeries": "INFLUXDB_HOST"}
 
 
-# The warm standby's InfluxDB, which workloads with timeSeries access dual-write to (no replication exists).
-DUAL_WRITE_STORE, DUAL_WRITE_HOST = "timeSeriesStandby", "TIME_SERIES_DR_HOST"
-
-
 def store_hosts(access: Sequence[str], grants: Grants) -> dict[str, pulumi.Output[str]]:
-    """Host name variables for the stores a workload names (and the time-series standby it dual-writes to)."""
-    hosts = {
+    """Host name variables for the stores a workload names."""
+    return {
         variable: grants.stores[store].endpoint for store, variable in STORE_HOST_VARIABLES.items() if store in access
     }
-    if "timeSeries" in access and DUAL_WRITE_STORE in grants.stores:
-        hosts[DUAL_WRITE_HOST] = grants.stores[DUAL_WRITE_STORE].endpoint
-    return hosts
 
 
 def grant_references(grants: Grants, account_id: pulumi.Input[str]) -> dict[str, pulumi.Input[Any]]:

@@ -19,7 +19,8 @@ from components.compute.access import (
     task_policy,
 )
 from components.compute.agent import XRAY_PORT, agent_lines, agent_statements
-from components.compute.instances import SSM_CORE, hardened_instances
+from components.compute.fargate_settings import PROTOCOL_VARIABLE
+from components.compute.instances import SSM_CORE, hardened_instances, mixed_instances
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
 from components.shared.deployment import INSTANCE_WARMUP_SECONDS, Deployment, group_name, release_parameter
@@ -205,6 +206,9 @@ class Ec2Services(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         placement, grants = args.workplace.placement, args.grants
         size = service.sizes.for_env(args.workplace.environment)
+        instance_type = size.instance_type
+        assert instance_type is not None, "the blueprint requires instanceType of EC2 services"
+        protocol = service.target_protocol_in(args.workplace.environment)  # what the container serves the ALB
         logs = args.workplace.log_group(f"{prefix}-logs", None, self)
         self.log_groups[service.name] = logs.name
         repository_name, reference = image_repository(service.image)
@@ -284,15 +288,14 @@ class Ec2Services(pulumi.ComponentResource):
                 v[1] or None,
                 log_group=v[2],
                 secrets=dict(v[3]["secrets"]),
-                environment={**args.settings, **dict(v[3]["hosts"])},
+                environment={**args.settings, **dict(v[3]["hosts"]), PROTOCOL_VARIABLE: protocol},
                 tracing=args.tracing,
             )
         )
         template = aws.ec2.LaunchTemplate(
             f"{prefix}-template",
             aws.ec2.LaunchTemplateArgs(
-                image_id=ami,
-                instance_type=size.instance_type,
+                image_id=ami,  # no instance type: the group's mixed-instances overrides name the types
                 iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=instance_profile.arn),
                 vpc_security_group_ids=[args.app_security_group_id],
                 **hardened_instances(grants.data_key_arn, disk_gb=20, hop_limit=1),
@@ -317,23 +320,7 @@ class Ec2Services(pulumi.ComponentResource):
                 health_check_type="ELB" if routed else "EC2",
                 health_check_grace_period=120,
                 target_group_arns=[args.target_groups[service.name]] if routed else None,
-                launch_template=None
-                if service.interruptible
-                else aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version="$Latest"),
-                mixed_instances_policy=aws.autoscaling.GroupMixedInstancesPolicyArgs(
-                    instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
-                        on_demand_base_capacity=1,
-                        on_demand_percentage_above_base_capacity=25,
-                        spot_allocation_strategy="price-capacity-optimized",
-                    ),
-                    launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
-                        launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
-                            launch_template_id=template.id, version="$Latest"
-                        )
-                    ),
-                )
-                if service.interruptible
-                else None,
+                mixed_instances_policy=mixed_instances(template.id, instance_type, service.interruptible),
                 instance_refresh=instance_refresh(deployment, deployment.rollback_alarms.get(service.name, ())),
                 tags=[aws.autoscaling.GroupTagArgs(key="Name", value=prefix, propagate_at_launch=True)],
             ),

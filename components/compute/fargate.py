@@ -22,6 +22,7 @@ from components.compute.fargate_settings import (
     container_definitions,
     deployment_settings,
     scaling_metrics,
+    task_volumes,
 )
 from components.compute.registry import ImageRepository, image_repository
 from components.compute.workplace import Workplace
@@ -224,6 +225,7 @@ class FargateServices(pulumi.ComponentResource):
                     environment={**environment, **dict(v["hosts"])},
                     secrets=dict(v["secrets"]),
                     tracing=args.tracing,
+                    protocol=service.target_protocol_in(args.workplace.environment),
                 )
             )
         )
@@ -238,6 +240,7 @@ class FargateServices(pulumi.ComponentResource):
                 execution_role_arn=execution_role.arn,
                 task_role_arn=task_role.arn,
                 container_definitions=definitions,
+                volumes=task_volumes(service),
                 runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                     operating_system_family="LINUX", cpu_architecture="X86_64"
                 ),

@@ -11,6 +11,8 @@ from components.shared.deployment import Deployment
 from finplatform.blueprints import Service
 
 XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.12"
+# The container learns from it whether to serve TLS on its port (HTTPS) or plain HTTP.
+PROTOCOL_VARIABLE = "TARGET_PROTOCOL"
 SCALE_OUT_COOLDOWN = 60  # seed 003
 SCALE_IN_COOLDOWN = 300  # seed 003
 TrackingArgs = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs
@@ -64,6 +66,25 @@ def scaling_metrics(service: Service) -> list[tuple[str, TrackingArgs]]:
     return policies
 
 
+def volume_name(path: str) -> str:
+    """The task volume mounted at ``path`` (/tmp -> writable-tmp)."""
+    return "writable" + "-".join(path.split("/"))
+
+
+def task_volumes(service: Service) -> list[aws.ecs.TaskDefinitionVolumeArgs]:
+    """A volume for each path the service writes to. With no host path or configuration, Fargate makes each an
+    ephemeral bind mount in the task's own storage (Fargate offers no tmpfs), gone when the task stops."""
+    return [aws.ecs.TaskDefinitionVolumeArgs(name=volume_name(path)) for path in service.writable_paths]
+
+
+def health_command(service: Service, protocol: str) -> list[str]:
+    """The container's own health check: its health path over the protocol it serves (-k: the certificate it
+    made at start-up is self-signed)."""
+    scheme, insecure = ("https", "k") if protocol == "HTTPS" else ("http", "")
+    url = f"{scheme}://localhost:{service.port}{service.health_check_path}"
+    return ["CMD-SHELL", f"curl -fs{insecure} {url} || exit 1"]
+
+
 def container_definitions(
     service: Service,
     *,
@@ -73,8 +94,11 @@ def container_definitions(
     environment: Mapping[str, str],
     secrets: Mapping[str, str],
     tracing: bool,
+    protocol: str = "HTTP",
 ) -> list[dict[str, Any]]:
-    """The task's containers: the service, and the X-Ray daemon when tracing is on."""
+    """The task's containers: the service, and the X-Ray daemon when tracing is on. Each has a read-only root
+    filesystem; the service writes only to its volumes, as a non-root user unless the blueprint keeps the image's
+    own, and serves ``protocol`` (HTTPS or HTTP) on its port."""
     logging: dict[str, Any] = {
         "logDriver": "awslogs",
         "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": service.name},
@@ -84,19 +108,27 @@ def container_definitions(
         "image": image,
         "essential": True,
         "portMappings": [{"containerPort": service.port, "protocol": "tcp"}],
-        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "environment": [
+            {"name": k, "value": v} for k, v in sorted({**environment, PROTOCOL_VARIABLE: protocol}.items())
+        ],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
         "healthCheck": {
-            "command": ["CMD-SHELL", f"curl -fs http://localhost:{service.port}{service.health_check_path} || exit 1"],
+            "command": health_command(service, protocol),
             "interval": 30,
             "timeout": 5,
             "retries": 3,
             "startPeriod": 60,
         },
-        "readonlyRootFilesystem": False,
+        "readonlyRootFilesystem": True,
+        "mountPoints": [
+            {"sourceVolume": volume_name(path), "containerPath": path, "readOnly": False}
+            for path in service.writable_paths
+        ],
         "privileged": False,
         "logConfiguration": logging,
     }
+    if service.run_as_user is not None:
+        app["user"] = service.run_as_user
     containers = [app]
     if tracing:
         containers.append(
@@ -107,6 +139,7 @@ def container_definitions(
                 "cpu": 32,
                 "memoryReservation": 256,
                 "portMappings": [{"containerPort": 2000, "protocol": "udp"}],
+                "readonlyRootFilesystem": True,
                 "privileged": False,
                 "logConfiguration": {**logging, "options": {**logging["options"], "awslogs-stream-prefix": "xray"}},
             }

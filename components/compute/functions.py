@@ -9,6 +9,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.access import Grants, injected_secrets, secret_read_statements, store_hosts, task_policy
+from components.compute.code_signing import CodeSigningPolicy, signed_package, signing_config
+from components.compute.http_api import authorized_route, route_access
 from components.compute.workplace import Workplace
 from components.shared.iam import attach_managed, inline_policy, service_role
 from finplatform.blueprints import Function
@@ -83,6 +85,16 @@ class FunctionsArgs:
     """Function names are <prefix>-<function>."""
     settings: Mapping[str, str] = field(default_factory=dict)
     """Plain environment variables every function gets."""
+    jwt_issuer: str = ""
+    """Issuer URL of the identity provider the HTTP APIs' JWT authorizer trusts; empty: none configured."""
+    jwt_audience: Sequence[str] = ()
+    """Audiences a token must name for the JWT authorizer."""
+    code_signing: CodeSigningPolicy = "Enforce"
+    """What Lambda does with a package the stack's signing profile did not sign: Enforce refuses it, Warn logs it."""
+    code_bucket: pulumi.Input[str] | None = None
+    """A versioned bucket in the functions' region: with Enforce, the placeholder package is uploaded there and
+    signed by an AWS Signer job, since Lambda would refuse it unsigned. None: the package is deployed unsigned,
+    which only Warn accepts."""
 
 
 class Functions(pulumi.ComponentResource):
@@ -97,11 +109,20 @@ class Functions(pulumi.ComponentResource):
     monitored: dict[str, pulumi.Output[str]]
     """Names and ids the alarms read: function:<name>, queue:<name>, dlq:<name>, http-api:<name>."""
 
+    signing_profile_name: pulumi.Output[str] | None
+    """The AWS Signer profile whose signatures the functions accept (the application pipeline signs with it)."""
+
     def __init__(self, name: str, args: FunctionsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:compute:Functions", name, None, opts)
         self.functions, self.api_endpoints, self.monitored = {}, {}, {}
+        self.signing_profile_name = None
+        signing = None
+        if args.functions:
+            profile, config_arn = signing_config(name, args.prefix, args.code_signing, self)
+            self.signing_profile_name = profile.name
+            signing = (profile, config_arn)
         for function in args.functions:
-            self._function(f"{name}-{function.name}", function, args)
+            self._function(f"{name}-{function.name}", function, args, signing)
         self.register_outputs({"apiEndpoints": self.api_endpoints})
 
     def _queue(self, name: str, key: pulumi.Input[str], **extra: Any) -> aws.sqs.Queue:
@@ -111,7 +132,13 @@ class Functions(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _function(self, prefix: str, function: Function, args: FunctionsArgs) -> None:
+    def _function(
+        self,
+        prefix: str,
+        function: Function,
+        args: FunctionsArgs,
+        signing: tuple[aws.signer.SigningProfile, pulumi.Output[str]] | None,
+    ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         placement, grants = args.workplace.placement, args.grants
         function_name = f"{args.prefix}-{function.name}"
@@ -157,6 +184,19 @@ class Functions(pulumi.ComponentResource):
             ),
             self,
         )
+        code = pulumi.AssetArchive({f"{function.handler.split('.')[0]}.py": pulumi.StringAsset(PLACEHOLDER_HANDLER)})
+        package: dict[str, Any] = {"code": code}
+        if signing is not None and args.code_signing == "Enforce" and args.code_bucket is not None:
+            bucket, key = signed_package(
+                prefix, function.name, code, bucket=args.code_bucket, profile_name=signing[0].name, parent=self
+            )
+            package = {"s3_bucket": bucket, "s3_key": key}
+        elif signing is not None and args.code_signing == "Enforce":
+            pulumi.log.warn(
+                f"{function.name}: no versioned bucket in this region to sign the placeholder package in; Lambda "
+                "will refuse it unsigned until the application pipeline publishes a signed package",
+                resource=self,
+            )
         variables: dict[str, pulumi.Input[str]] = {**args.settings}
         variables.update({name: arn for name, arn in injected_secrets(function.access, grants).items()})
         variables.update(store_hosts(function.access, grants))
@@ -170,9 +210,8 @@ class Functions(pulumi.ComponentResource):
                 memory_size=function.memory_mb,
                 timeout=function.timeout_seconds,
                 role=role.arn,
-                code=pulumi.AssetArchive(
-                    {f"{function.handler.split('.')[0]}.py": pulumi.StringAsset(PLACEHOLDER_HANDLER)}
-                ),
+                **package,
+                code_signing_config_arn=signing[1] if signing is not None else None,
                 reserved_concurrent_executions=function.reserved_concurrency.for_env(args.workplace.environment),
                 tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
                 dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=dlq.arn),
@@ -199,7 +238,7 @@ class Functions(pulumi.ComponentResource):
             )
         self.monitored[f"function:{function.name}"] = lambda_function.name
         if "http" in function.triggers:
-            self.monitored[f"http-api:{function.name}"] = self._http_api(prefix, lambda_function, args)
+            self.monitored[f"http-api:{function.name}"] = self._http_api(prefix, function, lambda_function, args)
         if "schedule" in function.triggers:
             rule = aws.cloudwatch.EventRule(
                 f"{prefix}-schedule", aws.cloudwatch.EventRuleArgs(schedule_expression=function.schedule), opts=child
@@ -220,9 +259,12 @@ class Functions(pulumi.ComponentResource):
                 opts=child,
             )
 
-    def _http_api(self, prefix: str, function: aws.lambda_.Function, args: FunctionsArgs) -> pulumi.Output[str]:
+    def _http_api(
+        self, prefix: str, blueprint: Function, function: aws.lambda_.Function, args: FunctionsArgs
+    ) -> pulumi.Output[str]:
         child = pulumi.ResourceOptions(parent=self)
         api = aws.apigatewayv2.Api(f"{prefix}-api", aws.apigatewayv2.ApiArgs(protocol_type="HTTP"), opts=child)
+        access = route_access(blueprint, args.jwt_issuer, args.jwt_audience)
         integration = aws.apigatewayv2.Integration(
             f"{prefix}-integration",
             aws.apigatewayv2.IntegrationArgs(
@@ -233,12 +275,15 @@ class Functions(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        aws.apigatewayv2.Route(
-            f"{prefix}-route",
-            aws.apigatewayv2.RouteArgs(
-                api_id=api.id, route_key="POST /", target=integration.id.apply(lambda i: f"integrations/{i}")
-            ),
-            opts=child,
+        if access.authorization == "AWS_IAM":
+            pulumi.log.warn(
+                f"{blueprint.name}: finplatform:apiJwtIssuer and apiJwtAudience are not set, so its HTTP API accepts "
+                "only IAM-signed requests (execute-api:Invoke, which no role here has) until they name the identity "
+                "provider whose tokens it accepts",
+                resource=self,
+            )
+        authorized_route(
+            prefix, api, integration, access, issuer=args.jwt_issuer, audience=args.jwt_audience, parent=self
         )
         access_logs = args.workplace.log_group(f"{prefix}-api-logs", None, self)
         burst, rate = HTTP_THROTTLE

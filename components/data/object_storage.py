@@ -79,6 +79,9 @@ class ObjectStorageArgs:
     """Tags of the critical (data, audit) buckets, such as the backup-plan selection tag."""
     dr: DrReplica | None = None
     """Where the critical buckets replicate to; none without DR."""
+    replicated_assets: str | None = None
+    """An assets bucket to replicate too, for the CDN's origin failover to its DR copy (a DR tier with a domain);
+    its ``bucket_statements`` apply to the copy as well."""
     replication_time_control: bool = False
     """S3 Replication Time Control on the replication: 99.99% of objects within 15 minutes (an SLA), and its
     metrics; without it S3 publishes no bound (pilot light and up turn it on)."""
@@ -159,9 +162,13 @@ class ObjectStorage(pulumi.ComponentResource):
     """The server-access-log bucket every other bucket logs to."""
     replicas: dict[str, Bucket]
     """The DR region's replica of each replicated bucket, by name."""
+    dr_logs: Bucket | None
+    """The DR region's server-access-log bucket the replicas log to (S3 logs only to a bucket in the source's
+    region); none without replicas."""
 
     def __init__(self, name: str, args: ObjectStorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:ObjectStorage", name, None, opts)
+        self._name = name
         child = pulumi.ResourceOptions(parent=self)
         logs = Bucket(
             f"{name}-access-logs",
@@ -177,6 +184,7 @@ class ObjectStorage(pulumi.ComponentResource):
         self.logs = logs
         self.by_name = {}
         self.replicas = {}
+        self.dr_logs = None
         for bucket_name, purpose in bucket_set(args.buckets):
             locked = args.audit_lock_days if purpose == "audit" else None
             self.by_name[bucket_name] = Bucket(
@@ -196,15 +204,33 @@ class ObjectStorage(pulumi.ComponentResource):
             )
             if purpose == "audit":
                 self.audit = self.by_name[bucket_name]
-            if args.dr is not None and purpose in CRITICAL_PURPOSES:
+            if args.dr is not None and (purpose in CRITICAL_PURPOSES or bucket_name == args.replicated_assets):
                 self.replicas[bucket_name] = self._replicate(
                     f"{name}-{bucket_name}", self.by_name[bucket_name], purpose, locked, args
                 )
         self.register_outputs({f"{n}Bucket": b.name for n, b in self.by_name.items()})
 
+    def _dr_log_bucket(self, args: ObjectStorageArgs, dr: DrReplica) -> Bucket:
+        """The DR region's access-log bucket, declared with the first replica: replicas log too (S3.9), and
+        S3 delivers server access logs only to a bucket in the logged bucket's region."""
+        if self.dr_logs is None:
+            self.dr_logs = Bucket(
+                f"{self._name}-dr-access-logs",
+                BucketArgs(
+                    purpose="logs",
+                    kms_key_arn=dr.data_key_arn,
+                    protect=args.protect,
+                    account_id=args.placement.account_id,
+                    extra_statements=access_log_statements(()),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, provider=dr.placement.provider),
+            )
+        return self.dr_logs
+
     def _replicate(
         self, name: str, source: Bucket, purpose: str, locked: int | None, args: ObjectStorageArgs
     ) -> Bucket:
+        source_name = name.removeprefix(f"{self._name}-")
         dr = args.dr
         assert dr is not None
         replica = Bucket(
@@ -215,6 +241,8 @@ class ObjectStorage(pulumi.ComponentResource):
                 protect=args.protect,
                 account_id=args.placement.account_id,
                 lock_days=locked,
+                log_bucket=self._dr_log_bucket(args, dr).name,
+                extra_statements=args.bucket_statements.get(source_name, ()) if purpose == "assets" else (),
             ),
             opts=pulumi.ResourceOptions(parent=self, provider=dr.placement.provider),
         )

@@ -12,12 +12,12 @@ from components.providers import Placement
 from components.shared.connection import ConnectionInfo
 from components.shared.iam import attach_managed, service_role
 from components.shared.logs import encrypted_log_group
+from finplatform.aws_limits import offers_performance_insights
 
-POSTGRES_PORT = 5432
+# Not the engine's default 5432 (FSBP RDS.23): scans for PostgreSQL try that port first.
+POSTGRES_PORT = 5433
 RDS_CA = "rds-ca-rsa2048-g1"
 ENHANCED_MONITORING_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
-# Performance Insights is not offered on the smallest burstable classes.
-NO_PERFORMANCE_INSIGHTS = (".micro", ".small")
 LOG_EXPORTS = ("postgresql", "upgrade")
 
 
@@ -28,10 +28,6 @@ def postgres_parameters() -> list[aws.rds.ParameterGroupParameterArgs]:
         aws.rds.ParameterGroupParameterArgs(name="log_connections", value="1"),
         aws.rds.ParameterGroupParameterArgs(name="log_min_duration_statement", value="1000"),
     ]
-
-
-def offers_performance_insights(instance_class: str) -> bool:
-    return not instance_class.endswith(NO_PERFORMANCE_INSIGHTS)
 
 
 @dataclass(frozen=True)
@@ -101,6 +97,14 @@ class Postgres(pulumi.ComponentResource):
     """The DR replica's endpoint (the DR region's services use it); none without DR."""
     standby_resource_id: pulumi.Output[str] | None
     """The DR replica's resource id, for IAM database authentication in the DR region."""
+    parameter_group_name: pulumi.Output[str]
+    """The primary region's parameter group, whose changes RDS event subscriptions report."""
+    dr_parameter_group_name: pulumi.Output[str] | None
+    """The DR instance's parameter group; none without one."""
+    instance_ids: list[pulumi.Output[str]]
+    """The primary's and the in-region replicas' identifiers (RDS event subscriptions name them)."""
+    dr_instance_id: pulumi.Output[str] | None
+    """The DR instance's identifier; none without one."""
 
     def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:Postgres", name, None, opts)
@@ -115,17 +119,9 @@ class Postgres(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        log_groups = [
-            encrypted_log_group(
-                f"{name}-{log}-logs",
-                f"/aws/rds/instance/{args.identifier}/{log}",
-                args.logs_key_arn,
-                args.log_retention_days,
-                parent=self,
-                protect=args.protect,
-            )
-            for log in LOG_EXPORTS
-        ]
+        self.parameter_group_name = parameters.name
+        self.dr_parameter_group_name = None
+        log_groups = self._log_groups(name, args.identifier, args.logs_key_arn, args)
         monitoring = service_role(
             f"{name}-monitoring", "monitoring.rds.amazonaws.com", args.placement, "RDS enhanced monitoring", self
         )
@@ -135,6 +131,7 @@ class Postgres(pulumi.ComponentResource):
         )
         insights = offers_performance_insights(args.instance_class)
         common: dict[str, Any] = {
+            "port": POSTGRES_PORT,
             "instance_class": args.instance_class,
             "storage_encrypted": True,
             "kms_key_id": args.data_key_arn,
@@ -178,21 +175,28 @@ class Postgres(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(depends_on=log_groups)),
         )
+        self.instance_ids = [self.instance.identifier]
         for position in range(args.read_replicas):
-            aws.rds.Instance(
+            identifier = f"{args.identifier}-replica-{position + 1}"
+            # A replica writes its own logs (RDS.9, RDS.36): into groups of its own, encrypted, declared first.
+            replica_logs = self._log_groups(f"{name}-replica-{position + 1}", identifier, args.logs_key_arn, args)
+            replica = aws.rds.Instance(
                 f"{name}-replica-{position + 1}",
                 aws.rds.InstanceArgs(
-                    identifier=f"{args.identifier}-replica-{position + 1}",
+                    identifier=identifier,
                     replicate_source_db=self.instance.identifier,
                     skip_final_snapshot=True,
+                    enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
                     **common,
                 ),
-                opts=stateful,
+                opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(depends_on=replica_logs)),
             )
+            self.instance_ids.append(replica.identifier)
         secret_arn = self.instance.master_user_secrets.apply(lambda secrets: str(secrets[0].secret_arn))
-        self.standby, self.standby_resource_id = None, None
+        self.standby, self.standby_resource_id, self.dr_instance_id = None, None, None
         if args.dr is not None:
             replica = self._dr_replica(name, args, args.dr, common)
+            self.dr_instance_id = replica.identifier
             self.standby = ConnectionInfo(replica.address, POSTGRES_PORT, secret_arn)
             self.standby_resource_id = replica.resource_id
 
@@ -215,6 +219,28 @@ class Postgres(pulumi.ComponentResource):
         self.connection = ConnectionInfo(self.instance.address, POSTGRES_PORT, secret_arn)
         self.register_outputs({"endpoint": self.instance.address, "secretArn": secret_arn})
 
+    def _log_groups(
+        self,
+        name: str,
+        identifier: str,
+        key_arn: pulumi.Input[str],
+        args: PostgresArgs,
+        provider: pulumi.ProviderResource | None = None,
+    ) -> list[aws.cloudwatch.LogGroup]:
+        """The encrypted groups RDS exports an instance's logs to, named as RDS names them."""
+        return [
+            encrypted_log_group(
+                f"{name}-{log}-logs",
+                f"/aws/rds/instance/{identifier}/{log}",
+                key_arn,
+                args.log_retention_days,
+                parent=self,
+                protect=args.protect,
+                provider=provider,
+            )
+            for log in LOG_EXPORTS
+        ]
+
     def _dr_replica(self, name: str, args: PostgresArgs, dr: DrReplica, common: dict[str, Any]) -> aws.rds.Instance:
         in_dr = pulumi.ResourceOptions(parent=self, provider=dr.placement.provider)
         group = aws.ec2.SecurityGroup(f"{name}-dr-sg", store_group_args(POSTGRES_PORT, dr.network), opts=in_dr)
@@ -226,6 +252,7 @@ class Postgres(pulumi.ComponentResource):
             ),
             opts=in_dr,
         )
+        self.dr_parameter_group_name = parameters.name
         dr_settings = {
             **common,
             "kms_key_id": dr.data_key_arn,
@@ -252,6 +279,12 @@ class Postgres(pulumi.ComponentResource):
             role = writer
         else:
             role = {"replicate_source_db": self.instance.arn, "skip_final_snapshot": True}
+        # The DR instance exports its logs too (RDS.9, RDS.36), into DR-region groups under the DR logs key; the
+        # groups keep their names through a promotion, since the identifier does not change.
+        exported: list[aws.cloudwatch.LogGroup] = []
+        if dr.logs_key_arn is not None:
+            exported = self._log_groups(f"{name}-dr", identifier, dr.logs_key_arn, args, dr.placement.provider)
+            role["enabled_cloudwatch_logs_exports"] = list(LOG_EXPORTS)
         return aws.rds.Instance(
             resource_name,
             aws.rds.InstanceArgs(
@@ -260,5 +293,5 @@ class Postgres(pulumi.ComponentResource):
                 **role,
                 **dr_settings,
             ),
-            opts=pulumi.ResourceOptions.merge(in_dr, pulumi.ResourceOptions(protect=args.protect)),
+            opts=pulumi.ResourceOptions.merge(in_dr, pulumi.ResourceOptions(protect=args.protect, depends_on=exported)),
         )

@@ -8,9 +8,18 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.stores import DrReplica, StoreNetwork, admit_app_tier, store_group_args
+from components.providers import Placement
 from components.shared.arns import in_region
 from components.shared.connection import ConnectionInfo
 from components.shared.logs import encrypted_log_group
+from components.shared.rotation import (
+    ROTATION_FUNCTION,
+    AuthTokenGroup,
+    RotationMode,
+    SecretRotator,
+    SecretRotatorArgs,
+    rotation_tags,
+)
 from components.shared.secrets import store_secret
 
 REDIS_PORT = 6379
@@ -29,6 +38,15 @@ def secondary_layout(shards: int, replicas_per_shard: int, cluster_mode: bool = 
     if shards > 1 or cluster_mode:
         return {"replicas_per_node_group": replicas}
     return {"num_cache_clusters": 1 + replicas}
+
+
+def token_rotation(rotator_placement: bool, global_datastore: bool) -> tuple[RotationMode, str]:
+    """Who rotates the AUTH token. The rotation function does, giving the group the new token with ElastiCache's
+    ROTATE strategy, so clients that read the previous one keep working. Not in a Global Datastore: the
+    secondary checks the same token, and the platform does not change two groups' tokens as one step."""
+    if rotator_placement and not global_datastore:
+        return "automatic", ROTATION_FUNCTION
+    return "manual", "operator"
 
 
 def redis_layout(shards: int, replicas_per_shard: int, cluster_mode: bool = False) -> dict[str, Any]:
@@ -88,6 +106,8 @@ class RedisArgs:
     Global Datastore supports, which stack resolution checks)."""
     standby_replicas_per_shard: int = 1
     """Replicas per shard of the secondary."""
+    placement: Placement | None = None
+    """Region, provider and account of the group, for the token's rotation function; None: no function."""
 
 
 class Redis(pulumi.ComponentResource):
@@ -104,6 +124,7 @@ class Redis(pulumi.ComponentResource):
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("finplatform:data:Redis", name, None, opts)
         group = admit_app_tier(f"{name}-sg", REDIS_PORT, args.network, self)
+        rotation, rotated_by = token_rotation(args.placement is not None, args.global_datastore is not None)
         secret, token = store_secret(
             f"{name}-auth",
             f"{args.secret_path}/auth-token",
@@ -118,6 +139,7 @@ class Redis(pulumi.ComponentResource):
             ]
             if args.secret_replica
             else None,
+            tags=rotation_tags(rotation, rotated_by),
         )
         assert token is not None
         slow_log = encrypted_log_group(
@@ -140,6 +162,8 @@ class Redis(pulumi.ComponentResource):
                 transit_encryption_enabled=True,
                 transit_encryption_mode="required",
                 auth_token=token.result,
+                # A token change keeps the previous token valid beside the new one, for clients that read it.
+                auth_token_update_strategy="ROTATE",
                 automatic_failover_enabled=replicated,
                 multi_az_enabled=replicated and args.multi_az,
                 snapshot_retention_limit=min(args.snapshot_retention_days, MAX_SNAPSHOT_RETENTION_DAYS),
@@ -176,6 +200,21 @@ class Redis(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        if rotation == "automatic" and args.placement is not None:
+            SecretRotator(
+                f"{name}-auth-rotation",
+                SecretRotatorArgs(
+                    placement=args.placement,
+                    secrets={"auth-token": secret.arn},
+                    secrets_key_arn=args.secrets_key_arn,
+                    logs_key_arn=args.logs_key_arn,
+                    log_retention_days=args.log_retention_days,
+                    length=64,
+                    protect_logs=args.protect,
+                    auth_token_groups=[AuthTokenGroup(args.placement.region, group_resource.id, group_resource.arn)],
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.connection = ConnectionInfo(endpoint, REDIS_PORT, secret.arn)
         self.group_id = group_resource.id
         self.standby = None
@@ -223,6 +262,7 @@ class Redis(pulumi.ComponentResource):
                 kms_key_id=dr.data_key_arn,
                 transit_encryption_enabled=True,
                 auth_token=token,
+                auth_token_update_strategy="ROTATE",
                 automatic_failover_enabled=True,
                 multi_az_enabled=args.multi_az,
                 snapshot_retention_limit=min(args.snapshot_retention_days, MAX_SNAPSHOT_RETENTION_DAYS),

@@ -31,6 +31,8 @@ class DrReplica:
     """The DR network's store placement."""
     data_key_arn: pulumi.Input[str]
     """The DR region's data key."""
+    logs_key_arn: pulumi.Input[str] | None = None
+    """The DR region's logs key, for the log groups a replica exports to; None: the replica exports none."""
 
 
 def store_group_args(port: int, network: StoreNetwork) -> aws.ec2.SecurityGroupArgs:

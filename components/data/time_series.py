@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.data.stores import StoreNetwork, admit_app_tier
 from components.shared.connection import ConnectionInfo
+from components.shared.rotation import rotation_tags
 from components.shared.secrets import store_secret
 
 INFLUX_PORT = 8086
@@ -52,8 +53,8 @@ class InfluxDbArgs:
     secret_replica: tuple[str, pulumi.Input[str]] | None = None
     """(region, KMS key) the password secret is replicated to, for a standby instance there."""
     shared_credentials: "InfluxCredentials | None" = None
-    """A standby's: the primary's password and its replica secret, so that the application's dual write and
-    the DR region's services log in with the one secret; None: a password of its own."""
+    """A standby's: the primary's password and its replica secret, so that the services of both regions log in
+    with the one secret, which a failover does not change; None: a password of its own."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ class InfluxDb(pulumi.ComponentResource):
             replicas=[aws.secretsmanager.SecretReplicaArgs(region=replica[0], kms_key_id=replica[1])]
             if replica
             else None,
+            # No AWS API changes an InfluxDB password (it is changed through InfluxDB's own API, inside the
+            # VPC, on the primary and its standby together), so the on-call rotates it by runbook.
+            tags=rotation_tags("manual", "operator"),
         )
         assert password is not None
         return InfluxCredentials(password.result, secret.arn)

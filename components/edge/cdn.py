@@ -36,6 +36,29 @@ ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS managed o
 STATIC_TTL = 365 * 24 * 3600  # seed 004: static assets for a year
 API_TTL = 60  # seed 004: API responses for a minute
 STATIC_PATHS = ("/static/*", "/assets/*")
+ASSETS_GROUP = "assets-group"
+# What makes CloudFront ask the DR copy: the primary bucket's server errors (a region in trouble); connection
+# failures and timeouts fail over anyway. Not 403/404: the single-page app's routes answer those with its index.
+FAILOVER_STATUS_CODES = (500, 502, 503, 504)
+
+
+def assets_failover_group() -> list[aws.cloudfront.DistributionOriginGroupArgs]:
+    """The static paths' origin group: the assets bucket, then its DR copy. Origin groups serve GET, HEAD and
+    OPTIONS only, which is all the static behaviours allow; the API's writes fail over through DNS instead."""
+    return [
+        aws.cloudfront.DistributionOriginGroupArgs(
+            origin_id=ASSETS_GROUP,
+            failover_criteria=aws.cloudfront.DistributionOriginGroupFailoverCriteriaArgs(
+                status_codes=list(FAILOVER_STATUS_CODES)
+            ),
+            members=[
+                aws.cloudfront.DistributionOriginGroupMemberArgs(origin_id="assets"),
+                aws.cloudfront.DistributionOriginGroupMemberArgs(origin_id="assets-dr"),
+            ],
+        )
+    ]
+
+
 REALTIME_PATHS = ("/_stcore/stream*", "/ws/*")  # seed 004: real-time data bypasses the cache
 
 
@@ -96,6 +119,9 @@ class CdnArgs:
     """Serve the index document for paths the bucket does not hold (client-side routing)."""
     waf_logging: WafLogging | None = None
     """Where the web ACL logs its requests (a group and key in us-east-1); None: not logged."""
+    assets_failover_domain: pulumi.Input[str] | None = None
+    """Regional domain of the assets bucket's DR copy (a DR tier): the static paths then read from an origin
+    group that fails over to it when the primary answers 5xx or not at all."""
     origin_record: bool = True
     """Declare the origin name's alias record; False when Route 53 failover records own the name (a DR tier).
     The load balancer's behaviours fail over through that name rather than a CloudFront origin group, because
@@ -207,6 +233,15 @@ class Cdn(pulumi.ComponentResource):
                     origin_id="assets", domain_name=args.assets_bucket_domain, origin_access_control_id=access.id
                 )
             )
+            if args.assets_failover_domain is not None:
+                origins.append(
+                    aws.cloudfront.DistributionOriginArgs(
+                        origin_id="assets-dr",
+                        domain_name=args.assets_failover_domain,
+                        origin_access_control_id=access.id,
+                    )
+                )
+                static_origin = ASSETS_GROUP
         ordered = [
             *[static_behaviour(p, static_origin, static.id) for p in STATIC_PATHS],
             aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**alb_behaviour("/api/*", api.id)),
@@ -215,11 +250,11 @@ class Cdn(pulumi.ComponentResource):
                 for p in realtime_paths(args.realtime_paths)
             ],
         ]
-        frontend = bool(args.frontend_index) and static_origin == "assets"
+        frontend = bool(args.frontend_index) and static_origin in ("assets", ASSETS_GROUP)
         # The frontend's entry page changes with every release, so it is cached like the API, not for a year.
         default_behaviour = (
             aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
-                target_origin_id="assets",
+                target_origin_id=static_origin,
                 viewer_protocol_policy="redirect-to-https",
                 allowed_methods=["GET", "HEAD"],
                 cached_methods=["GET", "HEAD"],
@@ -249,6 +284,7 @@ class Cdn(pulumi.ComponentResource):
                 aliases=[args.domain],
                 web_acl_id=acl.arn,
                 origins=origins,
+                origin_groups=assets_failover_group() if static_origin == ASSETS_GROUP else None,
                 default_cache_behavior=default_behaviour,
                 default_root_object=args.frontend_index if frontend else None,
                 custom_error_responses=spa_errors,

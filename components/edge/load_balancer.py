@@ -1,9 +1,11 @@
 """The internet-facing Application Load Balancer: its security group, WAF, access-log bucket, listeners and
 routes.
 
-HTTP only redirects to HTTPS. HTTPS (TLS 1.3 policy) needs a certificate: ``finplatform:certificateArn``, or
-a domain and hosted zone for a DNS-validated one. Without either, the HTTPS listener and the services' routes
-are left out, and the program says which key to set.
+The load balancer listens on 443 only (FSBP ELB.18: every listener uses HTTPS or TLS; a plain-HTTP listener
+that only redirects still fails it). Browsers reach a stack with a domain through CloudFront, whose viewer
+policy redirects HTTP to HTTPS; a stack without a domain is reached by https:// only. HTTPS (TLS 1.3 policy)
+needs a certificate: ``finplatform:certificateArn``, or a domain and hosted zone for a DNS-validated one.
+Without either, the load balancer has no listener and routes nothing, and the program says which key to set.
 """
 
 from collections.abc import Mapping, Sequence
@@ -19,9 +21,13 @@ from components.shared.bucket import Bucket, BucketArgs
 from components.shared.deployment import BlueGreenRoute
 from components.shared.security_groups import allow_from_group
 from components.shared.waf import WafLogging, log_requests, web_acl
+from finplatform.aws_limits import fitting_name
 from finplatform.blueprints import Service
+from finplatform.profiles import Environment
 
+TARGET_GROUP_NAME_MAX = 32
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+HTTPS_PORT = 443  # the only port the load balancer listens on and admits from the internet (ELB.18)
 PUBLIC_LB_PURPOSE = "public-load-balancer"  # the least-privilege pack lets only this group face the internet
 LB_LOGS_PURPOSE = "lb-logs"
 # The access-log bucket was first declared by the data layer's object storage; its name prefix and alias keep
@@ -117,6 +123,9 @@ class EdgeArgs:
     blue_green: Sequence[str] = ()
     """Services ECS deploys blue/green: with HTTPS, each gets an alternate target group and one listener rule
     forwarding to both by weight, which ECS shifts (docs/delivery.md)."""
+    environment: Environment = "prod"
+    """The stack's environment: it decides each service's protocol to its targets (HTTPS in prod unless the
+    blueprint says otherwise)."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -150,16 +159,17 @@ class Edge(pulumi.ComponentResource):
             f"{name}-alb-sg",
             aws.ec2.SecurityGroupArgs(
                 vpc_id=args.vpc_id,
+                # Kept as first written: AWS cannot change a group's description, so a new one would replace the
+                # group (and the rules that name it). It predates ELB.18; the group admits 443 only.
                 description="Internet-facing load balancer: HTTPS, and HTTP only to redirect it.",
                 ingress=[
                     aws.ec2.SecurityGroupIngressArgs(
                         protocol="tcp",
-                        from_port=port,
-                        to_port=port,
+                        from_port=HTTPS_PORT,
+                        to_port=HTTPS_PORT,
                         cidr_blocks=["0.0.0.0/0"],
                         ipv6_cidr_blocks=["::/0"],
                     )
-                    for port in (80, 443)
                 ],
                 egress=[
                     aws.ec2.SecurityGroupEgressArgs(
@@ -204,23 +214,6 @@ class Edge(pulumi.ComponentResource):
             aws.wafv2.WebAclAssociationArgs(resource_arn=balancer.arn, web_acl_arn=acl.arn),
             opts=child,
         )
-        aws.lb.Listener(
-            f"{name}-http",
-            aws.lb.ListenerArgs(
-                load_balancer_arn=balancer.arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=[
-                    aws.lb.ListenerDefaultActionArgs(
-                        type="redirect",
-                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                            protocol="HTTPS", port="443", status_code="HTTP_301"
-                        ),
-                    )
-                ],
-            ),
-            opts=child,
-        )
         self.target_groups = {s.name: self._target_group(f"{name}-{s.name}", s, args) for s in public}
         certificate: pulumi.Input[str] = args.certificate_arn
         self.validation_fqdn = None
@@ -234,9 +227,8 @@ class Edge(pulumi.ComponentResource):
             self._https(name, balancer, public, certificate, args)
         else:
             pulumi.log.warn(
-                "finplatform:certificateArn is not set (nor finplatform:domainName): the load balancer serves only "
-                "the HTTP-to-HTTPS redirect, "
-                "and the services are not routed until an ACM certificate ARN is configured",
+                "finplatform:certificateArn is not set (nor finplatform:domainName): the load balancer has no "
+                "listener, and the services are not routed until an ACM certificate ARN is configured",
                 resource=self,
             )
         self.dns_name = balancer.dns_name
@@ -299,7 +291,7 @@ class Edge(pulumi.ComponentResource):
             f"{name}-https",
             aws.lb.ListenerArgs(
                 load_balancer_arn=balancer.arn,
-                port=443,
+                port=HTTPS_PORT,
                 protocol="HTTPS",
                 ssl_policy=TLS_POLICY,
                 certificate_arn=certificate,
@@ -329,15 +321,20 @@ class Edge(pulumi.ComponentResource):
                 self.blue_green_routes[rule.service] = BlueGreenRoute(primary, alternate.arn, listener_rule.arn)
 
     def _target_group(self, name: str, service: Service, args: EdgeArgs) -> aws.lb.TargetGroup:
-        """A target group for ``service``: its port, health check and stickiness."""
+        """A target group for ``service``: its port and protocol (HTTPS, the container's own certificate, which
+        the load balancer does not validate; or HTTP), health check over the same protocol, and stickiness."""
+        protocol = service.target_protocol_in(args.environment)
         return aws.lb.TargetGroup(
             name,
             aws.lb.TargetGroupArgs(
+                # Target group names hold 32 characters; a long service name with -alternate would not fit.
+                name=fitting_name(name, TARGET_GROUP_NAME_MAX),
                 vpc_id=args.vpc_id,
                 port=service.port,
-                protocol="HTTP",
+                protocol=protocol,
                 target_type=target_type(service),
                 health_check=aws.lb.TargetGroupHealthCheckArgs(
+                    protocol=protocol,
                     path=service.health_check_path,
                     healthy_threshold=2,
                     unhealthy_threshold=3,

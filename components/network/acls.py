@@ -18,7 +18,12 @@ from finplatform.network_layout import TIERS, NetworkPlan, Tier
 
 ANYWHERE = "0.0.0.0/0"
 EPHEMERAL = (1024, 65535)  # the ports clients answer on (Linux and ELB use parts of this range)
-HTTP, HTTPS = 80, 443
+RDP = 3389
+# Answers from the internet may come to any ephemeral port but RDP's: no ACL admits 22 or 3389 from anywhere
+# (EC2.21), so an answer to a connection that happened to use local port 3389 is dropped and retried.
+INTERNET_ANSWERS = ((EPHEMERAL[0], RDP - 1), (RDP + 1, EPHEMERAL[1]))
+HTTPS = 443
+PUBLIC_FIRST_RULE = 110
 Direction = Literal["ingress", "egress"]
 EntryT = TypeVar("EntryT")
 
@@ -34,17 +39,17 @@ class AclRule:
     high: int
 
 
-def _rules(direction: Direction, entries: Iterable[tuple[str, int, int]]) -> list[AclRule]:
-    return [AclRule(direction, 100 + 10 * n, cidr, low, high) for n, (cidr, low, high) in enumerate(entries)]
+def _rules(direction: Direction, entries: Iterable[tuple[str, int, int]], first: int = 100) -> list[AclRule]:
+    return [AclRule(direction, first + 10 * n, cidr, low, high) for n, (cidr, low, high) in enumerate(entries)]
 
 
 def tier_rules(
     plan: NetworkPlan, service_ports: Sequence[int], store_ports: Sequence[int], endpoints: bool = False
 ) -> dict[Tier, list[AclRule]]:
-    """Each tier's rules. Public: the internet on 80 and 443 and the answers to its own calls; the private tier's
-    outbound calls, which the NAT gateways forward. Private: the public tier (load balancer) on the services'
-    ports and the answers to its calls. Isolated: the private tier on the stores' ports, its own nodes among
-    themselves (replication), and nothing to or from the internet."""
+    """Each tier's rules. Public: the internet on 443 (the load balancer listens on nothing else), the answers
+    to its own calls, and the private tier's outbound calls, which the NAT gateways forward. Private: the public
+    tier (load balancer) on the services' ports and the answers to its calls. Isolated: the private tier on the
+    stores' ports, its own nodes among themselves (replication), and nothing to or from the internet."""
     public, private, isolated = (plan.cidrs(t) for t in TIERS)
     services = sorted(set(service_ports))
     stores = sorted(set(store_ports))
@@ -52,11 +57,14 @@ def tier_rules(
         "public": _rules(
             "ingress",
             [
-                (ANYWHERE, HTTP, HTTP),
                 (ANYWHERE, HTTPS, HTTPS),
                 *[(cidr, 1, 65535) for cidr in private],  # calls the NAT gateways forward to the internet
-                (ANYWHERE, *EPHEMERAL),  # answers to the load balancer's and the NAT's own connections
+                *[(ANYWHERE, *ports) for ports in INTERNET_ANSWERS],  # answers to the load balancer's and NAT's calls
             ],
+            # Rule 100 admitted HTTP (80) until the load balancer stopped listening on it (ELB.18). The rest keep
+            # their numbers: an update deletes every changed entry before it creates the new ones, so renumbering
+            # would briefly leave the public tier denying everything.
+            first=PUBLIC_FIRST_RULE,
         )
         + _rules("egress", [(ANYWHERE, 1, 65535)]),
         "private": _rules(
@@ -64,7 +72,8 @@ def tier_rules(
             [
                 *[(cidr, port, port) for cidr in public for port in services],
                 *[(cidr, HTTPS, HTTPS) for cidr in (private if endpoints else [])],  # the interface endpoints
-                (ANYWHERE, *EPHEMERAL),  # answers to calls out through NAT, to AWS APIs and to the data stores
+                # answers to calls out through NAT, to AWS APIs and to the data stores
+                *[(ANYWHERE, *ports) for ports in INTERNET_ANSWERS],
             ],
         )
         + _rules("egress", [(ANYWHERE, 1, 65535)]),

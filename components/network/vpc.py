@@ -28,12 +28,67 @@ NAT_STRATEGIES: dict[NatStrategy, awsx.ec2.NatGatewayStrategy] = {
 }
 HTTPS_PORT = 443
 # The AWS APIs the workloads call: image pulls (ECR api and dkr), secrets, keys, logs, SSM, STS and X-Ray.
-INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "secretsmanager", "kms", "logs", "ssm", "sts", "xray")
+# The AWS APIs the workloads call, plus those FSBP asks every VPC to reach privately (EC2.10 ec2, EC2.55-57
+# ECR and SSM, EC2.58 ssm-contacts, EC2.60 ssm-incidents) even where nothing here calls them yet.
+INTERFACE_ENDPOINTS = (
+    "ecr.api",
+    "ecr.dkr",
+    "secretsmanager",
+    "kms",
+    "logs",
+    "ssm",
+    "sts",
+    "xray",
+    "ec2",
+    "ssm-contacts",
+    "ssm-incidents",
+)
 SUBNET_TYPES: dict[Tier, awsx.ec2.SubnetType] = {
     "public": awsx.ec2.SubnetType.PUBLIC,
     "private": awsx.ec2.SubnetType.PRIVATE,
     "isolated": awsx.ec2.SubnetType.ISOLATED,
 }
+
+
+SUBNET = "aws:ec2/subnet:Subnet"
+ANYWHERE = "0.0.0.0/0"
+
+
+def no_public_ip_on_launch(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """awsx's Vpc maps public IPs on launch in its public subnets and has no option to stop it (EC2.15): this
+    transform, on the Vpc, turns that off in each subnet it creates. Nothing in the public tier needs an address at
+    launch: the load balancer and the NAT gateways get theirs from AWS and from their Elastic IPs."""
+    if args.type_ != SUBNET or not args.props.get("mapPublicIpOnLaunch"):
+        return None
+    return pulumi.ResourceTransformResult(props={**args.props, "mapPublicIpOnLaunch": False}, opts=args.opts)
+
+
+def app_tier_egress(plan: NetworkPlan, store_ports: Sequence[int]) -> list[aws.ec2.SecurityGroupEgressArgs]:
+    """Where the application tier may connect: HTTPS anywhere (AWS APIs, directly, through the interface endpoints,
+    or through NAT, and the third parties the workloads call: market data, Ethereum RPC), and the data stores'
+    ports in the isolated tier, where only the stores live. DNS to the VPC resolver and the EC2 time service are
+    not filtered by security groups, so need no rule.
+
+    The stores are named by the isolated tier's CIDRs rather than by their groups: those admit this group, so
+    naming them back would be a cycle, and egress rules as resources of their own would leave this group's former
+    allow-all rule in place (an inline list is the only form whose update revokes it)."""
+    rules = [
+        aws.ec2.SecurityGroupEgressArgs(
+            protocol="tcp",
+            from_port=HTTPS_PORT,
+            to_port=HTTPS_PORT,
+            cidr_blocks=[ANYWHERE],
+            description="HTTPS: AWS APIs and endpoints, market data providers, Ethereum RPC",
+        )
+    ]
+    isolated = list(plan.cidrs("isolated"))
+    rules += [
+        aws.ec2.SecurityGroupEgressArgs(
+            protocol="tcp", from_port=port, to_port=port, cidr_blocks=isolated, description="data stores"
+        )
+        for port in sorted(set(store_ports))
+    ]
+    return rules
 
 
 def nat_gateway_count(strategy: NatStrategy, az_count: int) -> int:
@@ -149,7 +204,7 @@ class Network(pulumi.ComponentResource):
                     )
                 ],
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, transforms=[no_public_ip_on_launch]),
         )
         self.vpc_id = vpc.vpc_id
         self.public_subnet_ids = vpc.public_subnet_ids
@@ -196,15 +251,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.SecurityGroupArgs(
                 vpc_id=vpc.vpc_id,
                 description="Application tier; data stores admit only this group.",
-                egress=[
-                    aws.ec2.SecurityGroupEgressArgs(
-                        protocol="-1",
-                        from_port=0,
-                        to_port=0,
-                        cidr_blocks=["0.0.0.0/0"],
-                        description="Outbound calls: AWS APIs, market data providers, Ethereum RPC.",
-                    )
-                ],
+                egress=app_tier_egress(args.plan, args.store_ports),
                 tags={"tier": "application"},
             ),
             opts=child,

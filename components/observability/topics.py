@@ -38,8 +38,16 @@ def source_arn_pattern(publisher: str, partition: str, region: str, account: str
         "events.amazonaws.com": f"arn:{partition}:events:{region}:{account}:rule/{prefix}-*",
         "budgets.amazonaws.com": f"arn:{partition}:budgets::{account}:*",
         "costalerts.amazonaws.com": f"arn:{partition}:ce::{account}:anomalysubscription/*",
+        # RDS names the source of the event (an instance, a parameter group ...): any of this account's here.
+        "events.rds.amazonaws.com": f"arn:{partition}:rds:{region}:{account}:*",
     }
     return patterns[publisher]
+
+
+def publisher_sid(publisher: str) -> str:
+    """A statement id per publisher, unique in the policy: PublishEvents for EventBridge, PublishEventsRds for
+    RDS event subscriptions."""
+    return "Publish" + "".join(part.title() for part in publisher.removesuffix(".amazonaws.com").split("."))
 
 
 def topic_policy(
@@ -67,7 +75,7 @@ def topic_policy(
     for publisher in publishers:
         statements.append(
             {
-                "Sid": "Publish" + publisher.split(".")[0].title(),
+                "Sid": publisher_sid(publisher),
                 "Effect": "Allow",
                 "Principal": {"Service": publisher},
                 "Action": "sns:Publish",

@@ -1,6 +1,6 @@
 """Secrets Manager secrets: every secret of the platform, generated or filled in by an operator, comes from here."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -18,9 +18,12 @@ def store_secret(
     protect: bool,
     generate: int | None = None,
     replicas: Sequence[aws.secretsmanager.SecretReplicaArgs] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> tuple[aws.secretsmanager.Secret, random.RandomPassword | None]:
     """A Secrets Manager secret encrypted with ``kms_key_arn``; with ``generate``, a random value of that many
-    characters is made at deploy time and stored as its first version (held by Pulumi only as a secret)."""
+    characters is made at deploy time and stored as its first version (held by Pulumi only as a secret). ``tags``
+    say how it is rotated (``components.shared.rotation.rotation_tags``). A rotation later moves AWSCURRENT to
+    a new version; the first one stays as Pulumi declared it, so a later deploy does not put the old value back."""
     secret = aws.secretsmanager.Secret(
         name,
         aws.secretsmanager.SecretArgs(
@@ -29,6 +32,7 @@ def store_secret(
             kms_key_id=kms_key_arn,
             recovery_window_in_days=recovery_window_days,
             replicas=list(replicas) if replicas else None,
+            tags=dict(tags) if tags else None,
         ),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )

@@ -590,7 +590,7 @@ def _edge(graph: _Graph, workloads: Sequence[_Workload]) -> tuple[list[tuple[str
         groups = {r["urn"]: r["name"] for r in parts if r["type"] == "aws:lb/targetGroup:TargetGroup"}
         targets = [w for w in workloads if _routed_to(graph, w, alb, component["name"], groups)]
         facing = "internal" if alb["inputs"].get("internal") else "internet-facing"
-        routes = f"HTTPS to {_plural(len(targets), 'service')}" if routed else "redirects HTTP to HTTPS only"
+        routes = f"HTTPS to {_plural(len(targets), 'service')}" if routed else "no listener"
         if waf is not None:
             rules = len(waf["inputs"].get("rules") or [])
             edge.append((graph.region(waf), Node(waf["urn"], "waf", waf["name"], ("WAF web ACL", f"{rules} rules"))))
@@ -699,9 +699,8 @@ def _data_links(
     workload may reach, so neither counts as a reference.
 
     Data access stays within a region: a DR region's services reach the DR copies. A workload that references a
-    store in another region as well as a store of the same type in its own writes to both (InfluxDB has no
-    replication, so the application dual-writes to the standby): that is drawn as a "dual write by the app" from
-    the one store to the other, not as a flow across regions."""
+    store in another region as well as a store of the same type in its own writes to both: that is drawn as a
+    "dual write by the app" from the one store to the other, not as a flow across regions."""
     # A store component's parts stand, in each region, for the component's first store there: in the component's
     # own region its primary, elsewhere its standby (a Global Datastore secondary, a cross-region replica).
     standing: dict[tuple[str, str], str] = {}

@@ -43,6 +43,8 @@ class PlannedResource:
     dependencies: list[str]
     options: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    transforms: list[Callable[..., Any]] = field(default_factory=list, repr=False, compare=False)
+    """The resource's own transforms (the engine applies them to a remote component's children too)."""
 
     @property
     def protect(self) -> bool:
@@ -229,6 +231,28 @@ def _distribution(logical: str, name: str, region: str, state: dict[str, Any]) -
     return distribution_id
 
 
+def _signing_profile(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    profile = str(state.get("namePrefix") or "") + hashlib.sha1(logical.encode(), usedforsecurity=False).hexdigest()[:8]
+    arn = f"arn:aws:signer:{region}:{ACCOUNT_ID}:/signing-profiles/{profile}"
+    state.update(name=profile, arn=arn, version="v1", versionArn=f"{arn}/v1")
+    return profile
+
+
+def _signing_job(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    """Signer writes the signed copy under the destination prefix, named after the job."""
+    job = physical_id("signing-job", logical).removeprefix("signing-job-")
+    s3 = (state.get("destination") or {}).get("s3") or {}
+    signed = {"bucket": s3.get("bucket", ""), "key": f"{s3.get('prefix', '')}{job}.zip"}
+    state.update(jobId=job, status="Succeeded", signedObjects=[{"s3s": [signed]}])
+    return job
+
+
+def _bucket_object(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
+    # A versioned bucket gives every object a version id, which a signing job names as its source.
+    state.update(versionId=f"v1-{logical}", etag=f"etag-{logical}")
+    return f"{state.get('bucket', 'bucket')}/{state.get('key', logical)}"
+
+
 def _parameter(logical: str, name: str, region: str, state: dict[str, Any]) -> str:
     state.update(name=name, arn=f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter/{name.lstrip('/')}")
     return name
@@ -236,6 +260,7 @@ def _parameter(logical: str, name: str, region: str, state: dict[str, Any]) -> s
 
 COMPUTED = {
     "aws:ssm/parameter:Parameter": _parameter,
+    "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,
     "aws:acm/certificate:Certificate": _certificate,
@@ -255,6 +280,8 @@ COMPUTED = {
     "aws:s3/bucket:Bucket": _bucket,
     "aws:secretsmanager/secret:Secret": _secret,
     "random:index/randomPassword:RandomPassword": _random_password,
+    "aws:signer/signingProfile:SigningProfile": _signing_profile,
+    "aws:signer/signingJob:SigningJob": _signing_job,
 }
 
 
@@ -385,6 +412,7 @@ class CapturingMonitor(MockMonitor):
         secret_outputs = set(request.additionalSecretOutputs)
         planned.outputs = {k: SECRET_PLACEHOLDER if k in secret_outputs else v for k, v in state.items()}
         planned.outputs["id"] = resource_id
+        planned.transforms = list(args.transforms)
         self.planned.append(planned)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=serialized)
 

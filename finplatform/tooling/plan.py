@@ -3,7 +3,9 @@
 import runpy
 import sys
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,74 @@ from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
 from finplatform.tooling.cost.report import render_layers
 from finplatform.tooling.mocks import PlannedResource, install_mocks, run_declarations
-from finplatform.tooling.policy_eval import AnalyzedResource, PolicyReport, evaluate, start_packs
+from finplatform.tooling.policy_eval import AnalyzedResource, PolicyReport, Violation, evaluate, start_packs
 from finplatform.tooling.remote_components import DerivedResource, child_urn, unreported_children
 from finplatform.tooling.stack_files import read_stack_file
 from finplatform.usage import parse_usage
+from policies.common.framework import WAIVED, Waiver, stack_waivers
+
+
+@dataclass(frozen=True)
+class WaiverStatus:
+    """One ``finplatform:policyWaivers`` entry as the plan found it: in force or expired, and the findings it
+    covers (waived while in force; reported as usual once expired)."""
+
+    waiver: Waiver
+    position: int
+    expired: bool
+    findings: tuple[str, ...] = ()  # the URNs of the covered findings
+    resource_found: bool = True
+
+    @property
+    def status(self) -> str:
+        return "expired" if self.expired else "active"
+
+    def describe(self) -> str:
+        w = self.waiver
+        head = f"{w.policy} on {w.resource}"
+        count = f"{len(self.findings)} finding{'' if len(self.findings) == 1 else 's'}"
+        if self.expired:
+            what = f"its {count} reported as usual" if self.findings else "nothing to report"
+            approval = f"approved by {w.approved_by}: {w.reason}"
+            return f"{head}: EXPIRED on {w.expires.isoformat()}, no longer a waiver ({what}; {approval})"
+        if self.findings:
+            return f"{head}: {w.describe()}; waives {count}"
+        missing = "" if self.resource_found else f"; no resource named {w.resource} in this stack"
+        return f"{head}: {w.describe()}; matches no finding{missing}: remove it or correct it"
+
+    def to_json(self) -> dict[str, Any]:
+        w = self.waiver
+        return {
+            "policy": w.policy,
+            "resource": w.resource,
+            "reason": w.reason,
+            "approvedBy": w.approved_by,
+            "expires": w.expires.isoformat(),
+            "status": self.status,
+            "findings": list(self.findings),
+        }
+
+
+def waiver_statuses(
+    waivers: Sequence[Waiver], report: PolicyReport, names: Mapping[str, str], today: date | None = None
+) -> list[WaiverStatus]:
+    """Each waiver with its state on ``today`` and the findings it covers; ``names`` maps URN to logical name."""
+    today = today or date.today()
+    statuses = []
+    for position, waiver in enumerate(waivers):
+        covered = tuple(
+            v.urn
+            for v in report.violations
+            if v.urn and waiver.covers(v.policy, names.get(v.urn, v.urn.rsplit("::", 1)[-1]), v.urn)
+        )
+        found = waiver.resource in names.values() or waiver.resource in names
+        statuses.append(WaiverStatus(waiver, position, not waiver.active(today), covered, found))
+    return statuses
+
+
+def is_waived(violation: Violation) -> bool:
+    """Whether a pack reported this finding under a waiver (advisory, saying so)."""
+    return violation.level == "advisory" and violation.message.split("\n", 1)[-1].startswith(WAIVED)
 
 
 @dataclass
@@ -33,10 +99,12 @@ class Plan:
     derived: dict[str, list[DerivedResource]]
     outputs: dict[str, Any]
     environment: str = "dev"
+    blueprint: str = ""
     warnings: list[str] = field(default_factory=list)
     policies: PolicyReport | None = None
     cost: Estimate | None = None
     recovery: Assessment | None = None
+    waivers: list[WaiverStatus] = field(default_factory=list)
 
     def by_type(self) -> Counter[str]:
         return Counter(r.type for r in self.resources)
@@ -77,10 +145,15 @@ class Plan:
             ],
             "outputs": self.outputs,
             "warnings": self.warnings,
-            **({"policies": self.policies.to_json()} if self.policies is not None else {}),
+            **({"policies": self.policies_json()} if self.policies is not None else {}),
             **({"cost": self.cost.to_json()} if self.cost is not None else {}),
             **({"recovery": self.recovery.to_json()} if self.recovery is not None else {}),
         }
+
+    def policies_json(self) -> dict[str, Any]:
+        """The packs' report with the stack's waivers, each with its status and the findings it covers."""
+        assert self.policies is not None
+        return {**self.policies.to_json(), "waivers": [w.to_json() for w in self.waivers]}
 
     def engine_view(self) -> list[AnalyzedResource]:
         """Every resource the engine would see, remote components' children included, with its provider."""
@@ -137,7 +210,10 @@ def run_program(stack: str, root: Path = ROOT, raw_config: dict[str, str] | None
     program = str(root / "__main__.py")
     run_declarations(lambda: runpy.run_path(program, run_name="__main__"))
 
-    derived = unreported_children((r.urn, r.type, r.name, r.inputs, r.parent) for r in monitor.planned)
+    derived = unreported_children(
+        ((r.urn, r.type, r.name, r.inputs, r.parent) for r in monitor.planned),
+        {r.urn: r.transforms for r in monitor.planned if r.transforms},
+    )
     return Plan(
         stack=stack, resources=monitor.planned, derived=derived, outputs=_stack_outputs(), warnings=monitor.warnings
     )
@@ -150,8 +226,15 @@ def planned_program(stack: str) -> Plan:
     return run_program(stack)
 
 
-def plan_stack(stack: str, root: Path = ROOT, pack_config: dict[str, Any] | None = None, policies: bool = True) -> Plan:
-    """The full offline plan: the program under mocks, every policy pack over its resources, and the cost."""
+def plan_stack(
+    stack: str,
+    root: Path = ROOT,
+    pack_config: dict[str, Any] | None = None,
+    policies: bool = True,
+    today: date | None = None,
+) -> Plan:
+    """The full offline plan: the program under mocks, every policy pack over its resources, and the cost.
+    ``today`` is the date the waivers' statuses are worked out on (the packs judge expiry by the clock)."""
     raw_config, _secret_keys = read_stack_file(stack, root)
     resolved = resolve_stack(stack, raw_config)
     packs = start_packs(stack, raw_config) if policies else []  # they boot while the program runs
@@ -162,8 +245,12 @@ def plan_stack(stack: str, root: Path = ROOT, pack_config: dict[str, Any] | None
             pack.close()
         raise
     plan.environment = resolved.environment
+    plan.blueprint = resolved.blueprint.name
     view = plan.engine_view()
     plan.policies = evaluate(packs, view, pack_config or {}) if policies else None
+    if plan.policies is not None:
+        names = {r.urn: r.name for r in view}
+        plan.waivers = waiver_statuses(stack_waivers(raw_config), plan.policies, names, today)
     usage = parse_usage(resolved.environment, resolved.config.usage)
     resources = priced(view)
     plan.cost = estimate(resources, usage)
@@ -241,19 +328,34 @@ def render_tree(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def render_policies(report: PolicyReport) -> str:
-    """Violations grouped by policy, mandatory first."""
+def render_policies(report: PolicyReport, waivers: Sequence[WaiverStatus] = ()) -> str:
+    """Violations grouped by policy, mandatory first, then every waiver with its status."""
+    listed = render_waivers(waivers)
     if not report.violations:
-        return f"Policies: no violations ({', '.join(report.packs)})."
+        return f"Policies: no violations ({', '.join(report.packs)})." + (f"\n{listed}" if listed else "")
     groups: dict[tuple[str, str, str], list[str]] = {}
     for v in report.violations:
         message = v.message.split("\n", 1)[-1]
         groups.setdefault((v.level, v.pack, v.policy), []).append(message)
     counts = Counter(v.level for v in report.violations)
-    lines = [f"Policy violations: {counts['mandatory']} mandatory, {counts['advisory']} advisory"]
+    waived = sum(1 for v in report.violations if is_waived(v))
+    of_which = f" ({waived} waived)" if waived else ""
+    lines = [f"Policy violations: {counts['mandatory']} mandatory, {counts['advisory']} advisory{of_which}"]
     for (level, pack, policy), messages in sorted(groups.items(), key=lambda g: (g[0][0] != "mandatory", g[0])):
         lines.append(f"  [{level}] {pack}/{policy}")
         lines += [f"      - {m}" for m in messages]
+    if listed:
+        lines.append(listed)
+    return "\n".join(lines)
+
+
+def render_waivers(waivers: Sequence[WaiverStatus]) -> str:
+    """Every waiver of the stack file, in force or expired; empty when there is none."""
+    if not waivers:
+        return ""
+    expired = sum(1 for w in waivers if w.expired)
+    lines = [f"Policy waivers: {len(waivers) - expired} in force, {expired} expired (finplatform:policyWaivers)"]
+    lines += [f"  - {w.describe()}" for w in waivers]
     return "\n".join(lines)
 
 

@@ -24,10 +24,13 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finplatform.config import ConfigError
 from finplatform.tooling.policy_eval import Violation
+
+if TYPE_CHECKING:
+    from finplatform.tooling.sarif import StackFindings
 
 BUDGET_POLICY = "stack-monthly-budget"
 # Imported once by the forkserver, so that every worker forked from it starts with them loaded.
@@ -52,6 +55,7 @@ class StackSummary:
     budget_source: str = ""
     seconds: float = 0.0
     mandatory_messages: tuple[str, ...] = ()
+    waivers: tuple[str, ...] = ()
     error: str | None = None
     config_error: bool = False
     traceback: str = ""
@@ -153,11 +157,12 @@ def plan_one(stack: str, root: Path, pack_config: Mapping[str, Any]) -> StackSum
         budget_source=budget_source,
         seconds=time.perf_counter() - started,
         mandatory_messages=tuple(f"{v.pack}/{v.policy}: {_message(v)}" for v in plan.policies.mandatory),
+        waivers=tuple(w.describe() for w in plan.waivers),
         plan={
             "resources_by_type": dict(sorted(plan.by_type().items())),
             "derived_by_type": dict(sorted(derived.items())),
             "warnings": plan.warnings,
-            "policies": plan.policies.to_json(),
+            "policies": plan.policies_json(),
             "cost": plan.cost.to_json(),
         },
     )
@@ -306,6 +311,24 @@ def render_problems(summaries: Sequence[StackSummary]) -> str:
         lines.append("Stacks not planned:")
         lines += [f"  {s.stack}: {s.error}" for s in failed]
     return "\n".join(lines)
+
+
+def render_waivers(summaries: Sequence[StackSummary]) -> str:
+    """Every stack's policy waivers, in force or expired, grouped by stack; empty if no stack has any."""
+    lines: list[str] = []
+    for s in summaries:
+        if s.waivers:
+            lines.append(f"  {s.stack} ({len(s.waivers)}):")
+            lines += [f"    - {waiver}" for waiver in s.waivers]
+    return "\n".join(["Policy waivers:", *lines]) if lines else ""
+
+
+def findings(summaries: Sequence[StackSummary]) -> list["StackFindings"]:
+    """The planned stacks' findings and waivers, for SARIF. A stack that could not be planned is left out:
+    an empty run would tell code scanning its alerts were fixed, when the stack was not checked."""
+    from finplatform.tooling.sarif import StackFindings
+
+    return [StackFindings(s.stack, s.blueprint, s.environment, s.plan["policies"]) for s in summaries if s.planned]
 
 
 def error_line(summaries: Sequence[StackSummary]) -> str:

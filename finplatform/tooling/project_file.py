@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
 from finplatform import PROJECT, ROOT
@@ -23,8 +24,11 @@ def _pulumi_type(annotation: Any) -> dict[str, Any]:
         return _pulumi_type(inner)
     if origin is typing.Annotated:
         return _pulumi_type(typing.get_args(annotation)[0])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {}  # Pulumi.yaml's config types cannot describe an object: left undeclared, so the CLI passes it on
     if origin is list:
-        return {"type": "array", "items": _pulumi_type(typing.get_args(annotation)[0])}
+        items = _pulumi_type(typing.get_args(annotation)[0])
+        return {"type": "array", "items": items} if items else {}
     if annotation is bool:
         return {"type": "boolean"}
     if annotation is int:
@@ -39,7 +43,7 @@ def config_section() -> dict[str, Any]:
         entry = _pulumi_type(field.annotation)
         entry["description"] = field.description
         default = field.get_default(call_default_factory=True)
-        if default is not None:
+        if default is not None and "type" in entry:
             entry["default"] = default
         section[to_camel(name)] = entry
     return section
@@ -70,8 +74,10 @@ def render_configuration_doc() -> str:
         "| --- | --- | --- | --- |",
     ]
     for key, spec in config_section().items():
-        kind = spec["type"] if spec["type"] != "array" else f"array of {spec['items']['type']}"
-        default = f"`{json.dumps(spec['default'])}`" if "default" in spec else "profile"
+        kind = spec.get("type", "array of objects")
+        if kind == "array":
+            kind = f"array of {spec['items']['type']}"
+        default = f"`{json.dumps(spec['default'])}`" if "default" in spec else "profile" if "type" in spec else "none"
         lines.append(f"| `finplatform:{key}` | {kind} | {default} | {spec['description']} |")
     return "\n".join(lines) + "\n"
 

@@ -6,8 +6,9 @@ judge, so the plan can count and price them, and give the mocks the outputs the 
 """
 
 import hashlib
+import inspect
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,18 +243,40 @@ def eks_cluster_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def transformed(children: list[DerivedResource], transforms: Sequence[Callable[..., Any]]) -> list[DerivedResource]:
+    """``children`` as the engine registers them once the component's transforms have run on each (a transform
+    may change a child's inputs; awsx offers no other way to change some, such as a subnet's public IPs)."""
+    if not transforms:
+        return children
+    from pulumi import ResourceOptions, ResourceTransformArgs
+
+    result = []
+    for child in children:
+        props: dict[str, Any] = dict(child.inputs)
+        for transform in transforms:
+            outcome = transform(ResourceTransformArgs(True, child.type, child.name, dict(props), ResourceOptions()))
+            if inspect.isawaitable(outcome):
+                raise TypeError(f"transform {transform!r}: the plan applies only synchronous transforms")
+            if outcome is not None:
+                props = dict(outcome.props)
+        result.append(DerivedResource(child.type, child.name, props))
+    return result
+
+
 def unreported_children(
     resources: Iterable[tuple[str, str, str, Mapping[str, Any], str]],
+    transforms: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
 ) -> dict[str, list[DerivedResource]]:
     """What each remote component will create, for the components whose children the engine has not reported.
 
     ``resources`` are (urn, type, name, inputs, parent) tuples. During a real preview a remote component's
     provider registers its children, so nothing is derived for it; under mocks it registers alone, and its parts
-    are derived from its arguments. The plan, the cost model and the NAT-count policy all count them this way."""
+    are derived from its arguments, then run through the component's ``transforms`` (by URN) as the engine would.
+    The plan, the cost model and the NAT-count policy all count them this way."""
     listed = list(resources)
     parents = {parent for *_, parent in listed}
     return {
-        urn: EXPANDERS[type_](name, dict(inputs))
+        urn: transformed(EXPANDERS[type_](name, dict(inputs)), (transforms or {}).get(urn, ()))
         for urn, type_, name, inputs, _ in listed
         if type_ in EXPANDERS and urn not in parents
     }

@@ -7,14 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from finplatform import ROOT
 from finplatform.config import ConfigError, ConfigProblem, _key, stack_file_name
+from finplatform.safe_yaml import YamlError, describe, load_mapping, render_path
 
 
 def _as_engine_string(value: Any) -> str:
     """The CLI passes scalars as text and lists or maps as JSON."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
@@ -24,11 +25,13 @@ def _as_engine_string(value: Any) -> str:
 
 def project_config_defaults(root: Path = ROOT) -> dict[str, str]:
     """Defaults declared in the ``config:`` section of Pulumi.yaml, keyed ``finplatform:<key>``."""
-    with (root / "Pulumi.yaml").open(encoding="utf-8") as handle:
-        project = yaml.safe_load(handle) or {}
+    project = _read_mapping(root / "Pulumi.yaml", "Pulumi.yaml")
+    section = project.get("config") or {}
+    if not isinstance(section, dict):
+        raise ConfigError("Pulumi.yaml", [ConfigProblem("config", f"must be a mapping (got a {describe(section)})")])
     defaults = {}
-    for name, spec in (project.get("config") or {}).items():
-        key = name if ":" in name else _key(name)
+    for name, spec in section.items():
+        key = str(name) if ":" in str(name) else _key(str(name))
         if isinstance(spec, dict) and "default" in spec:
             defaults[key] = _as_engine_string(spec["default"])
         elif not isinstance(spec, dict):
@@ -46,14 +49,11 @@ def read_stack_file(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list
     if not path.is_file():
         stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml"))
         raise ConfigError(source, [ConfigProblem("stack", f"no such stack file; stacks: {', '.join(stacks)}")])
-    try:
-        with path.open(encoding="utf-8") as handle:
-            document = yaml.safe_load(handle) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, [ConfigProblem("config", f"not valid YAML: {exc}")]) from None
+    document = _read_mapping(path, source)
     section = document.get("config") or {}
     if not isinstance(section, dict):
-        raise ConfigError(source, [ConfigProblem("config", "must be a mapping of key: value")])
+        message = f"must be a mapping of key: value (got a {describe(section)})"
+        raise ConfigError(source, [ConfigProblem("config", message)])
     raw = project_config_defaults(root)
     secret_keys = []
     for name, value in section.items():
@@ -64,3 +64,17 @@ def read_stack_file(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list
         else:
             raw[key] = _as_engine_string(value)
     return raw, secret_keys
+
+
+def _read_mapping(path: Path, source: str) -> dict[str, Any]:
+    """The file's YAML mapping, read strictly (safe_yaml); a problem is one ConfigError naming where it is: the
+    key as written under config:, else the path from the top, else the line."""
+    try:
+        return load_mapping(path)
+    except YamlError as problem:
+        keys = problem.path
+        under_config = keys[:1] == ("config",) and len(keys) > 1 and isinstance(keys[1], str)
+        where = render_path(keys[1:] if under_config else keys)
+        line = f"line {problem.line}" if problem.line is not None else ""
+        key = f"{where} ({line})" if where and line else where or line
+        raise ConfigError(source, [ConfigProblem(key, str(problem))]) from None

@@ -60,6 +60,27 @@ AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 CODEBUILD_PROJECT = "aws:codebuild/project:Project"
 CODEPIPELINE = "aws:codepipeline/pipeline:Pipeline"
 CODESTAR_CONNECTION = "aws:codestarconnections/connection:Connection"
+# Data and security services (policies/*/data_services.py).
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+RDS_EVENT_SUBSCRIPTION = "aws:rds/eventSubscription:EventSubscription"
+S3_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+S3_LIFECYCLE = (
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+)
+S3_OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+S3_ACL = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+CLOUDTRAIL = "aws:cloudtrail/trail:Trail"
+CONFIG_RECORDER = "aws:cfg/recorder:Recorder"
+CONFIG_RECORDER_STATUS = "aws:cfg/recorderStatus:RecorderStatus"
+GUARDDUTY_DETECTOR = "aws:guardduty/detector:Detector"
+GUARDDUTY_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+AWSX_VPC = "awsx:ec2:Vpc"
 
 # Types that hold data or keys: losing one loses data, so prod protects them.
 STATEFUL = (

@@ -1,6 +1,7 @@
 """Cost guardrails: allowed sizes and NAT gateways per environment, the monthly budget, and the standard tags
 that cost allocation relies on. Limits come from pack config (``--policy-pack-config``), else these defaults."""
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
 from typing import Any
@@ -122,7 +123,20 @@ def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str
         yield "", f"finplatform:usage[{error.position}]: {error}"
         return
     total = estimate(priced(subjects), usage).monthly_usd
-    budget, source = stack_budget(context)
+    try:
+        budget, source = stack_budget(context)
+    except (TypeError, ValueError):
+        budget, source = math.nan, "a budget that is not a number"
+    # NaN compares false with everything: a NaN budget or total must fail the check, never pass it.
+    if not (math.isfinite(total) and math.isfinite(budget) and budget > 0):
+        yield (
+            "",
+            (
+                f"cannot check the budget: the cost model's total (${total}) and the budget ({budget}, {source}) must "
+                "be finite numbers, the budget above 0"
+            ),
+        )
+        return
     if total > budget:
         yield (
             "",

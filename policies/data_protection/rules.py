@@ -148,7 +148,14 @@ RULES: list[Rule] = [
         (t.RDS_INSTANCE, t.RDS_CLUSTER),
         check=_final_snapshot,
     ),
-    Rule("s3-versioning", "Every S3 bucket has versioning enabled.", "medium", ("S3.14",), stack_check=_versioning),
+    Rule(
+        "s3-versioning",
+        "Every S3 bucket has versioning enabled.",
+        "medium",
+        (),
+        stack_check=_versioning,
+        other_ids=("S3.14",),
+    ),
     Rule(
         "stateful-resources-protected",
         "Stateful resources are declared with Pulumi protect.",
@@ -169,9 +176,10 @@ RULES: list[Rule] = [
         "alarm-actions-configured",
         "CloudWatch metric alarms have actions configured and enabled.",
         "high",
-        ("CloudWatch.15",),
+        (),
         (t.METRIC_ALARM,),
         check=_alarm_actions,
+        other_ids=("CloudWatch.15",),
     ),
     Rule(
         "route53-failover-health-checked",

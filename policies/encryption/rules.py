@@ -5,9 +5,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from policies.common import types as t
 from policies.common.framework import Context, Rule, Subject, as_list, decoded
 from policies.encryption.data_services import RULES as DATA_SERVICE_RULES
+from policies.encryption.edge import RULES as EDGE_RULES
 
-MODERN_ALB_POLICIES_PREFIXES = ("ELBSecurityPolicy-TLS13-", "ELBSecurityPolicy-TLS-1-2", "ELBSecurityPolicy-FS-1-2")
-CLOUDFRONT_MIN_TLS = ("TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.3_2025")
+# ELB.17's recommended policies: TLS 1.3 with 1.2 as the floor (standard and restricted ciphers) or TLS 1.3
+# only, each also in its FIPS variant. Other TLS 1.2 policies (ELBSecurityPolicy-TLS-1-2-*, -FS-1-2-*) fail it.
+RECOMMENDED_ELB_POLICIES = (
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+)
+# CloudFront.15's recommended viewer policies; TLSv1.2_2018 and TLSv1.2_2019 fail it.
+CLOUDFRONT_MIN_TLS = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
 
 
 def _aws_managed(key: str) -> bool:
@@ -175,10 +186,13 @@ def _ecr(subject: Subject, context: Context) -> Iterable[str]:
 
 def _listener(subject: Subject, context: Context) -> Iterable[str]:
     protocol = str(subject.get("protocol", "")).upper()
-    if protocol == "HTTPS":
+    if protocol in ("HTTPS", "TLS"):
         policy = str(subject.get("sslPolicy") or "")
-        if not policy.startswith(MODERN_ALB_POLICIES_PREFIXES):
-            yield f"sslPolicy {policy or '(default)'} allows TLS below 1.2; use ELBSecurityPolicy-TLS13-1-2-2021-06"
+        if policy not in RECOMMENDED_ELB_POLICIES:
+            yield (
+                f"sslPolicy {policy or '(default ELBSecurityPolicy-2016-08)'} is not a recommended TLS 1.3 policy; "
+                "use ELBSecurityPolicy-TLS13-1-2-2021-06 (or its -Res, 1-3 or FIPS variants)"
+            )
     elif protocol == "HTTP":
         actions = as_list(subject.get("defaultActions"))
         redirects = [a for a in actions if a.get("type") == "redirect"]
@@ -196,7 +210,8 @@ def _cloudfront(subject: Subject, context: Context) -> Iterable[str]:
     if certificate.get("cloudfrontDefaultCertificate"):
         yield "use an ACM certificate with minimumProtocolVersion TLSv1.2_2021; the default certificate allows TLS 1.0"
     elif certificate.get("minimumProtocolVersion") not in CLOUDFRONT_MIN_TLS:
-        yield "set viewerCertificate.minimumProtocolVersion to TLSv1.2_2021"
+        found = certificate.get("minimumProtocolVersion") or "(default)"
+        yield f"viewerCertificate.minimumProtocolVersion {found} is not recommended; use TLSv1.2_2021 or later"
 
 
 def _codebuild_key(subject: Subject, context: Context) -> Iterable[str]:
@@ -242,7 +257,7 @@ RULES: list[Rule] = [
         "rds-storage-encrypted",
         "RDS storage is encrypted with a customer-managed KMS key.",
         "high",
-        ("RDS.3",),
+        ("RDS.3", "RDS.27"),
         (t.RDS_INSTANCE, t.RDS_CLUSTER),
         check=_rds,
     ),
@@ -282,16 +297,18 @@ RULES: list[Rule] = [
         "s3-sse-kms-bucket-key",
         "S3 default encryption is SSE-KMS with a customer-managed key and a bucket key.",
         "high",
-        ("S3.17",),
+        (),
         t.S3_SSE,
         check=_s3_sse,
+        other_ids=("S3.17",),
     ),
     Rule(
         "s3-bucket-encryption-configured",
         "Every S3 bucket has an SSE-KMS default encryption configuration.",
         "high",
-        ("S3.17",),
+        (),
         stack_check=_buckets_encrypted,
+        other_ids=("S3.17",),
     ),
     Rule(
         "s3-tls-only",
@@ -304,14 +321,14 @@ RULES: list[Rule] = [
         "s3-public-access-blocked",
         "Every S3 bucket blocks public ACLs and policies.",
         "critical",
-        ("S3.8",),
+        ("S3.2", "S3.3", "S3.8"),
         stack_check=_buckets_private,
     ),
     Rule(
         "ebs-encrypted",
         "EBS volumes and launch-template disks are encrypted with a customer-managed key.",
         "high",
-        ("EC2.3",),
+        ("EC2.3", "EC2.181"),
         (t.EBS_VOLUME, t.LAUNCH_TEMPLATE),
         check=_ebs,
     ),
@@ -376,13 +393,13 @@ RULES: list[Rule] = [
         "backup-vault-encrypted",
         "Backup vaults are encrypted with a customer-managed key.",
         "high",
-        (),
+        ("Backup.1",),
         (t.BACKUP_VAULT,),
         check=_cmk("kmsKeyArn", "recovery points"),
     ),
     Rule(
         "alb-listener-tls",
-        "ALB listeners serve HTTPS with TLS 1.2 or later; HTTP only redirects to HTTPS.",
+        "ALB listeners serve HTTPS with a recommended TLS 1.3 policy; HTTP only redirects to HTTPS.",
         "high",
         ("ELB.1", "ELB.17"),
         t.LISTENERS,
@@ -390,9 +407,9 @@ RULES: list[Rule] = [
     ),
     Rule(
         "cloudfront-viewer-tls",
-        "CloudFront serves viewers over HTTPS only, with TLS 1.2 or later.",
+        "CloudFront serves viewers over HTTPS only, with its own certificate and a recommended TLS policy.",
         "high",
-        ("CloudFront.3", "CloudFront.7"),
+        ("CloudFront.3", "CloudFront.7", "CloudFront.15"),
         (t.CLOUDFRONT,),
         check=_cloudfront,
     ),
@@ -424,11 +441,12 @@ RULES: list[Rule] = [
         "kms-key-rotation",
         "Symmetric customer-managed KMS keys rotate automatically.",
         "medium",
-        ("KMS.4",),
+        (),
         (t.KMS_KEY,),
         check=_rotation,
+        other_ids=("KMS.4",),
     ),
 ]
 
-# The data and security services' controls live beside this module; one pack, one list.
-RULES += DATA_SERVICE_RULES
+# The edge's rules, and the data and security services' controls, live beside this module; one pack, one list.
+RULES += EDGE_RULES + DATA_SERVICE_RULES

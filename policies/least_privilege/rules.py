@@ -8,23 +8,47 @@ from typing import Any
 from policies.common import types as t
 from policies.common.framework import Context, Rule, Subject, as_list, decoded
 from policies.least_privilege.data_services import RULES as DATA_SERVICE_RULES
+from policies.least_privilege.network import RULES as NETWORK_RULES
+from policies.least_privilege.workloads import RULES as WORKLOAD_RULES
 
 WORLD = ("0.0.0.0/0", "::/0")
 LOAD_BALANCER_PORTS = {80, 443}
 # SSH, RDP and the database and cache ports the platform's stores (and common others) listen on.
+# EC2.19's high-risk ports are all here (20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389,
+# 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300), with the platform's own stores' ports.
 SENSITIVE_PORTS = {
+    20: "FTP data",
+    21: "FTP",
     22: "SSH",
-    3389: "RDP",
-    5432: "PostgreSQL",
-    3306: "MySQL",
+    23: "Telnet",
+    25: "SMTP",
+    110: "POP3",
+    135: "RPC",
+    143: "IMAP",
+    445: "SMB",
     1433: "SQL Server",
+    1434: "SQL Server browser",
     1521: "Oracle",
+    3000: "development web server",
+    3306: "MySQL",
+    3389: "RDP",
+    4333: "mSQL",
+    5000: "development web server",
+    5432: "PostgreSQL",
+    5500: "VNC",
+    5601: "Kibana",
     6379: "Redis",
-    27017: "MongoDB",
-    9200: "OpenSearch",
+    8080: "HTTP proxy",
     8086: "InfluxDB",
+    8088: "HTTP alternate",
+    8888: "HTTP alternate",
+    9200: "OpenSearch",
+    9300: "OpenSearch cluster",
+    27017: "MongoDB",
 }
 PUBLIC_LB_PURPOSE = "public-load-balancer"
+# The variables ECS.8 looks for, besides anything named like a secret.
+ECS_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA")
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)", re.IGNORECASE)
 
 
@@ -128,9 +152,9 @@ def _sensitive_ports(subject: Subject, context: Context) -> Iterable[str]:
         ports = _ports(rule)
         if not _world_sources(rule) or ports is None:
             continue
-        for port, service in SENSITIVE_PORTS.items():
-            if ports[0] <= port <= ports[1]:
-                yield f"{service} (port {port}) is open to the internet; reach hosts through SSM Session Manager"
+        exposed = [f"{service} ({port})" for port, service in SENSITIVE_PORTS.items() if ports[0] <= port <= ports[1]]
+        if exposed:
+            yield f"{', '.join(exposed)} open to the internet; reach hosts through SSM Session Manager"
 
 
 def _is_public_lb_group(subject: Subject) -> bool:
@@ -196,9 +220,8 @@ def _imdsv2(subject: Subject, context: Context) -> Iterable[str]:
 
 def _public_ip(subject: Subject, context: Context) -> Iterable[str]:
     if subject.type == t.SUBNET:
-        public_tier = (decoded(subject.get("tags")) or {}).get("SubnetType") == "Public"
-        if subject.get("mapPublicIpOnLaunch") and not public_tier:
-            yield "only public-tier subnets may assign public IPs on launch"
+        if str(subject.get("mapPublicIpOnLaunch")).lower() == "true":
+            yield "set mapPublicIpOnLaunch: false; load balancers and NAT gateways get their addresses explicitly"
     elif subject.type == t.EC2_INSTANCE:
         if subject.get("associatePublicIpAddress"):
             yield "set associatePublicIpAddress: false; instances run in private subnets"
@@ -222,7 +245,8 @@ def _not_privileged(subject: Subject, context: Context) -> Iterable[str]:
 def _secrets_from_store(subject: Subject, context: Context) -> Iterable[str]:
     for container in _containers(subject):
         for variable in as_list(container.get("environment")):
-            if SECRET_NAME.search(str(variable.get("name", ""))):
+            name = str(variable.get("name", ""))
+            if name in ECS_CREDENTIAL_VARIABLES or SECRET_NAME.search(name):
                 yield (
                     f"container {container.get('name', '?')} passes {variable.get('name')} as a plain environment "
                     "variable; use secrets with valueFrom a Secrets Manager or SSM ARN"
@@ -326,7 +350,7 @@ RULES: list[Rule] = [
         "iam-no-users",
         "The platform declares no IAM users or access keys.",
         "high",
-        ("IAM.2", "IAM.3"),
+        ("IAM.2", "IAM.3", "IAM.5"),
         t.IAM_USER_TYPES,
         check=_no_users,
     ),
@@ -342,7 +366,7 @@ RULES: list[Rule] = [
         "kms-no-wildcard-principal",
         "No KMS key policy grants a wildcard principal.",
         "critical",
-        (),
+        ("KMS.5",),
         (t.KMS_KEY,),
         check=_kms_principal,
     ),
@@ -357,9 +381,10 @@ RULES: list[Rule] = [
         "ec2-sg-no-admin-or-data-ports-open",
         "SSH, RDP and database ports are never open to the internet.",
         "critical",
-        ("EC2.13", "EC2.14", "EC2.19"),
+        ("EC2.19",),
         (t.SECURITY_GROUP, t.SG_INGRESS_RULE, t.SG_RULE),
         check=_sensitive_ports,
+        other_ids=("EC2.13", "EC2.14"),
     ),
     Rule(
         "network-acl-isolated-tier-closed",
@@ -397,15 +422,15 @@ RULES: list[Rule] = [
         "ec2-imdsv2-required",
         "EC2 instances and launch templates require IMDSv2.",
         "high",
-        ("EC2.8", "AutoScaling.3"),
+        ("EC2.8", "EC2.170"),
         (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE),
         check=_imdsv2,
     ),
     Rule(
         "ec2-no-public-ip-outside-public-tier",
-        "Only the public tier assigns public IP addresses.",
+        "No subnet assigns public IPs on launch, and no instance or launch template asks for one.",
         "high",
-        ("EC2.9", "EC2.15"),
+        ("EC2.9", "EC2.15", "EC2.25"),
         (t.SUBNET, t.EC2_INSTANCE, t.LAUNCH_TEMPLATE),
         check=_public_ip,
     ),
@@ -445,9 +470,10 @@ RULES: list[Rule] = [
         "codebuild-not-privileged",
         "CodeBuild projects do not run in privileged mode.",
         "high",
-        ("CodeBuild.5",),
+        (),
         (t.CODEBUILD_PROJECT,),
         check=_codebuild_not_privileged,
+        other_ids=("CodeBuild.5",),
     ),
     Rule(
         "codepipeline-stage-roles",
@@ -467,5 +493,6 @@ RULES: list[Rule] = [
     ),
 ]
 
-# The data and security services' controls live beside this module; one pack, one list.
-RULES += DATA_SERVICE_RULES
+# The VPC's and the compute services' rules, and the data and security services' controls, live beside this
+# module; one pack, one list.
+RULES += NETWORK_RULES + WORKLOAD_RULES + DATA_SERVICE_RULES

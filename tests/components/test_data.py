@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from components.data.postgres import POSTGRES_PORT
 from components.data.redis import Redis, RedisArgs
 from components.data.stores import StoreNetwork
 from finplatform.profiles import PROFILES
@@ -78,7 +79,9 @@ def test_prod_has_a_read_replica_and_a_dr_replica_in_the_dr_region(planned: Call
     assert [r.name for r in planned("dev").named(RDS)] == ["postgres-primary"]
 
 
-@pytest.mark.parametrize(("group", "port"), [("postgres-sg", 5432), ("redis-sg", 6379), ("postgres-dr-sg", 5432)])
+@pytest.mark.parametrize(
+    ("group", "port"), [("postgres-sg", POSTGRES_PORT), ("redis-sg", 6379), ("postgres-dr-sg", POSTGRES_PORT)]
+)
 def test_data_stores_admit_only_the_application_tier(planned: Callable[[str], Plan], group: str, port: int) -> None:
     # GIVEN the prod stack WHEN its data-store security groups reach the engine
     plan = planned("prod")
@@ -306,3 +309,48 @@ def test_cloudfront_serves_the_assets_bucket_only_once_the_stack_has_a_domain() 
     # THEN only the stack with a domain serves its assets bucket through CloudFront
     assert resolve_stack("dev", domain).cdn_assets_bucket == "static-assets"
     assert resolve_stack("dev", {}).cdn_assets_bucket is None
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def test_every_replica_exports_its_logs_into_encrypted_groups_declared_first(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack, with a read replica and a DR replica
+    plan = planned("prod")
+    keys = plan.outputs["keyArns"]
+    groups = {g.inputs["name"]: g for g in plan.named(LOG_GROUP) if g.inputs.get("name")}
+    for name, region in (("postgres-replica-1", "us-east-1"), ("postgres-dr-replica", "us-west-2")):
+        # WHEN each replica reaches the engine
+        replica = _one(plan, RDS, name)
+        identifier = replica.inputs["identifier"]
+        # THEN it exports the primary's logs (RDS.9, RDS.36) into groups named as RDS names them, encrypted with
+        # the logs key of its own region, kept like the primary's, and declared before it
+        assert replica.inputs["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+        for log in ("postgresql", "upgrade"):
+            group = groups[f"/aws/rds/instance/{identifier}/{log}"]
+            key = group.inputs["kmsKeyId"]
+            assert key.startswith(f"arn:aws:kms:{region}:") and (region != "us-east-1" or key == keys["logs"])
+            assert group.protect and group.urn in replica.dependencies + list(replica.options.get("dependsOn") or [])
+
+
+def test_dr_replica_buckets_log_to_an_access_log_bucket_in_the_dr_region(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack, whose data and audit buckets replicate to us-west-2
+    plan = planned("prod")
+    (dr_provider,) = [p for p in plan.named("pulumi:providers:aws") if p.inputs["region"] == "us-west-2"]
+    buckets = {b.name: b for b in plan.named("aws:s3/bucket:Bucket")}
+    logging = {r.name: r for r in plan.named("aws:s3/bucketLogging:BucketLogging")}
+    # WHEN the DR log bucket and the replicas' logging reach the engine
+    dr_logs = buckets["storage-dr-access-logs"]
+    # THEN the log bucket is in the DR region, protected, and each replica logs to it (S3.9: S3 logs only to a
+    # bucket in the logged bucket's region), under its own folder
+    assert dr_logs.options["provider"].startswith(dr_provider.urn) and dr_logs.protect
+    replicas = [name for name in buckets if name.endswith("-dr")]
+    assert replicas
+    for name in replicas:
+        assert logging[f"{name}-logging"].inputs["targetBucket"] == dr_logs.outputs.get(
+            "bucket", logging[f"{name}-logging"].inputs["targetBucket"]
+        )
+        assert logging[f"{name}-logging"].inputs["targetPrefix"] == f"{name}/"
+        assert "storage-access-logs" not in str(logging[f"{name}-logging"].inputs["targetBucket"])
+    # AND dev, without DR, has no such bucket
+    assert "storage-dr-access-logs" not in {b.name for b in planned("dev").named("aws:s3/bucket:Bucket")}

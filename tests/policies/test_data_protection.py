@@ -1,6 +1,7 @@
 """finplatform-data-protection: a compliant and a violating case for every policy, through the analyzer."""
 
 from policies.common import types as t
+from policies.data_protection.data_services import RULES as DATA_SERVICE_RULES
 from policies.data_protection.rules import RULES
 from tests.policies.checks import GetAnalyzers, pack_tests, policy_infos
 from tests.policies.conftest import Case, resource
@@ -180,19 +181,23 @@ CASES = [
 ]
 
 
+# The data services' rules have their cases in test_data_services_data_protection.py.
+OWN_RULES = [rule for rule in RULES if rule not in DATA_SERVICE_RULES]
 test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_has_both_cases = pack_tests(
-    PACK, RULES, CASES
+    PACK, OWN_RULES, CASES
 )
 
 
-def test_alarm_actions_policy_carries_cloudwatch_15(analyzers: GetAnalyzers) -> None:
+def test_alarm_actions_policy_relates_cloudwatch_15_without_claiming_fsbp(analyzers: GetAnalyzers) -> None:
     # GIVEN the running data-protection pack WHEN it describes its policies
     policies = policy_infos(analyzers, PACK)
-    # THEN alarm-actions-configured is tagged with FSBP CloudWatch.15 and names it as its framework reference
+    # THEN alarm-actions-configured carries CloudWatch.15 as a related id (it is a Security Hub control outside
+    # FSBP), with no FSBP tag and no compliance framework
     assert "alarm-actions-configured" in policies
     alarm = policies["alarm-actions-configured"]
-    assert [tag for tag in alarm.tags if tag.startswith("fsbp:")] == ["fsbp:CloudWatch.15"]
-    assert alarm.framework.reference == "CloudWatch.15"
+    assert "related:CloudWatch.15" in alarm.tags
+    assert [tag for tag in alarm.tags if tag.startswith("fsbp:")] == []
+    assert not alarm.HasField("framework")
 
 
 def test_alarm_actions_message_says_what_to_set(analyzers: GetAnalyzers) -> None:

@@ -4,6 +4,7 @@ import json
 
 from finplatform.tooling.policy_eval import AnalyzedResource
 from policies.common import types as t
+from policies.encryption.data_services import RULES as DATA_SERVICE_RULES
 from policies.encryption.rules import RULES
 from tests.policies.checks import GetAnalyzers, pack_tests, policy_infos
 from tests.policies.conftest import KEY, Case, resource
@@ -340,8 +341,292 @@ CASES = [
 ]
 
 
+LB = t.LOAD_BALANCERS[0]
+GOOD_ALB = {
+    "loadBalancerType": "application",
+    "subnets": ["subnet-a", "subnet-b"],
+    "dropInvalidHeaderFields": True,
+    "accessLogs": {"enabled": True, "bucket": "lb-logs"},
+    "enableDeletionProtection": True,
+}
+CERT = "arn:aws:acm:us-east-1:111122223333:certificate/x"
+ORIGIN = {"originId": "alb", "domainName": "origin.example.com"}
+HTTPS_ORIGIN = {
+    "originProtocolPolicy": "https-only",
+    "originSslProtocols": ["TLSv1.2"],
+    "httpPort": 80,
+    "httpsPort": 443,
+}
+
+
+def _cdn(**props: object) -> AnalyzedResource:
+    return resource(t.CLOUDFRONT, "cdn", props)
+
+
+def _acl(**props: object) -> AnalyzedResource:
+    metrics = {"cloudwatchMetricsEnabled": True, "sampledRequestsEnabled": True, "metricName": "m"}
+    base = {"visibilityConfig": metrics, "rules": [{"name": "common", "visibilityConfig": metrics}]}
+    return resource("aws:wafv2/webAcl:WebAcl", "waf", {**base, **props})
+
+
+REST_STAGE = "aws:apigateway/stage:Stage"
+METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
+REST_INTEGRATION = "aws:apigateway/integration:Integration"
+
+CASES += [
+    Case(
+        "alb-listener-tls",
+        # ELB.17 accepts the TLS 1.3 policies only; a TLS 1.2-only policy fails it
+        [
+            resource(
+                t.LISTENERS[0], "https", {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"}
+            )
+        ],
+        [resource(t.LISTENERS[0], "https", {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS-1-2-2017-01"})],
+        label="tls13-only",
+    ),
+    Case(
+        "cloudfront-viewer-tls",
+        # CloudFront.15 accepts TLSv1.2_2021 and TLSv1.2_2025 and rejects TLSv1.2_2018 and TLSv1.2_2019
+        [
+            _cdn(
+                defaultCacheBehavior={"viewerProtocolPolicy": "https-only"},
+                viewerCertificate={"acmCertificateArn": CERT, "minimumProtocolVersion": "TLSv1.2_2025"},
+            )
+        ],
+        [
+            _cdn(
+                defaultCacheBehavior={"viewerProtocolPolicy": "https-only"},
+                viewerCertificate={"acmCertificateArn": CERT, "minimumProtocolVersion": "TLSv1.2_2019"},
+            )
+        ],
+        label="recommended-policy",
+    ),
+    Case(
+        "alb-drop-invalid-headers",
+        [resource(LB, "alb", GOOD_ALB)],
+        [resource(LB, "alb", {**GOOD_ALB, "dropInvalidHeaderFields": False})],
+    ),
+    Case(
+        "alb-access-logs",
+        [resource(LB, "alb", GOOD_ALB)],
+        [resource(LB, "alb", {**GOOD_ALB, "accessLogs": {"enabled": False}})],
+    ),
+    Case(
+        "lb-deletion-protection",
+        [resource(LB, "alb", GOOD_ALB)],
+        [resource(LB, "alb", {**GOOD_ALB, "enableDeletionProtection": False})],
+    ),
+    Case(
+        "alb-desync-mitigation",
+        [resource(LB, "alb", {**GOOD_ALB, "desyncMitigationMode": "strictest"})],
+        [resource(LB, "alb", {**GOOD_ALB, "desyncMitigationMode": "monitor"})],
+    ),
+    Case("lb-multi-az", [resource(LB, "alb", GOOD_ALB)], [resource(LB, "alb", {**GOOD_ALB, "subnets": ["subnet-a"]})]),
+    Case(
+        "lb-listener-secure-protocol",
+        [resource(t.LISTENERS[0], "https", {"protocol": "HTTPS", "port": 443})],
+        [resource(t.LISTENERS[0], "http", {"protocol": "HTTP", "port": 80})],
+    ),
+    Case("cloudfront-default-root-object", [_cdn(defaultRootObject="index.html")], [_cdn()]),
+    Case(
+        "cloudfront-origin-failover",
+        [_cdn(originGroups=[{"originId": "group", "members": [{"originId": "a"}, {"originId": "b"}]}])],
+        [_cdn(originGroups=[])],
+    ),
+    Case("cloudfront-access-logs", [_cdn(loggingConfig={"bucket": "logs.s3.amazonaws.com"})], [_cdn()]),
+    Case("cloudfront-waf", [_cdn(webAclId="arn:aws:wafv2:us-east-1:111122223333:global/webacl/x")], [_cdn()]),
+    Case(
+        "cloudfront-sni",
+        [_cdn(viewerCertificate={"acmCertificateArn": CERT, "sslSupportMethod": "sni-only"})],
+        [_cdn(viewerCertificate={"acmCertificateArn": CERT, "sslSupportMethod": "vip"})],
+    ),
+    Case(
+        "cloudfront-origin-https",
+        [_cdn(origins=[{**ORIGIN, "customOriginConfig": HTTPS_ORIGIN}])],
+        [_cdn(origins=[{**ORIGIN, "customOriginConfig": {**HTTPS_ORIGIN, "originProtocolPolicy": "http-only"}}])],
+    ),
+    Case(
+        "cloudfront-origin-tls-protocols",
+        [_cdn(origins=[{**ORIGIN, "customOriginConfig": HTTPS_ORIGIN}])],
+        [
+            _cdn(
+                origins=[{**ORIGIN, "customOriginConfig": {**HTTPS_ORIGIN, "originSslProtocols": ["SSLv3", "TLSv1.2"]}}]
+            )
+        ],
+    ),
+    Case(
+        "cloudfront-origin-access-control",
+        [
+            _cdn(
+                origins=[
+                    {
+                        "originId": "assets",
+                        "domainName": "assets.s3.us-east-1.amazonaws.com",
+                        "originAccessControlId": "oac-1",
+                    }
+                ]
+            )
+        ],
+        [_cdn(origins=[{"originId": "assets", "domainName": "assets.s3.us-east-1.amazonaws.com"}])],
+    ),
+    Case(
+        "cloudfront-lambda-url-origin-access-control",
+        [
+            _cdn(
+                origins=[
+                    {
+                        "originId": "fn",
+                        "domainName": "abcdefghij0123456789.lambda-url.eu-west-1.on.aws",
+                        "originAccessControlId": "oac-fn",
+                        "customOriginConfig": HTTPS_ORIGIN,
+                    }
+                ]
+            )
+        ],
+        [
+            _cdn(
+                origins=[
+                    {
+                        "originId": "fn",
+                        "domainName": "abcdefghij0123456789.lambda-url.eu-west-1.on.aws",
+                        "customOriginConfig": HTTPS_ORIGIN,
+                    }
+                ]
+            )
+        ],
+    ),
+    Case(
+        "acm-certificate-key-length",
+        [resource("aws:acm/certificate:Certificate", "cert", {"domainName": "example.com", "validationMethod": "DNS"})],
+        [
+            resource(
+                "aws:acm/certificate:Certificate", "cert", {"domainName": "example.com", "keyAlgorithm": "RSA_1024"}
+            )
+        ],
+    ),
+    Case(
+        "apigateway-execution-logging",
+        [
+            resource(REST_STAGE, "api-prod", {"restApi": "api-1", "stageName": "prod"}),
+            resource(
+                METHOD_SETTINGS,
+                "api-logging",
+                {"restApi": "api-1", "stageName": "prod", "methodPath": "*/*", "settings": {"loggingLevel": "ERROR"}},
+            ),
+        ],
+        [resource(REST_STAGE, "api-prod", {"restApi": "api-1", "stageName": "prod"})],
+    ),
+    Case(
+        "apigateway-execution-logging",
+        [
+            resource("aws:apigatewayv2/api:Api", "ws", {"id": "ws-1", "protocolType": "WEBSOCKET"}),
+            resource(
+                "aws:apigatewayv2/stage:Stage",
+                "ws-prod",
+                {"apiId": "ws-1", "defaultRouteSettings": {"loggingLevel": "INFO"}},
+            ),
+        ],
+        [
+            resource("aws:apigatewayv2/api:Api", "ws", {"id": "ws-1", "protocolType": "WEBSOCKET"}),
+            resource("aws:apigatewayv2/stage:Stage", "ws-prod", {"apiId": "ws-1"}),
+        ],
+        label="websocket",
+    ),
+    Case(
+        "apigateway-rest-backend-certificate",
+        [
+            resource(REST_STAGE, "api-prod", {"restApi": "api-1", "stageName": "prod", "clientCertificateId": "cc-1"}),
+            resource(REST_INTEGRATION, "api-backend", {"restApi": "api-1", "type": "HTTP_PROXY"}),
+        ],
+        [
+            resource(REST_STAGE, "api-prod", {"restApi": "api-1", "stageName": "prod"}),
+            resource(REST_INTEGRATION, "api-backend", {"restApi": "api-1", "type": "HTTP_PROXY"}),
+        ],
+    ),
+    Case(
+        "apigateway-rest-backend-certificate",
+        # a REST API whose integrations are all Lambda proxies has no HTTP backend to authenticate to
+        [
+            resource(REST_STAGE, "api-prod", {"restApi": "api-1", "stageName": "prod"}),
+            resource(REST_INTEGRATION, "api-function", {"restApi": "api-1", "type": "AWS_PROXY"}),
+        ],
+        # integrations the stack does not declare may reach an HTTP backend: the stage is judged
+        [resource(REST_STAGE, "api-prod", {"restApi": "api-1", "stageName": "prod"})],
+        label="no-http-backend",
+    ),
+    Case(
+        "apigateway-rest-xray",
+        [resource(REST_STAGE, "api-prod", {"xrayTracingEnabled": True})],
+        [resource(REST_STAGE, "api-prod", {"xrayTracingEnabled": False})],
+    ),
+    Case(
+        "apigateway-rest-waf",
+        [
+            resource(REST_STAGE, "api-prod", {"arn": "arn:aws:apigateway:us-east-1::/restapis/a/stages/prod"}),
+            resource(
+                "aws:wafv2/webAclAssociation:WebAclAssociation",
+                "api-waf",
+                {"resourceArn": "arn:aws:apigateway:us-east-1::/restapis/a/stages/prod", "webAclArn": "arn:waf"},
+            ),
+        ],
+        [resource(REST_STAGE, "api-prod", {"arn": "arn:aws:apigateway:us-east-1::/restapis/a/stages/prod"})],
+    ),
+    Case(
+        "apigateway-rest-cache-encrypted",
+        [resource(METHOD_SETTINGS, "api-cache", {"settings": {"cachingEnabled": True, "cacheDataEncrypted": True}})],
+        [resource(METHOD_SETTINGS, "api-cache", {"settings": {"cachingEnabled": True}})],
+    ),
+    Case(
+        "apigateway-v2-access-logs",
+        [
+            resource(
+                "aws:apigatewayv2/stage:Stage",
+                "http-prod",
+                {"accessLogSettings": {"destinationArn": "arn:logs", "format": "$context.requestId"}},
+            )
+        ],
+        [resource("aws:apigatewayv2/stage:Stage", "http-prod", {})],
+    ),
+    Case(
+        "apigateway-v2-private-integration-tls",
+        [
+            resource(
+                "aws:apigatewayv2/integration:Integration",
+                "private",
+                {"connectionType": "VPC_LINK", "tlsConfig": {"serverNameToVerify": "api.internal"}},
+            )
+        ],
+        [resource("aws:apigatewayv2/integration:Integration", "private", {"connectionType": "VPC_LINK"})],
+    ),
+    Case("waf-web-acl-has-rules", [_acl()], [_acl(rules=[])]),
+    Case(
+        "waf-cloudwatch-metrics",
+        [_acl()],
+        [_acl(rules=[{"name": "common", "visibilityConfig": {"cloudwatchMetricsEnabled": False}}])],
+    ),
+    Case(
+        "waf-logging",
+        [
+            _acl(arn="arn:aws:wafv2:us-east-1:111122223333:regional/webacl/waf"),
+            resource(
+                "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                "waf-logging",
+                {
+                    "resourceArn": "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/waf",
+                    "logDestinationConfigs": ["arn:logs"],
+                },
+            ),
+        ],
+        [_acl(arn="arn:aws:wafv2:us-east-1:111122223333:regional/webacl/waf")],
+    ),
+]
+
+
+# The data and security services' rules have their cases in test_data_services_*.py.
+OWN_RULES = [rule for rule in RULES if rule not in DATA_SERVICE_RULES]
 test_compliant_case_passes, test_violating_case_is_reported, test_every_policy_has_both_cases = pack_tests(
-    PACK, RULES, CASES
+    PACK, OWN_RULES, CASES
 )
 
 

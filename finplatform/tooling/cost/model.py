@@ -249,7 +249,29 @@ def _kms(r: PricedResource, c: _Context) -> tuple[float, str]:
     return cost, f"key ${c.unit['kmsKeyMonth']}/month + {requests:g}x10k requests x ${c.unit['kmsRequests10k']}"
 
 
+# Secret rotation runs four steps per secret a month (Secrets Manager calls the function once per step).
+ROTATION_PURPOSE = "secret-rotation"
+ROTATION_INVOCATIONS_A_MONTH = 4
+ROTATION_LOG_GB = 0.001  # a few JSON lines per step
+# RDS for PostgreSQL's upgrade log records pg_upgrade runs only: a few lines a year.
+RDS_LOG_PREFIX, UPGRADE_LOG_SUFFIX, UPGRADE_LOG_GB = "/aws/rds/instance/", "/upgrade", 0.001
+
+
+def _rotation(r: PricedResource) -> bool:
+    return (r.properties.get("tags") or {}).get("purpose") == ROTATION_PURPOSE
+
+
 def _log_group(r: PricedResource, c: _Context) -> tuple[float, str]:
+    if _rotation(r):
+        gb = ROTATION_LOG_GB
+        cost = gb * c.unit["cloudwatchLogIngestGb"]
+        return cost, f"secret-rotation function's log: about {gb:g} GB a month x ${c.unit['cloudwatchLogIngestGb']}"
+    if str(r.properties.get("name") or "").startswith(RDS_LOG_PREFIX) and str(r.properties["name"]).endswith(
+        UPGRADE_LOG_SUFFIX
+    ):
+        gb = UPGRADE_LOG_GB
+        cost = gb * c.unit["cloudwatchLogIngestGb"]
+        return cost, f"PostgreSQL upgrade log: written only while the engine upgrades, about {gb:g} GB a month"
     gb = c.usage.logIngestGb
     retention_months = min(_num(r.properties.get("retentionInDays"), 3653), 3653) / 30
     stored = gb * min(retention_months, 12)
@@ -424,13 +446,19 @@ def _launch_template(r: PricedResource, c: _Context) -> tuple[float, str]:
 
 
 def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
+    """Desired capacity at the group's first instance type: the first of its mixed-instances overrides (the one
+    it launches while EC2 has capacity of it), else its launch template's."""
     template = r.properties.get("launchTemplate") or {}
-    mixed = ((r.properties.get("mixedInstancesPolicy") or {}).get("launchTemplate") or {}).get(
-        "launchTemplateSpecification"
-    ) or {}
-    reference = template.get("id") or template.get("name") or mixed.get("launchTemplateId") or ""
+    mixed = (r.properties.get("mixedInstancesPolicy") or {}).get("launchTemplate") or {}
+    specification = mixed.get("launchTemplateSpecification") or {}
+    reference = template.get("id") or template.get("name") or specification.get("launchTemplateId") or ""
     source = c.by_reference.get(str(reference))
-    size = str(r.properties.get("instanceType") or (source.properties if source else {}).get("instanceType"))
+    overrides = [o.get("instanceType") for o in mixed.get("overrides") or [] if o.get("instanceType")]
+    size = str(
+        r.properties.get("instanceType")
+        or (overrides[0] if overrides else None)
+        or (source.properties if source else {}).get("instanceType")
+    )
     count = _num(r.properties.get("desiredCapacity"), _num(r.properties.get("minSize"), 1))
     return c.hourly("ec2", size) * c.hours * count, f"{count:g} x {size} x {c.hours:.0f} h (desired capacity)"
 
@@ -471,6 +499,11 @@ def _fargate_service(r: PricedResource, c: _Context) -> tuple[float, str]:
 
 def _lambda(r: PricedResource, c: _Context) -> tuple[float, str]:
     memory_gb = _num(r.properties.get("memorySize"), 128) / 1024
+    if _rotation(r):
+        # Each rotation step runs seconds (a Redis token change waits minutes for the group): at most 15 minutes.
+        calls, seconds = ROTATION_INVOCATIONS_A_MONTH, 900
+        cost = calls / 1e6 * c.unit["lambdaRequestsMillion"] + calls * seconds * memory_gb * c.unit["lambdaGbSecond"]
+        return cost, f"secret rotation: {calls} steps a month x at most {seconds} s x {memory_gb:g} GB"
     invocations = c.usage.lambdaInvocationsMillion
     gb_seconds = invocations * 1e6 * c.usage.lambdaAvgDurationMs / 1000 * memory_gb
     cost = invocations * c.unit["lambdaRequestsMillion"] + gb_seconds * c.unit["lambdaGbSecond"]
@@ -893,6 +926,15 @@ PRICERS: dict[str, Pricer] = {
     "aws:sns/topic:Topic": _topic,
     "aws:sns/topicSubscription:TopicSubscription": _subscription,
     "aws:budgets/budget:Budget": _free("budget without actions: no charge"),
+    "aws:guardduty/detectorFeature:DetectorFeature": _free(
+        "GuardDuty protection plan: billed on the events, logs and volumes GuardDuty analyses; not modeled yet"
+    ),
+    "aws:rds/eventSubscription:EventSubscription": _free(
+        "RDS event subscription: no charge (the notifications are priced as publishes on the topic)"
+    ),
+    "aws:secretsmanager/secretRotation:SecretRotation": _free(
+        "rotation schedule: no charge of its own (the secret and the rotation function are priced)"
+    ),
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": _free("Cost Anomaly Detection: no charge"),
     "aws:costexplorer/anomalySubscription:AnomalySubscription": _free("Cost Anomaly Detection: no charge"),
     "aws:xray/group:Group": _free("X-Ray group: no charge of its own (traces are priced on the sampling rules)"),

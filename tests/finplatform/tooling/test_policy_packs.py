@@ -173,3 +173,34 @@ def test_built_cost_pack_prices_the_stack_against_its_budget(
     assert _of(within, "stack-monthly-budget") == []
     (violation,) = _of(over, "stack-monthly-budget")
     assert violation.level == "mandatory" and "prod" in violation.message
+
+
+def test_built_aws_constraints_pack_judges_a_dev_stack_with_the_shared_limits(
+    built: Path, bare_python: Path, no_pythonpath: None
+) -> None:
+    # GIVEN the built aws-constraints pack (the shared AWS limits, the Fargate catalogue and the Global Datastore
+    # families vendored), started for a dev stack
+    assert (built / "aws_constraints" / "finplatform" / "aws_limits.py").is_file()
+    assert (built / "aws_constraints" / "finplatform" / "catalog.json").is_file()
+    stack: list[AnalyzedResource] = [
+        resource(t.CACHE_REPLICATION_GROUP, "redis", {"replicationGroupId": "redis-1", "nodeType": "cache.t3.medium"}),
+        resource(
+            "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+            "redis-global",
+            {"primaryReplicationGroupId": "redis-1"},
+        ),
+    ]
+    database = resource(t.RDS_INSTANCE, "db", {"instanceClass": "db.t3.micro", "performanceInsightsEnabled": True})
+    task = resource(
+        t.ECS_TASK_DEFINITION,
+        "web",
+        {"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "4096"},
+    )
+    with started(built / "aws_constraints", bare_python, {"finplatform:environment": "dev"}) as pack:
+        # WHEN it analyzes a Global Datastore on a burstable node, Performance Insights on a micro class and a
+        # Fargate size that does not exist
+        found = pack.analyze_stack(stack) + pack.analyze(database) + pack.analyze(task)
+    # THEN it reports each, mandatory although the stack is dev
+    for policy in ("elasticache-global-datastore-node-type", "rds-performance-insights-class", "ecs-fargate-task-size"):
+        reported = _of(found, policy)
+        assert reported and {v.level for v in reported} == {"mandatory"}, policy

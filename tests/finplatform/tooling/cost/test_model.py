@@ -132,6 +132,32 @@ def test_eks_cluster_is_priced_from_its_arguments() -> None:
     assert items["aws:autoscaling/group:Group"] == pytest.approx(2 * 730 * 0.0416, abs=0.01)
 
 
+def test_a_mixed_instances_group_is_priced_at_its_first_instance_type() -> None:
+    # GIVEN an Auto Scaling group launching t3.small first and t3a.small when EC2 has no t3.small capacity, from a
+    # launch template that names no instance type
+    template = PricedResource(
+        "urn:template", "aws:ec2/launchTemplate:LaunchTemplate", "api", {"id": "lt-1"}, "us-east-1"
+    )
+    mixed = {
+        "launchTemplate": {
+            "launchTemplateSpecification": {"launchTemplateId": "lt-1", "version": "$Latest"},
+            "overrides": [{"instanceType": "t3.small"}, {"instanceType": "t3a.small"}],
+        }
+    }
+    group = PricedResource(
+        "urn:asg",
+        "aws:autoscaling/group:Group",
+        "api",
+        {"desiredCapacity": 2, "mixedInstancesPolicy": mixed},
+        "us-east-1",
+    )
+    # WHEN it is priced for prod
+    items = {i.urn: i for i in estimate([template, group], DEFAULTS["prod"]).items}
+    # THEN its instances cost what two t3.small do, and the basis says so
+    assert items["urn:asg"].monthly_usd == pytest.approx(2 * 730 * 0.0208, abs=0.01)
+    assert items["urn:asg"].basis.startswith("2 x t3.small")
+
+
 def test_an_unresolvable_size_is_listed_at_zero_with_the_reason_rather_than_failing() -> None:
     # GIVEN an Auto Scaling group whose launch template the model cannot see (as in a preview before deploy)
     group = PricedResource("urn:asg", "aws:autoscaling/group:Group", "api", {"desiredCapacity": 2}, "us-east-1")
