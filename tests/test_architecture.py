@@ -40,10 +40,15 @@ def test_the_program_loads_no_tooling() -> None:
     probe = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
-        "print('\\n'.join(sorted(m for m in sys.modules if m.startswith(('finplatform.tooling', 'pulumi_policy')))))"
+        # a stack with waivers has them checked against every pack's policies, from the generated index
+        "from finplatform.config import check_policy_waivers, policy_rules\n"
+        "assert policy_rules()\n"
+        "loaded = ('finplatform.tooling', 'pulumi_policy', 'policies')\n"
+        "print('\\n'.join(sorted(m for m in sys.modules if m.startswith(loaded))))"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    # THEN no tooling module (mocks, plan, policy evaluation, cost, generators) and no policy SDK was loaded
+    # THEN no tooling module (mocks, plan, policy evaluation, cost, generators), no pack and no policy SDK was
+    # loaded
     assert result.stdout.split() == []
 
 

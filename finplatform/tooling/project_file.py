@@ -106,6 +106,20 @@ def _observability_doc() -> str:
     return render_observability_doc()
 
 
+def render_policy_index() -> str:
+    """finplatform/policy_index.json: every pack's policies with their pack and severity, for the waiver checks
+    the program makes without importing the packs."""
+    import importlib
+
+    index: dict[str, dict[str, str]] = {}
+    for module in sorted((ROOT / "policies").glob("*/rules.py")):
+        if not (module.parent / "PulumiPolicy.yaml").is_file():
+            continue
+        for rule in importlib.import_module(f"policies.{module.parent.name}.rules").RULES:
+            index[rule.name] = {"pack": module.parent.name, "severity": rule.severity}
+    return json.dumps(dict(sorted(index.items())), indent=2) + "\n"
+
+
 def _disaster_recovery_doc() -> str:
     from finplatform.tooling.dr_docs import render_disaster_recovery_doc
 
@@ -134,5 +148,6 @@ GENERATED_FILES: dict[str, Callable[[], str]] = {
     "docs/components.md": _components_doc,
     "docs/observability.md": _observability_doc,
     "docs/disaster-recovery.md": _disaster_recovery_doc,
+    "finplatform/policy_index.json": render_policy_index,
     **BLUEPRINT_DOCS,
 }

@@ -8,7 +8,8 @@ import pytest
 
 from finplatform.__main__ import main
 from finplatform.tooling.plan import Plan, plan_stack
-from finplatform.tooling.policy_eval import discover_packs
+from finplatform.tooling.policy_eval import discover_packs, evaluate, start_packs
+from finplatform.tooling.stack_files import read_stack_file
 
 STACKS = ("dev", "staging", "prod")
 # Outside prod the profiles relax data protection on purpose (dev: single-AZ, one-day backups, no deletion
@@ -71,9 +72,11 @@ def test_budget_policy_and_plan_use_the_same_total(tmp_path: Path, full_plan: Ca
     total = full_plan("prod").cost.monthly_usd  # type: ignore[union-attr]
     config = tmp_path / "budget.json"
     config.write_text(json.dumps({"stack-monthly-budget": {"monthlyBudgetUsd": {"prod": total - 1}}}))
-    # WHEN the packs evaluate prod with that pack config
-    report = plan_stack("prod", pack_config=json.loads(config.read_text())).policies
-    assert report is not None
+    # WHEN the cost pack evaluates the same plan of prod with that pack config (as plan_stack does, without
+    # running the program a second time)
+    raw, _ = read_stack_file("prod")
+    (pack,) = [p for p in discover_packs() if p.name == "cost_guardrails"]
+    report = evaluate(start_packs("prod", raw, [pack]), full_plan("prod").engine_view(), json.loads(config.read_text()))
     # THEN the budget policy fails with the plan's own total
     (violation,) = [v for v in report.violations if v.policy == "stack-monthly-budget"]
     assert f"${total:,.2f}/month" in violation.message and violation.level == "mandatory"
