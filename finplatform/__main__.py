@@ -1,5 +1,5 @@
-"""Command line: ``python -m finplatform plan --stack NAME [--json FILE]``, ``plan --all``, ``diagram``,
-``generate``, ``build-policy-packs``, ``benchmark``."""
+"""Command line: ``python -m finplatform plan --stack NAME [--json FILE] [--diff BASE.json]``, ``plan --all``,
+``diagram``, ``generate``, ``build-policy-packs``, ``benchmark``."""
 
 import argparse
 import json
@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from finplatform import ROOT
 from finplatform.config import ConfigError
@@ -21,6 +22,17 @@ def _plan(args: argparse.Namespace) -> int:
 
     if args.sarif and args.no_policies:
         print("error: --sarif reports the policy packs' findings; it cannot go with --no-policies", file=sys.stderr)
+        return 2
+    if args.json_dir:
+        print("error: --json-dir writes one JSON per stack with --all; for one --stack use --json", file=sys.stderr)
+        return 2
+    if args.diff_out and not args.diff:
+        print("error: --diff-out writes the markdown of --diff; give --diff BASE.json", file=sys.stderr)
+        return 2
+    try:
+        base = _read_base(Path(args.diff)) if args.diff else None
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     started = time.perf_counter()
     pack_config = read_policy_pack_config(Path(p) for p in args.policy_pack_config)
@@ -51,10 +63,38 @@ def _plan(args: argparse.Namespace) -> int:
         findings = StackFindings(plan.stack, plan.blueprint, plan.environment, plan.policies_json())
         write_sarif(Path(args.sarif), [findings], root)
         print(f"Wrote {args.sarif}")
+    if args.diff:
+        from finplatform.tooling.cost_diff import diff_markdown
+
+        head = json.loads(json.dumps(plan.to_json(), default=str))  # as the base was: through JSON
+        _write_diff(args, diff_markdown(base, head) + "\n")
     if plan.policies is not None and plan.policies.mandatory:
         print(f"error: {len(plan.policies.mandatory)} mandatory policy violation(s)", file=sys.stderr)
         return 1
     return 0
+
+
+def _read_base(path: Path) -> dict[str, Any] | None:
+    """An earlier plan's JSON for ``--diff``; ``None`` when there is no such file (the stack is new)."""
+    if not path.exists():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"--diff: cannot read {path} as a plan's JSON: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
+        raise ValueError(f"--diff: {path} is not a plan's JSON (plan --json FILE): it has no resources list")
+    return document
+
+
+def _write_diff(args: argparse.Namespace, markdown: str) -> None:
+    """The diff's markdown to ``--diff-out``, or to stdout after the plan."""
+    if args.diff_out:
+        Path(args.diff_out).write_text(markdown, encoding="utf-8")
+        print(f"Wrote {args.diff_out}")
+    else:
+        print()
+        print(markdown, end="")
 
 
 def _plan_all(args: argparse.Namespace) -> int:
@@ -65,6 +105,7 @@ def _plan_all(args: argparse.Namespace) -> int:
         error_line,
         findings,
         plan_all,
+        render_diffs,
         render_problems,
         render_table,
         render_waivers,
@@ -78,8 +119,18 @@ def _plan_all(args: argparse.Namespace) -> int:
     if not discover_stacks(root):
         print(f"error: no stack files (Pulumi.<stack>.yaml) in {root}", file=sys.stderr)
         return 2
+    if args.diff_out and not args.diff:
+        print("error: --diff-out writes the markdown of --diff; give --diff BASE_DIR", file=sys.stderr)
+        return 2
+    base_dir = Path(args.diff).resolve() if args.diff else None
+    if base_dir is not None and not base_dir.is_dir():
+        print(f"error: with --all, --diff takes the folder --json-dir wrote; {base_dir} is not one", file=sys.stderr)
+        return 2
     pack_config = read_policy_pack_config(Path(p) for p in args.policy_pack_config)
-    result = plan_all(root, pack_config)
+    json_dir = Path(args.json_dir).resolve() if args.json_dir else None
+    if json_dir is not None:
+        json_dir.mkdir(parents=True, exist_ok=True)
+    result = plan_all(root, pack_config, json_dir=json_dir, diff_base=base_dir)
     print(render_table(result))
     waivers = render_waivers(result.summaries)
     if waivers:
@@ -100,6 +151,11 @@ def _plan_all(args: argparse.Namespace) -> int:
         planned = findings(result.summaries)
         write_sarif(Path(args.sarif), planned, root)
         print(f"Wrote {args.sarif}: {len(planned)} stack(s), one SARIF run each")
+    if json_dir is not None:
+        written = sum(1 for s in result.summaries if s.planned)
+        print(f"Wrote {written} plan JSON file(s) to {json_dir}")
+    if base_dir is not None:
+        _write_diff(args, render_diffs(result.summaries, base_dir))
     for summary in result.summaries:
         if summary.traceback:
             print(f"{summary.stack}: {summary.traceback}", file=sys.stderr)
@@ -209,6 +265,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="FILE",
         help="Also write the policy findings and waivers as SARIF 2.1.0 for code scanning (with --all: one run per "
         "planned stack).",
+    )
+    plan.add_argument(
+        "--diff",
+        metavar="BASE",
+        help="Compare with an earlier plan's JSON (plan --json) and print the changes and the cost change as "
+        "markdown; a missing file is a new stack. With --all: the folder --json-dir wrote, one file per stack.",
+    )
+    plan.add_argument("--diff-out", metavar="FILE", help="Write the --diff markdown to FILE instead of printing it.")
+    plan.add_argument(
+        "--json-dir",
+        metavar="DIR",
+        help="With --all: also write each stack's plan JSON, as plan --stack --json writes it, to DIR/<stack>.json.",
     )
     plan.add_argument("--no-policies", action="store_true", help="Skip the policy packs: the graph and cost only.")
     plan.add_argument(

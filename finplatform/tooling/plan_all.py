@@ -15,6 +15,7 @@ Exit codes (``exit_code``):
   the others found: a stack that was not planned was not checked, so the run cannot claim only policy failures.
 """
 
+import json
 import multiprocessing
 import os
 import time
@@ -30,6 +31,7 @@ from finplatform.config import ConfigError
 from finplatform.tooling.policy_eval import Violation
 
 if TYPE_CHECKING:
+    from finplatform.tooling.cost_diff import PlanDiff
     from finplatform.tooling.sarif import StackFindings
 
 BUDGET_POLICY = "stack-monthly-budget"
@@ -60,6 +62,7 @@ class StackSummary:
     config_error: bool = False
     traceback: str = ""
     plan: dict[str, Any] = field(default_factory=dict)
+    diff: "PlanDiff | None" = None  # against the base plan, with ``plan --all --diff BASE_DIR``
 
     @property
     def planned(self) -> bool:
@@ -71,7 +74,7 @@ class StackSummary:
 
     def row(self) -> dict[str, Any]:
         """The table row as JSON (the plan summary and the traceback left out)."""
-        row = {k: v for k, v in asdict(self).items() if k not in ("plan", "traceback")}
+        row = {k: v for k, v in asdict(self).items() if k not in ("plan", "traceback", "diff")}
         return {**row, "seconds": round(self.seconds, 2)}
 
 
@@ -118,8 +121,16 @@ def stack_budget(stack: str, raw_config: Mapping[str, str], pack_config: Mapping
     return rules.stack_budget(context)
 
 
-def plan_one(stack: str, root: Path, pack_config: Mapping[str, Any]) -> StackSummary:
-    """Plan one stack with the policy packs and sum it up. Runs in a worker; never raises."""
+def plan_one(
+    stack: str,
+    root: Path,
+    pack_config: Mapping[str, Any],
+    json_dir: Path | None = None,
+    diff_base: Path | None = None,
+) -> StackSummary:
+    """Plan one stack with the policy packs and sum it up. Runs in a worker; never raises. With ``json_dir``
+    it also writes the plan's JSON to ``json_dir/<stack>.json``; with ``diff_base`` it diffs the plan against
+    ``diff_base/<stack>.json`` (none there: a new stack)."""
     from finplatform.stack import resolve_stack
     from finplatform.tooling.plan import plan_stack
     from finplatform.tooling.stack_files import read_stack_file
@@ -130,6 +141,7 @@ def plan_one(stack: str, root: Path, pack_config: Mapping[str, Any]) -> StackSum
         raw_config, _secret_keys = read_stack_file(stack, root)
         resolved = resolve_stack(stack, raw_config)
         plan = plan_stack(stack, root=root, pack_config=dict(pack_config))
+        diff = _write_and_diff(stack, plan.to_json(), json_dir, diff_base)
     except Exception as error:
         return StackSummary(
             stack=stack,
@@ -165,7 +177,38 @@ def plan_one(stack: str, root: Path, pack_config: Mapping[str, Any]) -> StackSum
             "policies": plan.policies_json(),
             "cost": plan.cost.to_json(),
         },
+        diff=diff,
     )
+
+
+def _write_and_diff(
+    stack: str, document: dict[str, Any], json_dir: Path | None, diff_base: Path | None
+) -> "PlanDiff | None":
+    """Write the plan's JSON to ``json_dir`` if given; diff it against ``diff_base/<stack>.json`` if given."""
+    text = json.dumps(document, indent=2, default=str) + "\n"
+    if json_dir is not None:
+        (json_dir / f"{stack}.json").write_text(text, encoding="utf-8")
+    if diff_base is None:
+        return None
+    from finplatform.tooling.cost_diff import diff_plans
+
+    base_file = diff_base / f"{stack}.json"
+    base = json.loads(base_file.read_text(encoding="utf-8")) if base_file.exists() else None
+    return diff_plans(base, json.loads(text))
+
+
+def render_diffs(summaries: Sequence[StackSummary], diff_base: Path) -> str:
+    """Every planned stack's diff against ``diff_base`` as one markdown document, with the stacks that only the
+    base has (removed) and those that could not be planned."""
+    from finplatform.tooling.cost_diff import diff_plans, render_all
+
+    diffs = [s.diff for s in summaries if s.diff is not None]
+    names = {s.stack for s in summaries}
+    for gone in sorted(diff_base.glob("*.json")):
+        if gone.stem not in names:
+            diffs.append(diff_plans(json.loads(gone.read_text(encoding="utf-8")), None))
+    unplanned = {s.stack: s.error or "" for s in summaries if not s.planned}
+    return render_all(diffs, unplanned)
 
 
 def _message(violation: Violation) -> str:
@@ -186,16 +229,22 @@ def plan_all(
     pack_config: Mapping[str, Any] | None = None,
     stacks: Sequence[str] | None = None,
     workers: int | None = None,
+    *,
+    json_dir: Path | None = None,
+    diff_base: Path | None = None,
 ) -> AllPlans:
     """Plan ``stacks`` (default: every stack file in ``root``) in parallel worker processes, one per stack,
-    at most ``workers`` at a time (default: the machine's CPU count). Summaries come back in stack order."""
+    at most ``workers`` at a time (default: the machine's CPU count). Summaries come back in stack order.
+    ``json_dir`` and ``diff_base`` are passed to each worker (``plan_one``)."""
     started = time.perf_counter()
     names = list(stacks) if stacks is not None else discover_stacks(root)
     count = max(1, min(workers or os.cpu_count() or 2, len(names)))
     config = dict(pack_config or {})
     summaries: list[StackSummary] = []
     with ProcessPoolExecutor(max_workers=count, mp_context=_context(), max_tasks_per_child=1) as pool:
-        futures: list[Future[StackSummary]] = [pool.submit(plan_one, name, root, config) for name in names]
+        futures: list[Future[StackSummary]] = [
+            pool.submit(plan_one, name, root, config, json_dir, diff_base) for name in names
+        ]
         for name, future in zip(names, futures, strict=True):
             try:
                 summaries.append(future.result())
