@@ -17,6 +17,7 @@ from pulumi.runtime.sync_await import _sync_await
 from finplatform import PROJECT, ROOT
 from finplatform.resilience import Assessment, assess
 from finplatform.stack import resolve_stack
+from finplatform.tooling.cost.ceiling import Ceiling, ceiling
 from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
 from finplatform.tooling.cost.report import render_layers
 from finplatform.tooling.mocks import PlannedResource, install_mocks, run_declarations
@@ -103,6 +104,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     policies: PolicyReport | None = None
     cost: Estimate | None = None
+    ceiling: Ceiling | None = None
     recovery: Assessment | None = None
     waivers: list[WaiverStatus] = field(default_factory=list)
 
@@ -146,7 +148,11 @@ class Plan:
             "outputs": self.outputs,
             "warnings": self.warnings,
             **({"policies": self.policies_json()} if self.policies is not None else {}),
-            **({"cost": self.cost.to_json()} if self.cost is not None else {}),
+            **(
+                {"cost": self.cost.to_json() | ({"ceiling": self.ceiling.to_json()} if self.ceiling else {})}
+                if self.cost is not None
+                else {}
+            ),
             **({"recovery": self.recovery.to_json()} if self.recovery is not None else {}),
         }
 
@@ -254,6 +260,7 @@ def plan_stack(
     usage = parse_usage(resolved.environment, resolved.config.usage)
     resources = priced(view)
     plan.cost = estimate(resources, usage)
+    plan.ceiling = ceiling(resources, usage, plan.cost)
     objectives = resolved.recovery_objectives()
     plan.recovery = assess(resources, objectives) if objectives is not None else None
     return plan
@@ -396,6 +403,8 @@ def render_cost(plan: Plan) -> str:
         lines.append(f"  {item.monthly_usd:>9,.2f}  {item.type.split(':')[-1]:<22} {name:<34} {item.basis}")
     lines.append(f"  {plan.cost.monthly_usd:>9,.2f}  total")
     lines += ["", plan.cost.standby().describe()]
+    if plan.ceiling is not None:
+        lines.append(plan.ceiling.describe())
     unpriced = plan.cost.unpriced()
     if unpriced:
         lines.append(f"Warning: {len(unpriced)} resource(s) listed at $0.00 because the model could not price them:")

@@ -7,9 +7,10 @@ from fnmatch import fnmatch
 from typing import Any
 
 from finplatform.profiles import PROFILES
-from finplatform.tooling.cost.model import estimate
+from finplatform.tooling.cost.ceiling import ceiling
+from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
 from finplatform.tooling.remote_components import unreported_children
-from finplatform.usage import UsageError, parse_usage
+from finplatform.usage import Usage, UsageError, parse_usage
 from policies.common import types as t
 from policies.common.engine import priced
 from policies.common.framework import STANDARD_TAGS, Context, Rule, Subject, as_list, decoded, effective_tags
@@ -122,7 +123,10 @@ def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str
     except UsageError as error:
         yield "", f"finplatform:usage[{error.position}]: {error}"
         return
-    total = estimate(priced(subjects), usage).monthly_usd
+    resources = priced(subjects)
+    expected = estimate(resources, usage)
+    total = expected.monthly_usd
+    yield from _ceiling_limit(resources, usage, expected, context)
     try:
         budget, source = stack_budget(context)
     except (TypeError, ValueError):
@@ -144,6 +148,23 @@ def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str
                 f"the cost model puts the stack at ${total:,.2f}/month, over the {context.environment} budget "
                 f"of ${budget:,.2f} ({source}); shrink sizes or counts, or raise the budget"
             ),
+        )
+
+
+def _ceiling_limit(
+    resources: Sequence[PricedResource], usage: Usage, expected: Estimate, context: Context
+) -> Iterable[tuple[str, str]]:
+    """The optional second limit: the cost at every autoscaling maximum, when the pack config sets one."""
+    configured = context.policy_config.get("monthlyCeilingUsd")
+    if not (isinstance(configured, Mapping) and context.environment in configured):
+        return
+    limit = float(configured[context.environment])
+    top = ceiling(resources, usage, expected).ceiling_usd
+    if not (math.isfinite(limit) and math.isfinite(top)) or top > limit:
+        yield (
+            "",
+            f"at every autoscaling maximum the cost model puts the stack at ${top:,.2f}/month, over the "
+            f"{context.environment} ceiling of ${limit:,.2f} (monthlyCeilingUsd in pack config); lower the maximums",
         )
 
 
@@ -226,7 +247,13 @@ RULES: list[Rule] = [
                 **PER_ENVIRONMENT,
                 "description": "per environment (dev, staging, prod); over a stack's own finplatform:monthlyBudgetUsd; "
                 f"unset: the stack's, else {MONTHLY_BUDGET_USD}",
-            }
+            },
+            "monthlyCeilingUsd": {
+                **PER_ENVIRONMENT,
+                "description": "per environment (dev, staging, prod); optional: the most the stack may cost with "
+                "every ECS service, Auto Scaling group and EKS node group at its maximum (and functions at their "
+                "reserved concurrency); unset: not checked",
+            },
         },
     ),
     Rule("tags-standard", "Every taggable resource carries the stack's standard tags.", "low", (), check=_tags),
