@@ -19,6 +19,23 @@ TIMESTREAM_INFLUXDB_TYPES = frozenset(_SIZES["timestreamInfluxdb"])
 # The catalogue per price-table service, as the cost model names them.
 SIZES_BY_SERVICE: dict[str, frozenset[str]] = {service: frozenset(sizes) for service, sizes in _SIZES.items()}
 
+# AWS's published lists of the families the catalogue uses, vendored with their date and source.
+DATA_DIR = Path(__file__).with_name("data")
+AWS_LISTS = {
+    "ec2": DATA_DIR / "ec2_instance_types.json",
+    "rds": DATA_DIR / "rds_instance_classes.json",
+    "elasticache": DATA_DIR / "elasticache_node_types.json",
+    "timestreamInfluxdb": DATA_DIR / "timestream_influxdb_instance_types.json",
+}
+
+
+def aws_listed(service: str) -> dict[str, list[str]]:
+    """The sizes AWS lists for ``service`` (a price-table service name), by family, from the vendored file."""
+    with AWS_LISTS[service].open(encoding="utf-8") as handle:
+        families: dict[str, list[str]] = json.load(handle)["families"]
+    return families
+
+
 # Fargate accepts only these CPU units, each with its own memory range (MiB) and step.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, int, int]] = {
     256: (512, 2048, 512),

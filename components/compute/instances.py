@@ -20,7 +20,7 @@ SIBLING_FAMILY: dict[str, str] = {
     "m6i": "m7i",
     "m7i": "m6i",
     "c5": "c6i",
-    "c6i": "c5",
+    "c6i": "c7i",
     "c7i": "c6i",
     "r5": "r6i",
     "r6i": "r5",

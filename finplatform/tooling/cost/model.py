@@ -243,10 +243,23 @@ def _endpoint(r: PricedResource, c: _Context) -> tuple[float, str]:
     return c.hours * rate * azs, f"interface endpoint {azs} AZ x {c.hours:.0f} h x ${rate}/h"
 
 
+# KMS bills each key version a rotation adds, but only the first two rotations (since April 2024).
+KMS_BILLED_ROTATIONS = 2
+
+
 def _kms(r: PricedResource, c: _Context) -> tuple[float, str]:
     requests = c.usage.kmsRequests10k
     cost = c.unit["kmsKeyMonth"] + requests * c.unit["kmsRequests10k"]
-    return cost, f"key ${c.unit['kmsKeyMonth']}/month + {requests:g}x10k requests x ${c.unit['kmsRequests10k']}"
+    basis = f"key ${c.unit['kmsKeyMonth']}/month + {requests:g}x10k requests x ${c.unit['kmsRequests10k']}"
+    if r.properties.get("enableKeyRotation"):
+        rate = c.unit["kmsRotationVersionMonth"]
+        period = _num(r.properties.get("rotationPeriodInDays"), 365)
+        cost += KMS_BILLED_ROTATIONS * rate
+        basis += (
+            f" + {KMS_BILLED_ROTATIONS} rotated key versions x ${rate}/month (rotation every {period:g} days; only "
+            "the first two rotations are billed: the charge once they have happened, $0 before the first)"
+        )
+    return cost, basis
 
 
 # Secret rotation runs four steps per secret a month (Secrets Manager calls the function once per step).
@@ -313,6 +326,14 @@ def _rds(r: PricedResource, c: _Context) -> Priced:
     disk = storage * c.unit["rdsGp3GbMonth"] * factor
     layout = "Multi-AZ" if multi_az else "single-AZ"
     basis = f"{size} {layout} {c.hours:.0f} h + {storage:g} GB gp3"
+    if _num(r.properties.get("backupRetentionPeriod"), 0) > 0:
+        kept, rate = c.usage.dbBackupGb, c.unit["rdsBackupGbMonth"]
+        billed = max(0.0, kept - storage)
+        disk += billed * rate
+        basis += (
+            f" + backups {kept:g} GB kept - {storage:g} GB free (the provisioned storage) = {billed:g} GB x "
+            f"${rate}/GB ({_num(r.properties.get('backupRetentionPeriod')):g} days retained)"
+        )
     source = replica_source_region(r, c)
     if not source:
         return compute + disk, basis
@@ -409,7 +430,13 @@ def _elasticache(r: PricedResource, c: _Context) -> tuple[float, str]:
         if r.type.endswith("ReplicationGroup")
         else int(_num(r.properties.get("numCacheNodes"), 1))
     )
-    return c.hourly("elasticache", size) * c.hours * nodes, f"{nodes} x {size} x {c.hours:.0f} h"
+    cost, basis = c.hourly("elasticache", size) * c.hours * nodes, f"{nodes} x {size} x {c.hours:.0f} h"
+    kept = int(_num(r.properties.get("snapshotRetentionLimit"), 0))
+    if kept > 1:
+        gb, rate = c.usage.cacheSnapshotGb, c.unit["elasticacheBackupGbMonth"]
+        cost += (kept - 1) * gb * rate
+        basis += f" + {kept - 1} daily backups beyond the free one x {gb:g} GB x ${rate}/GB"
+    return cost, basis
 
 
 def _global_datastore(r: PricedResource, c: _Context) -> Priced:
@@ -463,12 +490,48 @@ def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
     return c.hourly("ec2", size) * c.hours * count, f"{count:g} x {size} x {c.hours:.0f} h (desired capacity)"
 
 
+# AWS's free internet egress: 100 GB a month, aggregated over the account's services and regions.
+FREE_EGRESS_GB = 100.0
+CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+
+
+def _public(r: PricedResource) -> bool:
+    return not r.properties.get("internal")
+
+
+def egress_load_balancer(planned: Iterable[PricedResource]) -> PricedResource | None:
+    """The load balancer the stack's internet egress (``dataTransferOutGb``, a per-stack volume) is priced on: the
+    first internet-facing one of the primary region; none when a CloudFront distribution serves the stack."""
+    planned = list(planned)
+    if any(r.type == CLOUDFRONT for r in planned):
+        return None
+    public = [r for r in planned if r.type in LOAD_BALANCERS and _public(r) and not is_dr_provider(r.provider)]
+    return min(public, key=lambda r: r.urn) if public else None
+
+
 def _alb(r: PricedResource, c: _Context) -> tuple[float, str]:
     if str(r.properties.get("loadBalancerType", "application")) != "application":
-        return c.hours * c.unit["albHour"], f"load balancer {c.hours:.0f} h"
-    lcu = c.usage.albLcu
-    cost = c.hours * (c.unit["albHour"] + lcu * c.unit["albLcuHour"])
-    return cost, f"ALB {c.hours:.0f} h x (${c.unit['albHour']} + {lcu:g} LCU x ${c.unit['albLcuHour']})"
+        cost, basis = c.hours * c.unit["albHour"], f"load balancer {c.hours:.0f} h"
+    else:
+        lcu = c.usage.albLcu
+        cost = c.hours * (c.unit["albHour"] + lcu * c.unit["albLcuHour"])
+        basis = f"ALB {c.hours:.0f} h x (${c.unit['albHour']} + {lcu:g} LCU x ${c.unit['albLcuHour']})"
+    if _public(r):
+        azs = max(1, len(r.properties.get("subnets") or r.properties.get("subnetMappings") or []))
+        rate = c.unit["publicIpv4Hour"]
+        cost += azs * c.hours * rate
+        basis += f" + {azs} public IPv4 (one per AZ) x {c.hours:.0f} h x ${rate}/h"
+        egress = egress_load_balancer(c.planned)
+        if egress is not None and egress.urn == r.urn:
+            gb, out_rate = c.usage.dataTransferOutGb, c.unit["dataTransferOutGb"]
+            billed = max(0.0, gb - FREE_EGRESS_GB)
+            cost += billed * out_rate
+            basis += (
+                f" + the stack's internet egress {gb:g} GB - {FREE_EGRESS_GB:g} GB free a month = {billed:g} GB x "
+                f"${out_rate}/GB"
+            )
+    return cost, basis
 
 
 def _eks_cluster(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -546,9 +609,21 @@ def _waf(r: PricedResource, c: _Context) -> tuple[float, str]:
     return cost + requests * c.unit["wafRequestsMillion"], f"web ACL + {rules} rules + {requests:g}M requests"
 
 
+# CloudFront's always-free tier, per account a month.
+CLOUDFRONT_FREE_GB, CLOUDFRONT_FREE_REQUESTS_MILLION = 1024.0, 10.0
+
+
 def _cloudfront(r: PricedResource, c: _Context) -> tuple[float, str]:
-    gb = c.usage.cloudfrontGb
-    return gb * c.unit["cloudfrontGbOut"], f"{gb:g} GB out x ${c.unit['cloudfrontGbOut']}/GB"
+    gb, requests = c.usage.cloudfrontGb, c.usage.cloudfrontRequestsMillion
+    billed_gb = max(0.0, gb - CLOUDFRONT_FREE_GB)
+    billed_requests = max(0.0, requests - CLOUDFRONT_FREE_REQUESTS_MILLION)
+    rate, request_rate = c.unit["cloudfrontGbOut"], c.unit["cloudfrontHttpsRequests10k"]
+    cost = billed_gb * rate + billed_requests * 100 * request_rate
+    return cost, (
+        f"{gb:g} GB out - {CLOUDFRONT_FREE_GB:g} GB free = {billed_gb:g} GB x ${rate}/GB + {requests:g}M requests - "
+        f"{CLOUDFRONT_FREE_REQUESTS_MILLION:g}M free = {billed_requests:g}M x ${request_rate}/10k (the always-free "
+        "tier is per account: shared when an account has several distributions; carries the stack's internet egress)"
+    )
 
 
 def _secret(r: PricedResource, c: _Context) -> Priced:
@@ -564,11 +639,6 @@ def _influx(r: PricedResource, c: _Context) -> tuple[float, str]:
     storage = _num(r.properties.get("allocatedStorage"), 20)
     cost = c.hourly("timestreamInfluxdb", size) * c.hours * factor + storage * c.unit["timestreamInfluxStorageGbMonth"]
     return cost, f"{size}{' Multi-AZ' if factor > 1 else ''} x {c.hours:.0f} h + {storage:g} GB"
-
-
-def _timestream_table(r: PricedResource, c: _Context) -> tuple[float, str]:
-    gb = c.usage.timeSeriesStorageGb
-    return gb * c.unit["timestreamMagneticGbMonth"], f"{gb:g} GB magnetic x ${c.unit['timestreamMagneticGbMonth']}/GB"
 
 
 def _free(label: str) -> Pricer:
@@ -886,6 +956,175 @@ def _codebuild(r: PricedResource, c: _Context) -> tuple[float, str]:
     )
 
 
+def _vault(r: PricedResource, c: _Context) -> tuple[float, str]:
+    """A backup vault of RDS snapshots is billed at the RDS snapshot rate; of S3, EBS or EFS backups at the warm
+    rate. The vault holds RDS snapshots when the plan declares a database carrying a backup-plan tag."""
+    gb = c.usage.backupStorageGb
+    databases = any(x.type == RDS_INSTANCE and "backup-plan" in (x.properties.get("tags") or {}) for x in c.planned)
+    key = "backupRdsSnapshotGbMonth" if databases else "backupWarmGbMonth"
+    what = "RDS snapshots (and bucket backups at this rate, on the safe side)" if databases else "warm backups"
+    return gb * c.unit[key], f"{gb:g} GB of {what} x ${c.unit[key]}/GB"
+
+
+def _timestream_table(r: PricedResource, c: _Context) -> tuple[float, str]:
+    gb = c.usage.timeSeriesStorageGb
+    rate = c.unit["timestreamMagneticGbMonth"]
+    return gb * rate, (
+        f"{gb:g} GB magnetic x ${rate}/GB (Timestream for LiveAnalytics: closed to new customers since 2025-06-20; "
+        "queries, billed in TCUs, are not priced)"
+    )
+
+
+def _config_recorder(r: PricedResource, c: _Context) -> tuple[float, str]:
+    items, rate = c.usage.configItems, c.unit["configItem"]
+    return items * rate, f"{items:g} configuration items x ${rate} (continuous recording)"
+
+
+def _config_rule(r: PricedResource, c: _Context) -> tuple[float, str]:
+    evaluations, rate = c.usage.configRuleEvaluations, c.unit["configRuleEvaluation"]
+    return evaluations * rate, f"{evaluations:g} rule evaluations x ${rate} (first 100,000 a month tier)"
+
+
+def _guardduty(r: PricedResource, c: _Context) -> tuple[float, str]:
+    if r.properties.get("enable") is False:
+        return 0.0, "GuardDuty detector disabled: no charge"
+    events, gb = c.usage.guarddutyEventsMillion, c.usage.guarddutyLogGb
+    event_rate, log_rate = c.unit["guarddutyCloudTrailEventsMillion"], c.unit["guarddutyFlowDnsLogGb"]
+    return events * event_rate + gb * log_rate, (
+        f"foundational threat detection: {events:g}M CloudTrail management events x ${event_rate}/M + {gb:g} GB of "
+        f"VPC flow and DNS logs x ${log_rate}/GB (the 30-day trial not subtracted)"
+    )
+
+
+def _guardduty_feature(r: PricedResource, c: _Context) -> tuple[float, str]:
+    name = str(r.properties.get("name") or "")
+    if str(r.properties.get("status") or "ENABLED") != "ENABLED":
+        return 0.0, f"GuardDuty {name} disabled: no charge"
+    if name == "S3_DATA_EVENTS":
+        events, rate = c.usage.guarddutyS3EventsMillion, c.unit["guarddutyS3EventsMillion"]
+        return events * rate, f"S3 protection: {events:g}M S3 data events x ${rate}/M"
+    if name == "EKS_AUDIT_LOGS":
+        if not any(x.type in ("aws:eks/cluster:Cluster", "eks:index:Cluster") for x in c.planned):
+            return 0.0, "EKS protection: no EKS cluster in the plan, no audit logs to analyse"
+        raise KeyError(
+            f"GuardDuty EKS audit logs: ${c.unit['guarddutyEksAuditEventsMillion']}/M audit events, no audit-event "
+            "volume assumed"
+        )
+    if name == "EBS_MALWARE_PROTECTION":
+        return 0.0, "malware protection: billed per GB scanned, only when a finding starts a scan; none assumed"
+    reasons = {
+        "RDS_LOGIN_EVENTS": "RDS protection is billed per vCPU of the protected databases; rate not verified",
+        "LAMBDA_NETWORK_LOGS": "Lambda protection is billed per GB of function network logs; no volume assumed",
+        "RUNTIME_MONITORING": "runtime monitoring is billed per monitored vCPU (EC2, EKS, Fargate); rate not verified",
+    }
+    raise KeyError(f"GuardDuty {name}: {reasons.get(name, 'protection plan not modeled')}")
+
+
+def _security_hub_standard(r: PricedResource, c: _Context) -> tuple[float, str]:
+    checks, rate = c.usage.securityHubChecks, c.unit["securityHubCheck"]
+    return checks * rate, f"{checks:g} security checks x ${rate} (Security Hub CSPM, first 100,000 a month tier)"
+
+
+# Types with no charge of their own, each with the reason; they are not lines of the estimate.
+FREE_TYPES: dict[str, str] = {
+    "aws:acm/certificate:Certificate": "public ACM certificates are free",
+    "aws:acm/certificateValidation:CertificateValidation": "a validation waiter, not a resource AWS bills",
+    "aws:apigatewayv2/integration:Integration": "billed per request on the API",
+    "aws:apigatewayv2/route:Route": "billed per request on the API",
+    "aws:apigatewayv2/stage:Stage": "billed per request on the API",
+    "aws:appautoscaling/policy:Policy": "Application Auto Scaling is free (the scaled service is priced)",
+    "aws:appautoscaling/target:Target": "Application Auto Scaling is free (the scaled service is priced)",
+    "aws:autoscaling/policy:Policy": "EC2 Auto Scaling is free (the instances are priced)",
+    "aws:backup/selection:Selection": "backups are priced on the vault",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "Vault Lock is free",
+    "aws:cfg/deliveryChannel:DeliveryChannel": "delivery to S3 is priced as the bucket's storage",
+    "aws:cfg/recorderStatus:RecorderStatus": "configuration items are priced on the recorder",
+    "aws:cloudfront/cachePolicy:CachePolicy": "policies are free",
+    "aws:cloudfront/originAccessControl:OriginAccessControl": "origin access control is free",
+    "aws:cloudtrail/trail:Trail": (
+        "the first copy of management events is free; its S3 and CloudWatch Logs delivery is priced on the bucket "
+        "and the log group; no data events are selected"
+    ),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security groups are free",
+    "aws:ec2/flowLog:FlowLog": "flow logs are billed as ingestion into the destination log group, priced there",
+    "aws:ec2/internetGateway:InternetGateway": "internet gateways are free (egress is priced per stack)",
+    "aws:ec2/networkAcl:NetworkAcl": "network ACLs are free",
+    "aws:ec2/route:Route": "routes are free",
+    "aws:ec2/routeTable:RouteTable": "route tables are free",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "route table associations are free",
+    "aws:ec2/securityGroup:SecurityGroup": "security groups are free",
+    "aws:ec2/subnet:Subnet": "subnets are free",
+    "aws:ec2/vpc:Vpc": "VPCs are free (NAT gateways, endpoints and public IPv4 are priced)",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "lifecycle policies are free",
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "creation templates are free",
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": "capacity providers are free",
+    "aws:ecs/taskDefinition:TaskDefinition": "priced through the service that runs it",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": "EKS Pod Identity is free",
+    "aws:elasticache/subnetGroup:SubnetGroup": "subnet groups are free",
+    "aws:iam/instanceProfile:InstanceProfile": "IAM is free",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "IAM is free",
+    "aws:iam/role:Role": "IAM is free",
+    "aws:iam/rolePolicy:RolePolicy": "IAM is free",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM is free",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": "IAM is free",
+    "aws:kms/alias:Alias": "aliases are free (the key is priced)",
+    "aws:lambda/codeSigningConfig:CodeSigningConfig": "code signing for Lambda is free",
+    "aws:lambda/eventSourceMapping:EventSourceMapping": "priced as the function's invocations and the queue's requests",
+    "aws:lambda/permission:Permission": "permissions are free",
+    "aws:lb/listener:Listener": "billed on the load balancer's hours and LCUs",
+    "aws:lb/listenerRule:ListenerRule": "billed on the load balancer's LCUs (the first 10 rule evaluations are free)",
+    "aws:lb/targetGroup:TargetGroup": "billed on the load balancer",
+    "aws:rds/parameterGroup:ParameterGroup": "parameter groups are free",
+    "aws:rds/subnetGroup:SubnetGroup": "subnet groups are free",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "lifecycle rules are free",
+    "aws:s3/bucketLogging:BucketLogging": "server access logging is free (the logs are priced as the target's storage)",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "Object Lock is free",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "an object: priced in the bucket's storage",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "bucket settings are free",
+    "aws:s3/bucketPolicy:BucketPolicy": "bucket settings are free",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "bucket settings are free",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "bucket settings are free (KMS requests are priced on the key)"
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": "versioning is free (noncurrent versions are in the bucket's storage)",
+    "aws:secretsmanager/secretVersion:SecretVersion": "versions are included in the secret's price",
+    "aws:securityhub/account:Account": "no charge of its own: checks are priced on the enabled standards",
+    "aws:signer/signingJob:SigningJob": "AWS Signer is free for Lambda code signing",
+    "aws:signer/signingProfile:SigningProfile": "AWS Signer is free for Lambda code signing",
+    "aws:sns/topicPolicy:TopicPolicy": "policies are free",
+    "aws:ssm/parameter:Parameter": "standard parameters are free (advanced ones are not declared)",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security group rules are free",
+    "aws:wafv2/webAclAssociation:WebAclAssociation": "billed on the web ACL",
+    "random:index/randomPassword:RandomPassword": "not an AWS resource",
+}
+# Billable types the model does not price, each with the reason.
+UNPRICED_TYPES: dict[str, str] = {
+    "aws:ecs/cluster:Cluster": (
+        "Container Insights, when a cluster turns it on, is billed as custom metrics and log ingestion; not priced"
+    ),
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": (
+        "Cloud Map creates a Route 53 private hosted zone ($0.50/month); not priced"
+    ),
+    "aws:servicediscovery/service:Service": "Cloud Map bills registered instances and discovery calls; not priced",
+}
+# Components (the platform's, remote ones and providers): no charge of their own; their children are priced.
+COMPONENT_PACKAGES = ("finplatform:", "awsx:", "eks:index:", "pulumi:providers:")
+
+
+def coverage(type_: str) -> tuple[str, str]:
+    """How the model treats a resource type: ``priced``, ``free`` (with the reason), ``unpriced`` (with the
+    reason) or ``component``; ``("missing", "")`` for a type nothing lists."""
+    if type_ in PRICERS:
+        return "priced", ""
+    if type_ in FREE_TYPES:
+        return "free", FREE_TYPES[type_]
+    if type_ in UNPRICED_TYPES:
+        return "unpriced", UNPRICED_TYPES[type_]
+    if type_.startswith(COMPONENT_PACKAGES):
+        return "component", "no charge of its own; what it creates is priced"
+    return "missing", ""
+
+
 PRICERS: dict[str, Pricer] = {
     "aws:ec2/natGateway:NatGateway": _nat,
     "aws:ec2/eip:Eip": _public_ip,
@@ -921,14 +1160,16 @@ PRICERS: dict[str, Pricer] = {
     "aws:timestreaminfluxdb/dbInstance:DbInstance": _influx,
     "aws:timestreamwrite/table:Table": _timestream_table,
     "aws:ecr/repository:Repository": _per_gb("ecrGbMonth", "registryStorageGb", "of images"),
-    "aws:backup/vault:Vault": _per_gb("backupWarmGbMonth", "backupStorageGb", "of backups"),
+    "aws:backup/vault:Vault": _vault,
     "aws:sqs/queue:Queue": _requests("sqsRequestsMillion", "queueRequestsMillion", "requests"),
     "aws:sns/topic:Topic": _topic,
     "aws:sns/topicSubscription:TopicSubscription": _subscription,
     "aws:budgets/budget:Budget": _free("budget without actions: no charge"),
-    "aws:guardduty/detectorFeature:DetectorFeature": _free(
-        "GuardDuty protection plan: billed on the events, logs and volumes GuardDuty analyses; not modeled yet"
-    ),
+    "aws:guardduty/detector:Detector": _guardduty,
+    "aws:guardduty/detectorFeature:DetectorFeature": _guardduty_feature,
+    "aws:cfg/recorder:Recorder": _config_recorder,
+    "aws:cfg/rule:Rule": _config_rule,
+    "aws:securityhub/standardsSubscription:StandardsSubscription": _security_hub_standard,
     "aws:rds/eventSubscription:EventSubscription": _free(
         "RDS event subscription: no charge (the notifications are priced as publishes on the topic)"
     ),

@@ -8,7 +8,7 @@ from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.blueprint import projected_resources
 from finplatform.tooling.cost.model import CostItem, Estimate, estimate, price_table
 from finplatform.tooling.stack_files import read_stack_file
-from finplatform.usage import DEFAULTS, DESCRIPTIONS, Usage, parse_usage
+from finplatform.usage import DEFAULTS, DESCRIPTIONS, RATIONALES, Usage, parse_usage
 
 STACKS = ("dev", "staging", "prod")
 ITEMIZED_LAYERS = ("observability",)
@@ -203,23 +203,30 @@ def render_cost_doc() -> str:
         "## Prices",
         "",
         f"`finplatform/tooling/cost/prices.json`: on-demand list prices in USD for {', '.join(table['regions'])}.",
-        f"Source: {table['source']}. Prices as of {table['pricesAsOf']}; vendored {table['vendored']}.",
-        "They were not fetched from the AWS Price List API (this project's machines have no AWS access); check",
-        "them before using the figures for a budget. A month is "
-        f"{table['hoursPerMonth']} hours. The instance catalogue that config is validated against is the set of",
-        "sizes this table prices.",
+        f"Vendored {table['vendored']}. Each group of prices records its own date and source (`priceGroups`);",
+        "they were not fetched from the AWS Price List API (this project's machines have no AWS access), and a",
+        "group whose status says *not verified* was not checked against an AWS pricing page: check it before using",
+        f"the figures for a budget. A month is {table['hoursPerMonth']} hours. The instance catalogue that config is",
+        "validated against holds only sizes AWS lists (`finplatform/data/`, with their date and source).",
+        "",
+        "| Group | As of | Source | Status |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {name} | {group['asOf']} | {group['source']} | {group['status']} |"
+            for name, group in table["priceGroups"].items()
+        ),
         "",
         "## Usage assumptions",
         "",
         "Usage-driven charges take these monthly volumes; a stack overrides any of them with",
         "`finplatform:usage` entries such as `natProcessedGb=500`.",
         "",
-        "| Name | Meaning | dev | staging | prod |",
-        "| --- | --- | --- | --- | --- |",
+        "| Name | Meaning | dev | staging | prod | Why |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for f in fields(Usage):
         values = " | ".join(f"{getattr(DEFAULTS[env], f.name):g}" for env in STACKS)
-        lines.append(f"| `{f.name}` | {DESCRIPTIONS[f.name]} | {values} |")
+        lines.append(f"| `{f.name}` | {DESCRIPTIONS[f.name]} | {values} | {RATIONALES.get(f.name, '')} |")
     estimates = {stack: _estimates(stack) for stack in STACKS}
     lines += [
         "",

@@ -92,3 +92,14 @@ def test_the_cost_pack_checks_the_ceiling_only_against_a_configured_limit() -> N
     assert list(_ceiling_limit(FLEETS, USAGE, expected, _context(top + 1))) == []
     ((urn, message),) = _ceiling_limit(FLEETS, USAGE, expected, _context(top - 1))
     assert urn == "" and f"${top:,.2f}/month" in message and "monthlyCeilingUsd" in message
+
+
+def test_every_usage_assumption_says_why_it_is_what_it_is() -> None:
+    # GIVEN the usage assumptions WHEN the cost doc lists them THEN each has a one-line rationale
+    from dataclasses import fields
+
+    from finplatform.usage import RATIONALES, Usage
+
+    names = [f.name for f in fields(Usage)]
+    assert names
+    assert [n for n in names if not RATIONALES.get(n, "").strip()] == []

@@ -60,7 +60,7 @@ def _priced() -> Estimate:
 
 def test_each_item_carries_its_layer_and_the_subtotals_add_up_to_the_total() -> None:
     # GIVEN an alarm and a dashboard in the observability layer, a key in the keys layer and one outside any
-    # component WHEN they are priced for prod (KMS: $1 + 100 x $0.03 = $4 a key)
+    # component WHEN they are priced for prod (KMS: $1 + 20 x $0.03 = $1.60 a key)
     result = _priced()
     # THEN each item has its layer, and the subtotals, most expensive first, sum to the total
     assert {i.urn.rsplit("::", 1)[-1]: i.layer for i in result.items} == {
@@ -69,7 +69,7 @@ def test_each_item_carries_its_layer_and_the_subtotals_add_up_to_the_total() -> 
         "data": "keys",
         "loose": "stack",
     }
-    assert result.by_layer() == {"keys": 4.0, "stack": 4.0, "observability": 3.1}
+    assert result.by_layer() == {"observability": 3.1, "keys": 1.6, "stack": 1.6}
     assert round(sum(result.by_layer().values()), 2) == result.monthly_usd
 
 
@@ -81,7 +81,7 @@ def test_the_json_keeps_its_keys_and_adds_the_layers() -> None:
     assert set(document) == {"monthly_usd", "items", "layers", "standby"}
     assert document["standby"]["monthly_usd"] == 0
     assert all(set(item) == {"urn", "type", "monthly_usd", "basis", "layer"} for item in document["items"])
-    assert document["layers"] == {"keys": 4.0, "stack": 4.0, "observability": 3.1}
+    assert document["layers"] == {"observability": 3.1, "keys": 1.6, "stack": 1.6}
 
 
 def test_an_item_built_without_a_layer_is_in_the_stack_layer() -> None:
@@ -98,10 +98,10 @@ def test_the_text_report_itemizes_only_the_observability_layer() -> None:
     assert text[0] == "Monthly cost by layer (USD):"
     rows = [line.split() for line in text[1:]]
     assert [row for row in rows if len(row) == 2] == [
-        ["4.00", "keys"],
-        ["4.00", "stack"],
         ["3.10", "observability"],
-        ["11.10", "total"],
+        ["1.60", "keys"],
+        ["1.60", "stack"],
+        ["6.30", "total"],
     ]
     assert [row[:3] for row in rows if len(row) > 2] == [
         ["3.00", "Dashboard", "ops"],
@@ -119,7 +119,7 @@ def test_the_cost_doc_section_has_a_column_per_stack_and_the_observability_items
     # layer's resources are itemized by stack
     assert "| Layer | dev | prod |" in lines
     assert "| observability | $0.00 | $3.10 |" in lines
-    assert "| **Total** | **$0.00** | **$11.10** |" in lines
+    assert "| **Total** | **$0.00** | **$6.30** |" in lines
     assert "### The observability layer, itemized" in lines
     assert any(line.startswith("| prod | ops | Dashboard | $3.00 |") for line in lines)
 

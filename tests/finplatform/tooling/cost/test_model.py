@@ -86,9 +86,15 @@ def test_unknown_region_falls_back_to_us_east_1_and_says_so() -> None:
 def test_price_table_states_its_source_and_date_and_covers_both_regions() -> None:
     # GIVEN the vendored price table WHEN it is loaded
     table = price_table()
-    # THEN it names its source and date and covers us-east-1 and us-west-2, with EC2, RDS and ElastiCache
-    # prices for us-east-1
-    assert table["source"] and table["pricesAsOf"] and table["vendored"]
+    # THEN every group of prices names its source and date, every unit price belongs to one group, and it covers
+    # us-east-1 and us-west-2, with EC2, RDS and ElastiCache prices for us-east-1
+    assert table["vendored"] and "pricesAsOf" not in table
+    groups = table["priceGroups"]
+    assert all(g["asOf"] and g["source"] and g["status"] for g in groups.values())
+    grouped = [key for g in groups.values() for key in g.get("keys", [])]
+    assert sorted(grouped) == sorted(table["regions"]["us-east-1"]["unit"])
+    tables = {g["table"] for g in groups.values() if "table" in g}
+    assert tables == set(table["regions"]["us-east-1"]) - {"unit"}
     assert set(table["regions"]) == {"us-east-1", "us-west-2"}
     for catalogue in ("ec2", "rds", "elasticache"):
         assert table["regions"]["us-east-1"][catalogue], catalogue

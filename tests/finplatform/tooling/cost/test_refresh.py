@@ -3,7 +3,10 @@
 import json
 from typing import Any
 
-from finplatform.tooling.cost.refresh import on_demand_hourly, refresh
+import pytest
+
+from finplatform.tooling.cost import refresh as refresh_module
+from finplatform.tooling.cost.refresh import main, on_demand_hourly, refresh, refresh_groups
 
 
 def _product(usd: str) -> dict[str, Any]:
@@ -31,7 +34,7 @@ def test_refresh_reprices_listed_sizes_and_stamps_the_date() -> None:
                 "elasticache": {"cache.t3.micro": 1.0},
             }
         },
-        "pricesAsOf": "old",
+        "priceGroups": {"ec2": {"table": "ec2", "asOf": "old", "source": "by hand", "status": "?"}},
     }
     calls = []
 
@@ -47,6 +50,63 @@ def test_refresh_reprices_listed_sizes_and_stamps_the_date() -> None:
         "rds": {"db.t3.medium": 0.5},
         "elasticache": {"cache.t3.micro": 0.5},
     }
-    assert refreshed["pricesAsOf"] != "old"
+    assert refreshed["priceGroups"]["ec2"]["asOf"] != "old"
+    assert refreshed["priceGroups"]["rds"]["source"] == "AWS Price List API (AmazonRDS)"
     assert {c["ServiceCode"] for c in calls} == {"AmazonEC2", "AmazonRDS", "AmazonElastiCache"}
     assert {"Type": "TERM_MATCH", "Field": "location", "Value": "US East (N. Virginia)"} in calls[0]["Filters"]
+
+
+def _table() -> dict[str, Any]:
+    return {
+        "regions": {"us-east-1": {"ec2": {"t3.medium": 1.0}, "rds": {"db.t3.medium": 1.0}, "elasticache": {}}},
+        "priceGroups": {
+            "ec2": {"table": "ec2", "asOf": "old", "source": "by hand", "status": "?"},
+            "rds": {"table": "rds", "asOf": "old", "source": "by hand", "status": "?"},
+            "elasticache": {"table": "elasticache", "asOf": "old", "source": "by hand", "status": "?"},
+            "network": {"keys": ["natGatewayHour"], "asOf": "old", "source": "by hand", "status": "?"},
+        },
+    }
+
+
+def test_refresh_reports_each_group_it_could_not_refresh_and_refreshes_the_others() -> None:
+    # GIVEN a fetcher that answers for EC2 but fails for RDS
+    def get_products(**request: Any) -> dict[str, Any]:
+        if request["ServiceCode"] == "AmazonRDS":
+            raise ConnectionError("endpoint unreachable")
+        return {"PriceList": [json.dumps(_product("0.5"))]}
+
+    table = _table()
+    # WHEN the table is refreshed
+    report = refresh_groups(table, get_products)
+    # THEN EC2 is refreshed and dated; RDS keeps its price and date and is reported with the reason, as are the
+    # ElastiCache group (no size to re-price) and the hand-maintained unit group
+    assert report.refreshed == ["ec2"]
+    assert "no size" in report.failed["elasticache"]
+    assert table["regions"]["us-east-1"]["ec2"]["t3.medium"] == 0.5
+    assert table["regions"]["us-east-1"]["rds"]["db.t3.medium"] == 1.0
+    assert table["priceGroups"]["rds"]["asOf"] == "old" and table["priceGroups"]["ec2"]["asOf"] != "old"
+    assert "endpoint unreachable" in report.failed["rds"]
+    assert "maintained by hand" in report.failed["network"]
+    assert any(line.startswith("NOT refreshed: rds:") for line in report.lines())
+
+
+def test_main_exits_non_zero_and_names_every_group_when_the_price_list_api_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a copy of the price table and a fetcher that cannot reach the Price List API
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps(_table()), encoding="utf-8")
+    monkeypatch.setattr(refresh_module, "PRICES_FILE", prices)
+
+    def get_products(**request: Any) -> dict[str, Any]:
+        raise ConnectionError("no route to api.pricing.us-east-1.amazonaws.com")
+
+    # WHEN the refresh runs
+    code = main(get_products)
+    # THEN it exits 1, reports every group it could not refresh, and leaves the file as it was
+    err = capsys.readouterr().err
+    assert code == 1
+    for group in ("ec2", "rds", "network"):
+        assert f"NOT refreshed: {group}:" in err
+    assert "not refreshed" in err.splitlines()[-1]
+    assert json.loads(prices.read_text(encoding="utf-8")) == _table()
