@@ -573,10 +573,57 @@ def _lambda(r: PricedResource, c: _Context) -> tuple[float, str]:
     return cost, f"{invocations:g}M invocations x {c.usage.lambdaAvgDurationMs:g} ms x {memory_gb:g} GB"
 
 
+LIFECYCLE_CONFIGURATION = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+# Objects without an expiry are assumed kept this long when blending the classes a lifecycle moves them through.
+UNEXPIRED_HORIZON_DAYS = 365 * 3
+
+
+def storage_blend(transitions: Sequence[tuple[int, str]], expiry_days: int | None) -> list[tuple[str, float]]:
+    """The share of a bucket's bytes in each storage class, in a steady state where objects arrive evenly and
+    move through the lifecycle's transitions: the time an object spends in a class over its whole life.
+    (Intelligent-Tiering from day 0 is priced as Standard, its frequent tier, which is an upper bound.)"""
+    life = float(expiry_days or UNEXPIRED_HORIZON_DAYS)
+    steps = sorted((days, cls) for days, cls in transitions if days < life)
+    starts = [(0, "STANDARD"), *steps] if not steps or steps[0][0] > 0 else steps
+    shares: list[tuple[str, float]] = []
+    for position, (start, cls) in enumerate(starts):
+        end = starts[position + 1][0] if position + 1 < len(starts) else life
+        if end > start:
+            shares.append((cls, (end - start) / life))
+    return shares
+
+
+def _lifecycle_of(bucket: PricedResource, c: _Context) -> tuple[list[tuple[int, str]], int | None] | None:
+    """The bucket's declared lifecycle (current versions): its transitions and expiry; None without one."""
+    keys = {str(bucket.properties.get(k)) for k in ("id", "bucket") if bucket.properties.get(k)} | {bucket.name}
+    for r in c.planned:
+        if r.type == LIFECYCLE_CONFIGURATION and str(r.properties.get("bucket")) in keys:
+            transitions: list[tuple[int, str]] = []
+            expiry: int | None = None
+            for rule in r.properties.get("rules") or []:
+                if str(rule.get("status", "Enabled")) != "Enabled":
+                    continue
+                for t in rule.get("transitions") or []:
+                    if t.get("storageClass"):
+                        transitions.append((int(_num(t.get("days"), 0)), str(t["storageClass"])))
+                days = (rule.get("expiration") or {}).get("days")
+                if days:
+                    expiry = int(days) if expiry is None else min(expiry, int(days))
+            return transitions, expiry
+    return None
+
+
 def _bucket(r: PricedResource, c: _Context) -> tuple[float, str]:
     gb = c.usage.s3StorageGb
-    rate: float = c.prices["s3"]["STANDARD"]
-    return gb * rate, f"{gb:g} GB x ${rate}/GB (Standard; Intelligent-Tiering lowers it)"
+    rates: Mapping[str, float] = c.prices["s3"]
+    lifecycle = _lifecycle_of(r, c)
+    if lifecycle is None or not lifecycle[0]:
+        rate = rates["STANDARD"]
+        return gb * rate, f"{gb:g} GB x ${rate}/GB (Standard; no lifecycle transition declared)"
+    shares = storage_blend(*lifecycle)
+    rate = sum(share * rates.get(cls, rates["STANDARD"]) for cls, share in shares)
+    mix = ", ".join(f"{share:.0%} {cls}" for cls, share in shares)
+    return gb * rate, f"{gb:g} GB x ${rate:.4f}/GB blended over the declared lifecycle ({mix})"
 
 
 def _flat(key: str, label: str) -> Pricer:
