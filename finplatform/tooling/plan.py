@@ -402,7 +402,12 @@ def render_cost(plan: Plan) -> str:
         name = names.get(item.urn, item.urn.rsplit("::", 1)[-1])
         lines.append(f"  {item.monthly_usd:>9,.2f}  {item.type.split(':')[-1]:<22} {name:<34} {item.basis}")
     lines.append(f"  {plan.cost.monthly_usd:>9,.2f}  total")
-    lines += ["", plan.cost.standby().describe()]
+    lines += [
+        "",
+        f"Baseline ${plan.cost.baseline_usd:,.2f} (the same stack at zero usage: hours, capacity, monthly fees) + "
+        f"usage ${plan.cost.usage_usd:,.2f} (the usage assumptions) = expected ${plan.cost.monthly_usd:,.2f}/month",
+        plan.cost.standby().describe(),
+    ]
     if plan.ceiling is not None:
         lines.append(plan.ceiling.describe())
     unpriced = plan.cost.unpriced()

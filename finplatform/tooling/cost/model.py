@@ -3,7 +3,7 @@
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,13 @@ class CostItem:
     """Declared by the DR region's provider: the whole line is part of the DR standby."""
     replication_usd: float = 0.0
     """The part of the line that copies data to another region (transfer, and replicas it keeps there)."""
+    baseline_usd: float = 0.0
+    """The part of the line that does not depend on usage: what it costs at zero usage (hours, provisioned
+    capacity, monthly fees); the rest is usage-driven."""
+
+    @property
+    def usage_usd(self) -> float:
+        return round(self.monthly_usd - self.baseline_usd, 2)
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,16 @@ class Estimate:
             urns=tuple(item.urn for item in replicating),
         )
 
+    @property
+    def baseline_usd(self) -> float:
+        """What the stack costs at zero usage: hours, provisioned capacity and monthly fees."""
+        return round(sum(item.baseline_usd for item in self.items), 2)
+
+    @property
+    def usage_usd(self) -> float:
+        """What the usage assumptions add on top of the baseline."""
+        return round(self.monthly_usd - self.baseline_usd, 2)
+
     def standby_usd(self) -> float:
         """What the DR standby costs a month (see ``standby``)."""
         return self.standby().monthly_usd
@@ -181,8 +198,18 @@ class Estimate:
     def to_json(self) -> dict[str, Any]:
         return {
             "monthly_usd": self.monthly_usd,
+            "baseline_usd": self.baseline_usd,
+            "usage_usd": self.usage_usd,
             "items": [
-                {"urn": i.urn, "type": i.type, "monthly_usd": i.monthly_usd, "basis": i.basis, "layer": i.layer}
+                {
+                    "urn": i.urn,
+                    "type": i.type,
+                    "monthly_usd": i.monthly_usd,
+                    "baseline_usd": i.baseline_usd,
+                    "usage_usd": i.usage_usd,
+                    "basis": i.basis,
+                    "layer": i.layer,
+                }
                 for i in self.items
             ],
             "layers": self.by_layer(),
@@ -1271,6 +1298,9 @@ def with_remote_children(resources: Sequence[PricedResource]) -> list[PricedReso
     return result
 
 
+NO_USAGE = Usage(**{f.name: 0.0 for f in fields(Usage)})
+
+
 def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
     """Price every billable resource; resources with no charge of their own are left out."""
     table = price_table()
@@ -1292,8 +1322,10 @@ def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
         context = _Context(prices, usage, table["hoursPerMonth"], references, everything)
         try:
             priced = pricer(r, context)
+            # The same resource at zero usage: what does not depend on usage is the line's baseline.
+            at_rest = pricer(r, replace(context, usage=NO_USAGE))
         except KeyError as missing:  # a size not known yet (a preview before deploy) or not in the table
-            priced = 0.0, f"{NOT_PRICED}{missing.args[0]}"
+            priced = at_rest = 0.0, f"{NOT_PRICED}{missing.args[0]}"
         if priced is None:
             continue
         monthly, basis = priced[0], priced[1]
@@ -1301,8 +1333,19 @@ def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
         if r.region not in regions:
             basis += f" (us-east-1 prices; none vendored for {r.region})"
         standby = is_dr_provider(r.provider)
+        baseline = min(monthly, at_rest[0]) if at_rest is not None else 0.0
         items.append(
-            CostItem(r.urn, r.type, round(monthly, 2), basis, layer_of(r.urn), r.region, standby, round(replication, 2))
+            CostItem(
+                r.urn,
+                r.type,
+                round(monthly, 2),
+                basis,
+                layer_of(r.urn),
+                r.region,
+                standby,
+                round(replication, 2),
+                round(baseline, 2),
+            )
         )
     items.sort(key=lambda i: (-i.monthly_usd, i.urn))
     return Estimate(items)

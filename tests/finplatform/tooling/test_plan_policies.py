@@ -105,7 +105,16 @@ def test_json_adds_policies_and_cost(tmp_path: Path) -> None:
     violation = graph["policies"]["violations"][0]
     assert set(violation) == {"pack", "policy", "level", "urn", "message"}
     assert violation["urn"].startswith("urn:pulumi:dev::finplatform::")
-    assert set(graph["cost"]) == {"monthly_usd", "items", "layers", "standby", "ceiling"}
+    assert set(graph["cost"]) == {"monthly_usd", "baseline_usd", "usage_usd", "items", "layers", "standby", "ceiling"}
+    assert graph["cost"]["baseline_usd"] + graph["cost"]["usage_usd"] == pytest.approx(graph["cost"]["monthly_usd"])
     assert graph["cost"]["ceiling"]["monthly_usd"] >= graph["cost"]["monthly_usd"]
-    assert set(graph["cost"]["items"][0]) == {"urn", "type", "monthly_usd", "basis", "layer"}
+    assert set(graph["cost"]["items"][0]) == {
+        "urn",
+        "type",
+        "monthly_usd",
+        "baseline_usd",
+        "usage_usd",
+        "basis",
+        "layer",
+    }
     assert round(sum(graph["cost"]["layers"].values()), 2) == graph["cost"]["monthly_usd"]

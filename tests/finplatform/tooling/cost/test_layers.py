@@ -77,10 +77,11 @@ def test_the_json_keeps_its_keys_and_adds_the_layers() -> None:
     # GIVEN the priced items WHEN they are exported as the plan's JSON does
     document = _priced().to_json()
     # THEN the existing keys are all there, each item adds its layer, the subtotals are under "layers", and the DR
-    # standby (none here) under "standby"
-    assert set(document) == {"monthly_usd", "items", "layers", "standby"}
+    # standby (none here) under "standby", and every line and the total split into baseline and usage
+    assert set(document) == {"monthly_usd", "baseline_usd", "usage_usd", "items", "layers", "standby"}
     assert document["standby"]["monthly_usd"] == 0
-    assert all(set(item) == {"urn", "type", "monthly_usd", "basis", "layer"} for item in document["items"])
+    keys = {"urn", "type", "monthly_usd", "baseline_usd", "usage_usd", "basis", "layer"}
+    assert document["items"] and all(set(item) == keys for item in document["items"])
     assert document["layers"] == {"observability": 3.1, "keys": 1.6, "stack": 1.6}
 
 

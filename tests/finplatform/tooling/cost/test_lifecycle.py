@@ -57,3 +57,16 @@ def test_an_audit_bucket_is_priced_mostly_in_its_archive_classes() -> None:
     assert items["plain"].monthly_usd == pytest.approx(USAGE.s3StorageGb * 0.023)
     assert items["audit"].monthly_usd < items["plain"].monthly_usd / 4
     assert "DEEP_ARCHIVE" in items["audit"].basis and UNEXPIRED_HORIZON_DAYS > 365
+
+
+def test_each_line_splits_into_a_baseline_at_zero_usage_and_what_usage_adds() -> None:
+    # GIVEN a NAT gateway (hours plus processed GB) and a bucket (GB stored only)
+    nat = res("aws:ec2/natGateway:NatGateway", "nat", connectivityType="public")
+    bucket = res("aws:s3/bucket:Bucket", "plain", bucket="plain-bucket")
+    # WHEN priced
+    result = estimate([nat, bucket], USAGE)
+    items = {i.urn.rsplit("::", 1)[-1]: i for i in result.items}
+    # THEN the NAT's baseline is its hours and its usage the GB it processes; the bucket is all usage
+    assert 0 < items["nat"].baseline_usd < items["nat"].monthly_usd
+    assert items["plain"].baseline_usd == 0 and items["plain"].usage_usd > 0
+    assert result.baseline_usd + result.usage_usd == pytest.approx(result.monthly_usd)
