@@ -154,6 +154,13 @@ FIGURES: dict[str, Figure] = {
 }
 
 
+def duration_text(value: float | None) -> str:
+    """A recovery time or point as people read it: minutes below two hours, else hours; None is unbounded."""
+    if value is None:
+        return "unbounded"
+    return f"{value:g} min" if value < 120 else f"{value / 60:g} h"
+
+
 def minutes(figure: str) -> float:
     return FIGURES[figure].minutes
 

@@ -18,6 +18,7 @@ from finplatform import ROOT
 from finplatform.blueprints import available_blueprints
 from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.model import CostItem, Estimate, estimate
+from finplatform.tooling.markdown import cell
 from finplatform.tooling.plan import Plan, planned_program, priced
 from finplatform.tooling.stack_files import read_stack_file
 from finplatform.usage import parse_usage
@@ -114,10 +115,6 @@ def _money(value: float) -> str:
     return f"${value:,.2f}"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def _cost_table(requirements: Requirements, cost: Estimate) -> list[str]:
     lines = ["| Seed line | Seed figure | This platform | What the plan prices |", "| --- | --- | --- | --- |"]
     unmatched = list(cost.items)
@@ -128,7 +125,7 @@ def _cost_table(requirements: Requirements, cost: Estimate) -> list[str]:
         total = sum(item.monthly_usd for item in covered)
         low, high = low + line.low, high + line.high
         what = "; ".join(sorted({item.basis for item in covered})[:3]) or "nothing declared"
-        lines.append(f"| {_cell(line.item)} | {_cell(line.seed)} | {_money(total)} | {_cell(what)} |")
+        lines.append(f"| {cell(line.item)} | {cell(line.seed)} | {_money(total)} | {cell(what)} |")
     extras: dict[str, float] = defaultdict(float)
     for item in unmatched:
         service = item.type.split(":")[1].split("/")[0]
@@ -174,7 +171,7 @@ def render_blueprint_doc(name: str) -> str:
     lines += ["", "## The seed, line by line", "", "| The seed asks | Answered by | Deviation and why |"]
     lines += ["| --- | --- | --- |"]
     for row in requirements.rows:
-        lines.append(f"| {_cell(row['seed'])} | {_cell(row['answer'])} | {_cell(row.get('deviation', '') or '—')} |")
+        lines.append(f"| {cell(row['seed'])} | {cell(row['answer'])} | {cell(row.get('deviation', '') or '—')} |")
     if requirements.costs and requirements.cost_environment in stacks:
         _, cost, _ = stack_estimate(stacks[requirements.cost_environment])
         lines += ["", f"## Monthly cost against the seed ({requirements.cost_environment})", ""]

@@ -15,7 +15,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.sync_await import _sync_await
 
 from finplatform import PROJECT, ROOT
-from finplatform.resilience import Assessment, assess
+from finplatform.resilience import Assessment, assess, duration_text
 from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.ceiling import Ceiling, ceiling
 from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
@@ -366,12 +366,6 @@ def render_waivers(waivers: Sequence[WaiverStatus]) -> str:
     return "\n".join(lines)
 
 
-def _minutes(value: float | None) -> str:
-    if value is None:
-        return "unbounded"
-    return f"{value:g} min" if value < 120 else f"{value / 60:.1f} h"
-
-
 def render_recovery(plan: Plan) -> str:
     """The DR tier, the objectives, and each store's and the serving path's mechanism and achievable figures."""
     if plan.recovery is None:
@@ -379,14 +373,14 @@ def render_recovery(plan: Plan) -> str:
     o = plan.recovery.objectives
     active = "" if o.active_region == "primary" else f"; FAILED OVER: serving from {o.dr_region}"
     lines = [
-        f"Disaster recovery: {o.tier} to {o.dr_region}; objectives RTO {_minutes(o.rto_minutes)}, "
-        f"RPO {_minutes(o.rpo_minutes)}{active}",
+        f"Disaster recovery: {o.tier} to {o.dr_region}; objectives RTO {duration_text(o.rto_minutes)}, "
+        f"RPO {duration_text(o.rpo_minutes)}{active}",
         f"  {'store / path':<34} {'RPO':>9} {'RTO':>9}  {'verdict':<8} mechanism",
     ]
     for row in plan.recovery.rows:
         verdict = "meets" if row.meets else ("accepted" if row.accepted_because else "FAILS")
-        rpo = "-" if row.subject == "serving" else _minutes(row.rpo_minutes)
-        lines.append(f"  {row.subject:<34} {rpo:>9} {_minutes(row.rto_minutes):>9}  {verdict:<8} {row.mechanism}")
+        rpo = "-" if row.subject == "serving" else duration_text(row.rpo_minutes)
+        lines.append(f"  {row.subject:<34} {rpo:>9} {duration_text(row.rto_minutes):>9}  {verdict:<8} {row.mechanism}")
         if row.gaps:
             reason = f" - accepted: {row.accepted_because}" if row.accepted_because else ""
             lines.append(f"  {'':<34} {'':>9} {'':>9}  {'':<8} gap: {'; '.join(row.gaps)}{reason}")
