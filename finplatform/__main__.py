@@ -15,6 +15,9 @@ from finplatform.config import ConfigError
 
 
 def _plan(args: argparse.Namespace) -> int:
+    if args.sync_usage and (args.all or args.json or args.diff or args.sarif):
+        print("error: --sync-usage rewrites one stack's file: give it --stack alone", file=sys.stderr)
+        return 2
     if args.all:
         return _plan_all(args)
     from finplatform.tooling.plan import plan_stack, render_cost, render_policies, render_recovery, render_tree
@@ -34,9 +37,11 @@ def _plan(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    root = Path(args.project_dir).resolve()
+    if args.sync_usage:
+        return _sync_usage(args.stack, root)
     started = time.perf_counter()
     pack_config = read_policy_pack_config(Path(p) for p in args.policy_pack_config)
-    root = Path(args.project_dir).resolve()
     plan = plan_stack(args.stack, root=root, pack_config=pack_config, policies=not args.no_policies)
     elapsed = time.perf_counter() - started
     print(render_tree(plan))
@@ -71,6 +76,26 @@ def _plan(args: argparse.Namespace) -> int:
     if plan.policies is not None and plan.policies.mandatory:
         print(f"error: {len(plan.policies.mandatory)} mandatory policy violation(s)", file=sys.stderr)
         return 1
+    return 0
+
+
+def _sync_usage(stack: str, root: Path) -> int:
+    """Plan the stack (no policies: only its cost is needed) and rewrite its finplatform:resourceUsage block."""
+    from finplatform.tooling.plan import plan_stack
+    from finplatform.tooling.usage_file import sync_usage
+
+    plan = plan_stack(stack, root=root, policies=False)
+    assert plan.cost is not None
+    try:
+        result = sync_usage(stack, root, plan.cost)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"Wrote finplatform:resourceUsage in {result.path.name}: {result.resources} usage-priced resources, "
+        f"{result.assumptions} assumptions ({result.added} new); the stack is priced at "
+        f"${plan.cost.monthly_usd:,.2f}/month with them. Edit the numbers and plan again."
+    )
     return 0
 
 
@@ -279,6 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="With --all: also write each stack's plan JSON, as plan --stack --json writes it, to DIR/<stack>.json.",
     )
     plan.add_argument("--no-policies", action="store_true", help="Skip the policy packs: the graph and cost only.")
+    plan.add_argument(
+        "--sync-usage",
+        action="store_true",
+        help="Write the stack file's finplatform:resourceUsage block: every usage-priced resource by logical name "
+        "with the value each assumption is priced at (values already there are kept); then edit the numbers.",
+    )
     plan.add_argument(
         "--project-dir", default=str(ROOT), metavar="DIR", help="Folder holding Pulumi.yaml (default: this project)."
     )

@@ -424,6 +424,13 @@ class StackConfig(BaseModel):
         description="Cost-model usage assumptions as name=value, e.g. natProcessedGb=500; unset names take the "
         "environment's defaults (docs/cost.md).",
     )
+    resource_usage: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Per-resource usage assumptions, {logical name: {assumption: number}}, over finplatform:usage "
+        "for that resource only; `python -m finplatform plan --sync-usage` writes every usage-priced resource with "
+        "its current values. A name no usage-priced resource has, or an assumption its price does not read, is an "
+        "error (docs/cost.md). Default: none.",
+    )
     enable_cloudtrail: bool = Field(
         True, description="Declare the CloudTrail trail (off when another stack in the account already has one)."
     )
@@ -636,9 +643,10 @@ def _json_collection(value: str) -> list[Any] | dict[str, Any] | None:
     return decoded if isinstance(decoded, list | dict) else None
 
 
-def _is_list_field(field: str) -> bool:
-    annotation = StackConfig.model_fields[field].annotation
-    return typing.get_origin(annotation) is list
+def _collection_kind(field: str) -> type | None:
+    """``list`` or ``dict`` for a field the engine hands over as JSON text, else None."""
+    origin = typing.get_origin(StackConfig.model_fields[field].annotation)
+    return origin if origin in (list, dict) else None
 
 
 _FIELD_BY_ALIAS = {to_camel(name): name for name in StackConfig.model_fields}
@@ -694,6 +702,29 @@ def _pydantic_problems(error: ValidationError) -> list[ConfigProblem]:
     return problems
 
 
+def _field_value(full_key: str, field: str | None, value: str) -> Any:
+    """A key's value as the model takes it, or the ConfigProblem it is. The engine hands lists and mappings over
+    as JSON text: a list or mapping field gets it decoded; one where a single value belongs is refused, never
+    turned into a tag or a name as its JSON text."""
+    kind = _collection_kind(field) if field is not None else None
+    if kind is not None:
+        try:
+            decoded_value = json.loads(value)
+        except (json.JSONDecodeError, TypeError):
+            decoded_value = None
+        if not isinstance(decoded_value, kind):
+            expected = "a list" if kind is list else "a mapping"
+            return ConfigProblem(full_key, f"expected {expected} (got {shorten(value)})")
+        return decoded_value
+    decoded = _json_collection(value) if field is not None else None
+    if decoded is not None:
+        written = "list" if isinstance(decoded, list) else "mapping"
+        return ConfigProblem(
+            full_key, f"expected a single value (text, a number or true/false), not a {written} (got {shorten(value)})"
+        )
+    return value
+
+
 def parse_stack_config(raw: dict[str, str], source: str) -> StackConfig:
     """Validate the raw ``namespace:key -> string`` map the Pulumi engine hands a program."""
     values: dict[str, Any] = {}
@@ -708,23 +739,11 @@ def parse_stack_config(raw: dict[str, str], source: str) -> StackConfig:
         if namespace != PROJECT:
             foreign.append(full_key)
             continue
-        field = _FIELD_BY_ALIAS.get(name)
-        if field is not None and _is_list_field(field):
-            try:
-                values[name] = json.loads(value)
-            except (json.JSONDecodeError, TypeError):
-                problems.append(ConfigProblem(full_key, f"expected a list (got {shorten(value)})"))
-                continue
+        read = _field_value(full_key, _FIELD_BY_ALIAS.get(name), value)
+        if isinstance(read, ConfigProblem):
+            problems.append(read)
         else:
-            # The engine hands lists and mappings over as JSON: one where a single value belongs is refused, never
-            # turned into a tag or a name as its JSON text.
-            decoded = _json_collection(value) if field is not None else None
-            if decoded is not None:
-                kind = "list" if isinstance(decoded, list) else "mapping"
-                message = f"expected a single value (text, a number or true/false), not a {kind} (got {shorten(value)})"
-                problems.append(ConfigProblem(full_key, message))
-                continue
-            values[name] = value
+            values[name] = read
     if foreign:
         message = (
             f"unknown key{'s' if len(foreign) > 1 else ''}; this project declares its providers explicitly and reads "

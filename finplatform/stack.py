@@ -42,7 +42,7 @@ from finplatform.resilience import (
     supports_global_datastore,
 )
 from finplatform.safe_yaml import YamlError, loads, render_path, shorten
-from finplatform.usage import UsageError, parse_usage
+from finplatform.usage import Assumptions, ResourceUsageError, UsageError, stack_assumptions
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ class ResolvedStack:
     dr_network: NetworkPlan | None = None
     dr_tier: Tier | None = None
     """The DR strategy, where the profile enables DR: as configured, else what the objectives need."""
+
+    def assumptions(self) -> Assumptions:
+        """The cost model's usage assumptions: the environment's, finplatform:usage, finplatform:resourceUsage."""
+        return stack_assumptions(self.environment, self.config.usage, self.config.resource_usage)
 
     @property
     def failed_over(self) -> bool:
@@ -443,9 +447,12 @@ def resolve_stack(stack: str, raw: dict[str, str]) -> ResolvedStack:
     dr_network = plan_dr_network(config, source, network.vpc_cidr) if profile.dr_enabled else None
     dr_tier = resolve_dr_tier(config, profile, blueprint, environment, source)
     try:
-        parse_usage(environment, config.usage)
+        stack_assumptions(environment, config.usage, config.resource_usage)
     except UsageError as error:
         raise ConfigError(source, [ConfigProblem(f"{_key('usage')}[{error.position}]", str(error))]) from None
+    except ResourceUsageError as error:
+        key = _key("resource_usage") + (f".{error.key}" if error.key else "")
+        raise ConfigError(source, [ConfigProblem(key, str(error))]) from None
     return ResolvedStack(
         stack=stack,
         environment=environment,

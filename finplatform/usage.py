@@ -4,8 +4,10 @@ Defaults depend on the environment; a stack overrides any of them with ``finplat
 ``name=value`` (for example ``natProcessedGb=500``).
 """
 
+import difflib
 import math
-from dataclasses import dataclass, fields, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from finplatform.safe_yaml import shorten
@@ -256,24 +258,118 @@ class UsageError(ValueError):
 def parse_usage(environment: str, entries: list[str]) -> Usage:
     """The environment's defaults with ``name=value`` entries applied."""
     usage = DEFAULTS[environment if environment in DEFAULTS else "dev"]
-    names = [f.name for f in fields(Usage)]
     changes: dict[str, Any] = {}
     for position, entry in enumerate(entries):
         name, sep, text = entry.partition("=")
         name = name.strip()
-        if not sep or name not in names:
+        if not sep or name not in USAGE_NAMES:
             raise UsageError(
-                position, f"expected name=value with a name from: {', '.join(names)} (got {shorten(entry)})"
+                position, f"expected name=value with a name from: {', '.join(USAGE_NAMES)} (got {shorten(entry)})"
             )
         try:
             value = float(text)
         except ValueError:
             raise UsageError(position, f"{name} needs a number (got {shorten(text.strip())})") from None
-        # NaN compares false with everything: it would make every cost NaN and the budget check never fire.
-        allowed = f"allowed: a number from 0 to {MAX_VOLUME:,.0f}"
-        if value < 0:
-            raise UsageError(position, f"{name} cannot be negative; {allowed} (got {shorten(text.strip())})")
-        if not math.isfinite(value) or value > MAX_VOLUME:
-            raise UsageError(position, f"{name} needs a finite number; {allowed} (got {shorten(text.strip())})")
-        changes[name] = value
+        try:
+            changes[name] = volume(name, value, text.strip())
+        except ValueError as error:
+            raise UsageError(position, str(error)) from None
     return replace(usage, **changes)
+
+
+def volume(name: str, value: float, written: str) -> float:
+    """``value`` as a usage volume, or a ValueError saying what is allowed. NaN compares false with everything:
+    it would make every cost NaN and the budget check never fire."""
+    allowed = f"allowed: a number from 0 to {MAX_VOLUME:,.0f}"
+    if value < 0:
+        raise ValueError(f"{name} cannot be negative; {allowed} (got {shorten(written)})")
+    if not math.isfinite(value) or value > MAX_VOLUME:
+        raise ValueError(f"{name} needs a finite number; {allowed} (got {shorten(written)})")
+    return value
+
+
+USAGE_NAMES = tuple(f.name for f in fields(Usage))
+RESOURCE_USAGE_KEY = "finplatform:resourceUsage"
+ResourceUsage = Mapping[str, Mapping[str, float]]
+
+
+class ResourceUsageError(ValueError):
+    """A ``finplatform:resourceUsage`` entry that cannot be applied; ``key`` is where, e.g. ``app-logs.logIngestGb``."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def parse_resource_usage(raw: Any) -> dict[str, dict[str, float]]:
+    """``finplatform:resourceUsage`` as written: logical resource name -> {assumption name: number}. Whether each
+    name is a usage-priced resource of the plan, reading that assumption, is known only once the program has run
+    (``unmatched_resource_usage``)."""
+    if raw is None or raw == {}:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ResourceUsageError("", f"expected a mapping of resource names to assumptions (got {shorten(str(raw))})")
+    parsed: dict[str, dict[str, float]] = {}
+    for resource, assumptions in raw.items():
+        where = shorten(str(resource), 80)
+        if not isinstance(assumptions, Mapping) or not assumptions:
+            example = "e.g. logIngestGb: 5"
+            message = f"expected a mapping of assumption names to numbers, {example} (got {shorten(str(assumptions))})"
+            raise ResourceUsageError(where, message)
+        values: dict[str, float] = {}
+        for name, value in assumptions.items():
+            key = f"{where}.{shorten(str(name), 80)}"
+            if name not in USAGE_NAMES:
+                close = difflib.get_close_matches(str(name), USAGE_NAMES, n=1, cutoff=0.8)
+                hint = f"; did you mean {close[0]}?" if close else f"; names: {', '.join(USAGE_NAMES)}"
+                raise ResourceUsageError(key, f"no usage assumption of that name{hint}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ResourceUsageError(key, f"{name} needs a number (got {shorten(str(value))})")
+            try:
+                values[str(name)] = volume(str(name), float(value), str(value))
+            except ValueError as error:
+                raise ResourceUsageError(key, str(error)) from None
+        parsed[str(resource)] = values
+    return parsed
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """A stack's usage assumptions: the environment's defaults with ``finplatform:usage`` applied, and the
+    per-resource ``finplatform:resourceUsage`` values over them, keyed by logical name."""
+
+    stack: Usage
+    per_resource: ResourceUsage = field(default_factory=dict)
+
+    def of(self, resource_name: str) -> Usage:
+        """The assumptions a resource of this logical name is priced with."""
+        own = self.per_resource.get(resource_name)
+        return replace(self.stack, **own) if own else self.stack
+
+
+def stack_assumptions(environment: str, usage_entries: list[str], resource_usage: Any) -> Assumptions:
+    """The stack's ``finplatform:usage`` list and ``finplatform:resourceUsage`` mapping as one ``Assumptions``;
+    raises UsageError or ResourceUsageError."""
+    return Assumptions(parse_usage(environment, usage_entries), parse_resource_usage(resource_usage))
+
+
+def unmatched_resource_usage(
+    per_resource: ResourceUsage, reads: Mapping[str, Collection[str]]
+) -> list[tuple[str, str]]:
+    """What of ``finplatform:resourceUsage`` matches nothing the cost model priced: a name no usage-priced resource
+    has, or an assumption that resource's price does not read. ``reads`` maps each usage-priced resource's logical
+    name to the assumptions its price read. Each problem is (key, message)."""
+    problems = []
+    for resource, values in per_resource.items():
+        if resource not in reads:
+            close = difflib.get_close_matches(resource, list(reads), n=1, cutoff=0.8)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            message = f"no usage-priced resource has that logical name{hint} (plan --sync-usage lists them)"
+            problems.append((f"{RESOURCE_USAGE_KEY}.{shorten(resource, 80)}", message))
+            continue
+        for name in values:
+            if name not in reads[resource]:
+                read = ", ".join(sorted(reads[resource])) or "none"
+                key = f"{RESOURCE_USAGE_KEY}.{shorten(resource, 80)}.{name}"
+                problems.append((key, f"its price does not read {name} (it reads: {read})"))
+    return problems

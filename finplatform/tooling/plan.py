@@ -15,16 +15,17 @@ from pulumi.runtime import settings
 from pulumi.runtime.sync_await import _sync_await
 
 from finplatform import PROJECT, ROOT
+from finplatform.config import ConfigError, ConfigProblem, stack_file_name
 from finplatform.resilience import Assessment, assess, duration_text
 from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.ceiling import Ceiling, ceiling
-from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
+from finplatform.tooling.cost.model import Estimate, PricedResource, estimate, usage_reads
 from finplatform.tooling.cost.report import render_layers
 from finplatform.tooling.mocks import PlannedResource, install_mocks, run_declarations
 from finplatform.tooling.policy_eval import AnalyzedResource, PolicyReport, Violation, evaluate, start_packs
 from finplatform.tooling.remote_components import DerivedResource, child_urn, unreported_children
 from finplatform.tooling.stack_files import read_stack_file
-from finplatform.usage import parse_usage
+from finplatform.usage import Assumptions, unmatched_resource_usage
 from policies.common.framework import WAIVED, Waiver, stack_waivers
 
 
@@ -257,13 +258,22 @@ def plan_stack(
     if plan.policies is not None:
         names = {r.urn: r.name for r in view}
         plan.waivers = waiver_statuses(stack_waivers(raw_config), plan.policies, names, today)
-    usage = parse_usage(resolved.environment, resolved.config.usage)
+    assumptions = resolved.assumptions()
     resources = priced(view)
-    plan.cost = estimate(resources, usage)
-    plan.ceiling = ceiling(resources, usage, plan.cost)
+    plan.cost = estimate(resources, assumptions)
+    check_resource_usage(stack, assumptions, plan.cost)
+    plan.ceiling = ceiling(resources, assumptions, plan.cost)
     objectives = resolved.recovery_objectives()
     plan.recovery = assess(resources, objectives) if objectives is not None else None
     return plan
+
+
+def check_resource_usage(stack: str, assumptions: Assumptions, cost: Estimate) -> None:
+    """A ``finplatform:resourceUsage`` key that matches no usage-priced resource, or an assumption its price does
+    not read, is a config error (exit 2), never a silent no-op."""
+    problems = unmatched_resource_usage(assumptions.per_resource, usage_reads(cost))
+    if problems:
+        raise ConfigError(stack_file_name(stack), [ConfigProblem(key, message) for key, message in problems])
 
 
 def priced(view: list[AnalyzedResource]) -> list[PricedResource]:
@@ -391,10 +401,14 @@ def render_cost(plan: Plan) -> str:
     """The monthly cost of each priced resource, and the stack total."""
     assert plan.cost is not None
     names = {r.urn: r.name for r in plan.engine_view()}
-    lines = [f"Monthly cost estimate (USD, on-demand list prices, {plan.environment} usage assumptions):"]
+    lines = [
+        f"Monthly cost estimate (USD, on-demand list prices, {plan.environment} usage assumptions; under each "
+        "line, what it is billed on: quantity x unit price):"
+    ]
     for item in plan.cost.items:
         name = names.get(item.urn, item.urn.rsplit("::", 1)[-1])
         lines.append(f"  {item.monthly_usd:>9,.2f}  {item.type.split(':')[-1]:<22} {name:<34} {item.basis}")
+        lines += [f"  {'':>9}    - {charge.describe()}" for charge in item.charges]
     lines.append(f"  {plan.cost.monthly_usd:>9,.2f}  total")
     lines += [
         "",

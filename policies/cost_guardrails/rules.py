@@ -8,9 +8,16 @@ from typing import Any
 
 from finplatform.profiles import PROFILES
 from finplatform.tooling.cost.ceiling import ceiling
-from finplatform.tooling.cost.model import Estimate, PricedResource, estimate
+from finplatform.tooling.cost.model import Estimate, PricedResource, estimate, usage_reads
 from finplatform.tooling.remote_components import unreported_children
-from finplatform.usage import Usage, UsageError, parse_usage
+from finplatform.usage import (
+    RESOURCE_USAGE_KEY,
+    Assumptions,
+    ResourceUsageError,
+    UsageError,
+    stack_assumptions,
+    unmatched_resource_usage,
+)
 from policies.common import types as t
 from policies.common.engine import priced
 from policies.common.framework import STANDARD_TAGS, Context, Rule, Subject, as_list, decoded, effective_tags
@@ -119,12 +126,22 @@ def _nat_count(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[
 
 def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str, str]]:
     try:
-        usage = parse_usage(context.environment, json_list(context.stack_config.get("finplatform:usage")))
+        usage = stack_assumptions(
+            context.environment,
+            json_list(context.stack_config.get("finplatform:usage")),
+            decoded(context.stack_config.get(RESOURCE_USAGE_KEY) or "{}"),
+        )
     except UsageError as error:
         yield "", f"finplatform:usage[{error.position}]: {error}"
         return
+    except ResourceUsageError as error:
+        yield "", f"{RESOURCE_USAGE_KEY}{'.' + error.key if error.key else ''}: {error}"
+        return
     resources = priced(subjects)
     expected = estimate(resources, usage)
+    # The plan refuses these with exit 2; a CLI preview reports them here rather than pricing without them.
+    for key, message in unmatched_resource_usage(usage.per_resource, usage_reads(expected)):
+        yield "", f"{key}: {message}"
     total = expected.monthly_usd
     yield from _ceiling_limit(resources, usage, expected, context)
     try:
@@ -152,7 +169,7 @@ def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str
 
 
 def _ceiling_limit(
-    resources: Sequence[PricedResource], usage: Usage, expected: Estimate, context: Context
+    resources: Sequence[PricedResource], usage: Assumptions, expected: Estimate, context: Context
 ) -> Iterable[tuple[str, str]]:
     """The optional second limit: the cost at every autoscaling maximum, when the pack config sets one."""
     configured = context.policy_config.get("monthlyCeilingUsd")

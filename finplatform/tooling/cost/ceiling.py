@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from finplatform.tooling.cost.model import Estimate, PricedResource, estimate, price_table, with_remote_children
-from finplatform.usage import Usage
+from finplatform.usage import Assumptions, Usage
 
 ECS_SERVICE = "aws:ecs/service:Service"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
@@ -127,7 +127,7 @@ class Ceiling:
         )
 
 
-def ceiling(resources: Iterable[PricedResource], usage: Usage, expected: Estimate) -> Ceiling:
+def ceiling(resources: Iterable[PricedResource], usage: Usage | Assumptions, expected: Estimate) -> Ceiling:
     """The cost with every fleet at its maximum; functions with reserved concurrency at their bound (replacing
     their usage-based line)."""
     raised_resources, raised = at_maximum(resources)

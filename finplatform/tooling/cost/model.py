@@ -10,7 +10,7 @@ from typing import Any
 
 from finplatform.catalog import SIZES_BY_SERVICE
 from finplatform.tooling.remote_components import EKS_DEFAULT_DESIRED_CAPACITY, child_urn, unreported_children
-from finplatform.usage import Usage
+from finplatform.usage import USAGE_NAMES, Assumptions, Usage
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 STACK_LAYER = "stack"
@@ -85,6 +85,37 @@ NOT_PRICED = "not priced: "
 
 
 @dataclass(frozen=True)
+class Charge:
+    """One billed part of a line, as Infracost's breakdown shows it: the quantity billed (after any free
+    allowance the line subtracts), its unit, and the price of one unit."""
+
+    name: str
+    quantity: float
+    unit: str
+    unit_price: float
+
+    @property
+    def monthly_usd(self) -> float:
+        return self.quantity * self.unit_price
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "quantity": round(self.quantity, 6),
+            "unit": self.unit,
+            "unit_price": self.unit_price,
+            "monthly_usd": round(self.monthly_usd, 2),
+        }
+
+    def describe(self) -> str:
+        """One row of the breakdown: ``NAT gateway hours   730 hours   x $0.045   = $32.85``."""
+        return (
+            f"{self.name:<48} {self.quantity:>12,.6g} {self.unit:<16} x ${self.unit_price:<10g} "
+            f"= ${self.monthly_usd:,.2f}"
+        )
+
+
+@dataclass(frozen=True)
 class CostItem:
     """One resource's monthly cost, how it was worked out, and the platform layer it belongs to."""
 
@@ -101,6 +132,12 @@ class CostItem:
     baseline_usd: float = 0.0
     """The part of the line that does not depend on usage: what it costs at zero usage (hours, provisioned
     capacity, monthly fees); the rest is usage-driven."""
+    name: str = ""
+    """The resource's logical name, as the plan lists it and ``finplatform:resourceUsage`` names it."""
+    charges: tuple[Charge, ...] = ()
+    """The billed parts the monthly cost adds up from."""
+    assumptions: tuple[tuple[str, float], ...] = ()
+    """The usage assumptions the line's price read, with the values it took (empty: not usage-priced)."""
 
     @property
     def usage_usd(self) -> float:
@@ -203,10 +240,13 @@ class Estimate:
             "items": [
                 {
                     "urn": i.urn,
+                    "name": i.name,
                     "type": i.type,
                     "monthly_usd": i.monthly_usd,
                     "baseline_usd": i.baseline_usd,
                     "usage_usd": i.usage_usd,
+                    "charges": [charge.to_json() for charge in i.charges],
+                    "usage": dict(i.assumptions),
                     "basis": i.basis,
                     "layer": i.layer,
                 }
@@ -217,6 +257,21 @@ class Estimate:
         }
 
 
+class _ReadUsage(Usage):
+    """A resource's usage assumptions that note each one a pricer reads: ``plan --sync-usage`` lists exactly those,
+    and a ``finplatform:resourceUsage`` entry naming another is refused."""
+
+    def __init__(self, base: Usage, reads: dict[str, float]) -> None:
+        super().__init__(**{name: getattr(base, name) for name in USAGE_NAMES})
+        object.__setattr__(self, "_reads", reads)
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name in USAGE_NAMES:
+            object.__getattribute__(self, "_reads")[name] = value
+        return value
+
+
 @dataclass(frozen=True)
 class _Context:
     prices: Mapping[str, Any]
@@ -224,11 +279,22 @@ class _Context:
     hours: float
     by_reference: Mapping[str, PricedResource]
     planned: tuple[PricedResource, ...] = ()
+    charges: list[Charge] = field(default_factory=list)
 
     @property
     def unit(self) -> Mapping[str, float]:
         unit: Mapping[str, float] = self.prices["unit"]
         return unit
+
+    def charge(self, name: str, quantity: float, unit: str, unit_price: float) -> float:
+        """Record one billed part of the line and return its monthly cost: every pricer adds its cost up from
+        these, so a line's quantities, units and unit prices are the figures it was priced with."""
+        self.charges.append(Charge(name, quantity, unit, unit_price))
+        return quantity * unit_price
+
+    def per_hour(self, name: str, unit_price: float, count: float = 1.0, unit: str = "hours") -> float:
+        """``count`` of something billed by the hour, all month."""
+        return self.charge(name, self.hours * count, unit, unit_price)
 
     def hourly(self, service: str, size: str) -> float:
         rates: Mapping[str, float] = self.prices[service]
@@ -254,12 +320,15 @@ def _num(value: Any, default: float = 0.0) -> float:
 
 def _nat(r: PricedResource, c: _Context) -> tuple[float, str]:
     gb = c.usage.natProcessedGb
-    cost = c.hours * c.unit["natGatewayHour"] + gb * c.unit["natGatewayGb"]
+    cost = c.per_hour("NAT gateway hours", c.unit["natGatewayHour"])
+    cost += c.charge("data processed", gb, "GB", c.unit["natGatewayGb"])
     return cost, f"{c.hours:.0f} h x ${c.unit['natGatewayHour']}/h + {gb:g} GB x ${c.unit['natGatewayGb']}/GB"
 
 
 def _public_ip(r: PricedResource, c: _Context) -> tuple[float, str]:
-    return c.hours * c.unit["publicIpv4Hour"], f"public IPv4 {c.hours:.0f} h x ${c.unit['publicIpv4Hour']}/h"
+    return c.per_hour(
+        "public IPv4 address hours", c.unit["publicIpv4Hour"]
+    ), f"public IPv4 {c.hours:.0f} h x ${c.unit['publicIpv4Hour']}/h"
 
 
 def _endpoint(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -267,7 +336,9 @@ def _endpoint(r: PricedResource, c: _Context) -> tuple[float, str]:
         return 0.0, "gateway endpoint: no charge"
     azs = max(1, len(r.properties.get("subnetIds") or []))
     rate = c.unit["vpcInterfaceEndpointHourPerAz"]
-    return c.hours * rate * azs, f"interface endpoint {azs} AZ x {c.hours:.0f} h x ${rate}/h"
+    return c.per_hour(
+        "interface endpoint hours, one per AZ", rate, azs, "AZ-hours"
+    ), f"interface endpoint {azs} AZ x {c.hours:.0f} h x ${rate}/h"
 
 
 # KMS bills each key version a rotation adds, but only the first two rotations (since April 2024).
@@ -276,12 +347,13 @@ KMS_BILLED_ROTATIONS = 2
 
 def _kms(r: PricedResource, c: _Context) -> tuple[float, str]:
     requests = c.usage.kmsRequests10k
-    cost = c.unit["kmsKeyMonth"] + requests * c.unit["kmsRequests10k"]
+    cost = c.charge("customer managed key", 1, "key-months", c.unit["kmsKeyMonth"])
+    cost += c.charge("API requests", requests, "10k requests", c.unit["kmsRequests10k"])
     basis = f"key ${c.unit['kmsKeyMonth']}/month + {requests:g}x10k requests x ${c.unit['kmsRequests10k']}"
     if r.properties.get("enableKeyRotation"):
         rate = c.unit["kmsRotationVersionMonth"]
         period = _num(r.properties.get("rotationPeriodInDays"), 365)
-        cost += KMS_BILLED_ROTATIONS * rate
+        cost += c.charge("rotated key versions", KMS_BILLED_ROTATIONS, "key-months", rate)
         basis += (
             f" + {KMS_BILLED_ROTATIONS} rotated key versions x ${rate}/month (rotation every {period:g} days; only "
             "the first two rotations are billed: the charge once they have happened, $0 before the first)"
@@ -304,18 +376,19 @@ def _rotation(r: PricedResource) -> bool:
 def _log_group(r: PricedResource, c: _Context) -> tuple[float, str]:
     if _rotation(r):
         gb = ROTATION_LOG_GB
-        cost = gb * c.unit["cloudwatchLogIngestGb"]
+        cost = c.charge("ingestion", gb, "GB", c.unit["cloudwatchLogIngestGb"])
         return cost, f"secret-rotation function's log: about {gb:g} GB a month x ${c.unit['cloudwatchLogIngestGb']}"
     if str(r.properties.get("name") or "").startswith(RDS_LOG_PREFIX) and str(r.properties["name"]).endswith(
         UPGRADE_LOG_SUFFIX
     ):
         gb = UPGRADE_LOG_GB
-        cost = gb * c.unit["cloudwatchLogIngestGb"]
+        cost = c.charge("ingestion", gb, "GB", c.unit["cloudwatchLogIngestGb"])
         return cost, f"PostgreSQL upgrade log: written only while the engine upgrades, about {gb:g} GB a month"
     gb = c.usage.logIngestGb
     retention_months = min(_num(r.properties.get("retentionInDays"), 3653), 3653) / 30
     stored = gb * min(retention_months, 12)
-    cost = gb * c.unit["cloudwatchLogIngestGb"] + stored * c.unit["cloudwatchLogStoreGbMonth"]
+    cost = c.charge("ingestion", gb, "GB", c.unit["cloudwatchLogIngestGb"])
+    cost += c.charge("storage", stored, "GB-months", c.unit["cloudwatchLogStoreGbMonth"])
     return cost, f"{gb:g} GB ingested x ${c.unit['cloudwatchLogIngestGb']} + {stored:.0f} GB stored"
 
 
@@ -349,14 +422,14 @@ def _rds(r: PricedResource, c: _Context) -> Priced:
     multi_az = bool(r.properties.get("multiAz"))
     factor = c.unit["rdsMultiAzFactor"] if multi_az else 1.0
     storage = _num(r.properties.get("allocatedStorage"), 20)
-    compute = c.hourly("rds", size) * c.hours * factor
-    disk = storage * c.unit["rdsGp3GbMonth"] * factor
     layout = "Multi-AZ" if multi_az else "single-AZ"
+    compute = c.per_hour(f"{size} {layout} instance hours", c.hourly("rds", size) * factor)
+    disk = c.charge(f"gp3 storage ({layout})", storage, "GB-months", c.unit["rdsGp3GbMonth"] * factor)
     basis = f"{size} {layout} {c.hours:.0f} h + {storage:g} GB gp3"
     if _num(r.properties.get("backupRetentionPeriod"), 0) > 0:
         kept, rate = c.usage.dbBackupGb, c.unit["rdsBackupGbMonth"]
         billed = max(0.0, kept - storage)
-        disk += billed * rate
+        disk += c.charge("backup storage beyond the free allowance", billed, "GB-months", rate)
         basis += (
             f" + backups {kept:g} GB kept - {storage:g} GB free (the provisioned storage) = {billed:g} GB x "
             f"${rate}/GB ({_num(r.properties.get('backupRetentionPeriod')):g} days retained)"
@@ -365,7 +438,7 @@ def _rds(r: PricedResource, c: _Context) -> Priced:
     if not source:
         return compute + disk, basis
     gb, rate = c.usage.dbReplicationGb, c.unit["interRegionTransferGb"]
-    transfer = gb * rate
+    transfer = c.charge("inter-region replication transfer", gb, "GB", rate)
     basis += f" + {gb:g} GB replicated from {source} x ${rate}/GB inter-region transfer (cross-region replica)"
     return compute + disk + transfer, basis, transfer
 
@@ -441,7 +514,7 @@ def _cache_secondary(r: PricedResource, c: _Context) -> tuple[float, str]:
     else:
         nodes = cache_node_count(primary_props)
         layout = f"{nodes} nodes, as the primary"
-    cost = c.hourly("elasticache", str(size)) * c.hours * nodes
+    cost = c.per_hour(f"{size} node hours", c.hourly("elasticache", str(size)), nodes, "node-hours")
     return cost, (
         f"{nodes} x {size} x {c.hours:.0f} h (Global Datastore secondary: node type from {size_from}; {layout}; "
         "its replication transfer is priced on the Global Datastore)"
@@ -457,11 +530,12 @@ def _elasticache(r: PricedResource, c: _Context) -> tuple[float, str]:
         if r.type.endswith("ReplicationGroup")
         else int(_num(r.properties.get("numCacheNodes"), 1))
     )
-    cost, basis = c.hourly("elasticache", size) * c.hours * nodes, f"{nodes} x {size} x {c.hours:.0f} h"
+    cost = c.per_hour(f"{size} node hours", c.hourly("elasticache", size), nodes, "node-hours")
+    basis = f"{nodes} x {size} x {c.hours:.0f} h"
     kept = int(_num(r.properties.get("snapshotRetentionLimit"), 0))
     if kept > 1:
         gb, rate = c.usage.cacheSnapshotGb, c.unit["elasticacheBackupGbMonth"]
-        cost += (kept - 1) * gb * rate
+        cost += c.charge("backup storage beyond the free backup", (kept - 1) * gb, "GB-months", rate)
         basis += f" + {kept - 1} daily backups beyond the free one x {gb:g} GB x ${rate}/GB"
     return cost, basis
 
@@ -476,7 +550,7 @@ def _global_datastore(r: PricedResource, c: _Context) -> Priced:
     if not secondaries:
         return 0.0, f"{label}; no secondary in the plan, so nothing crosses regions"
     gb, rate = c.usage.cacheReplicationGb, c.unit["interRegionTransferGb"]
-    cost = gb * len(secondaries) * rate
+    cost = c.charge("inter-region replication transfer", gb * len(secondaries), "GB", rate)
     regions = ", ".join(sorted({s.region for s in secondaries}))
     count = len(secondaries)
     to = f"{count} secondar{'y' if count == 1 else 'ies'} in {regions}"
@@ -486,13 +560,16 @@ def _global_datastore(r: PricedResource, c: _Context) -> Priced:
 def _ec2(r: PricedResource, c: _Context) -> tuple[float, str]:
     size = str(r.properties.get("instanceType"))
     root = _num((r.properties.get("rootBlockDevice") or {}).get("volumeSize"), 8)
-    cost = c.hourly("ec2", size) * c.hours + root * c.unit["ebsGp3GbMonth"]
+    cost = c.per_hour(f"{size} instance hours", c.hourly("ec2", size))
+    cost += c.charge("root volume (gp3)", root, "GB-months", c.unit["ebsGp3GbMonth"])
     return cost, f"{size} x {c.hours:.0f} h + {root:g} GB gp3"
 
 
 def _ebs(r: PricedResource, c: _Context) -> tuple[float, str]:
     size = _num(r.properties.get("size"), 8)
-    return size * c.unit["ebsGp3GbMonth"], f"{size:g} GB gp3 x ${c.unit['ebsGp3GbMonth']}"
+    return c.charge(
+        "gp3 volume", size, "GB-months", c.unit["ebsGp3GbMonth"]
+    ), f"{size:g} GB gp3 x ${c.unit['ebsGp3GbMonth']}"
 
 
 def _launch_template(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -514,7 +591,8 @@ def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
         or (source.properties if source else {}).get("instanceType")
     )
     count = _num(r.properties.get("desiredCapacity"), _num(r.properties.get("minSize"), 1))
-    return c.hourly("ec2", size) * c.hours * count, f"{count:g} x {size} x {c.hours:.0f} h (desired capacity)"
+    cost = c.per_hour(f"{size} instance hours", c.hourly("ec2", size), count, "instance-hours")
+    return cost, f"{count:g} x {size} x {c.hours:.0f} h (desired capacity)"
 
 
 # AWS's free internet egress: 100 GB a month, aggregated over the account's services and regions.
@@ -539,21 +617,22 @@ def egress_load_balancer(planned: Iterable[PricedResource]) -> PricedResource | 
 
 def _alb(r: PricedResource, c: _Context) -> tuple[float, str]:
     if str(r.properties.get("loadBalancerType", "application")) != "application":
-        cost, basis = c.hours * c.unit["albHour"], f"load balancer {c.hours:.0f} h"
+        cost, basis = c.per_hour("load balancer hours", c.unit["albHour"]), f"load balancer {c.hours:.0f} h"
     else:
         lcu = c.usage.albLcu
-        cost = c.hours * (c.unit["albHour"] + lcu * c.unit["albLcuHour"])
+        cost = c.per_hour("ALB hours", c.unit["albHour"])
+        cost += c.per_hour("load balancer capacity units", c.unit["albLcuHour"], lcu, "LCU-hours")
         basis = f"ALB {c.hours:.0f} h x (${c.unit['albHour']} + {lcu:g} LCU x ${c.unit['albLcuHour']})"
     if _public(r):
         azs = max(1, len(r.properties.get("subnets") or r.properties.get("subnetMappings") or []))
         rate = c.unit["publicIpv4Hour"]
-        cost += azs * c.hours * rate
+        cost += c.per_hour("public IPv4 address hours, one per AZ", rate, azs, "address-hours")
         basis += f" + {azs} public IPv4 (one per AZ) x {c.hours:.0f} h x ${rate}/h"
         egress = egress_load_balancer(c.planned)
         if egress is not None and egress.urn == r.urn:
             gb, out_rate = c.usage.dataTransferOutGb, c.unit["dataTransferOutGb"]
             billed = max(0.0, gb - FREE_EGRESS_GB)
-            cost += billed * out_rate
+            cost += c.charge("internet egress beyond the free 100 GB", billed, "GB", out_rate)
             basis += (
                 f" + the stack's internet egress {gb:g} GB - {FREE_EGRESS_GB:g} GB free a month = {billed:g} GB x "
                 f"${out_rate}/GB"
@@ -562,7 +641,9 @@ def _alb(r: PricedResource, c: _Context) -> tuple[float, str]:
 
 
 def _eks_cluster(r: PricedResource, c: _Context) -> tuple[float, str]:
-    return c.hours * c.unit["eksClusterHour"], f"EKS control plane {c.hours:.0f} h x ${c.unit['eksClusterHour']}"
+    return c.per_hour(
+        "EKS control plane hours", c.unit["eksClusterHour"]
+    ), f"EKS control plane {c.hours:.0f} h x ${c.unit['eksClusterHour']}"
 
 
 def _eks_nodes(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -571,7 +652,8 @@ def _eks_nodes(r: PricedResource, c: _Context) -> tuple[float, str]:
     size = str((r.properties.get("instanceTypes") or ["t3.medium"])[0])
     spot = r.properties.get("capacityType") == "SPOT"
     rate = c.hourly("ec2", size) * (c.unit["ec2SpotFactor"] if spot else 1.0)
-    return rate * c.hours * count, f"{count:g} x {size}{' Spot' if spot else ''} x {c.hours:.0f} h"
+    cost = c.per_hour(f"{size}{' Spot' if spot else ''} node hours", rate, count, "node-hours")
+    return cost, f"{count:g} x {size}{' Spot' if spot else ''} x {c.hours:.0f} h"
 
 
 def _fargate_service(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -583,7 +665,9 @@ def _fargate_service(r: PricedResource, c: _Context) -> tuple[float, str]:
     spot = any(s.get("capacityProvider") == "FARGATE_SPOT" and _num(s.get("weight"), 0) > 0 for s in strategies)
     vcpu_rate = c.unit["fargateSpotVcpuHour" if spot else "fargateVcpuHour"]
     gb_rate = c.unit["fargateSpotGbHour" if spot else "fargateGbHour"]
-    cost = count * c.hours * (cpu * vcpu_rate + memory * gb_rate)
+    on = " (Spot)" if spot else ""
+    cost = c.per_hour(f"vCPU hours{on}", vcpu_rate, count * cpu, "vCPU-hours")
+    cost += c.per_hour(f"memory hours{on}", gb_rate, count * memory, "GB-hours")
     return cost, f"{count:g} task(s) x {cpu:g} vCPU/{memory:g} GB x {c.hours:.0f} h{' on Spot' if spot else ''}"
 
 
@@ -592,11 +676,13 @@ def _lambda(r: PricedResource, c: _Context) -> tuple[float, str]:
     if _rotation(r):
         # Each rotation step runs seconds (a Redis token change waits minutes for the group): at most 15 minutes.
         calls, seconds = ROTATION_INVOCATIONS_A_MONTH, 900
-        cost = calls / 1e6 * c.unit["lambdaRequestsMillion"] + calls * seconds * memory_gb * c.unit["lambdaGbSecond"]
+        cost = c.charge("requests", calls / 1e6, "1M requests", c.unit["lambdaRequestsMillion"])
+        cost += c.charge("compute", calls * seconds * memory_gb, "GB-seconds", c.unit["lambdaGbSecond"])
         return cost, f"secret rotation: {calls} steps a month x at most {seconds} s x {memory_gb:g} GB"
     invocations = c.usage.lambdaInvocationsMillion
     gb_seconds = invocations * 1e6 * c.usage.lambdaAvgDurationMs / 1000 * memory_gb
-    cost = invocations * c.unit["lambdaRequestsMillion"] + gb_seconds * c.unit["lambdaGbSecond"]
+    cost = c.charge("requests", invocations, "1M requests", c.unit["lambdaRequestsMillion"])
+    cost += c.charge("compute", gb_seconds, "GB-seconds", c.unit["lambdaGbSecond"])
     return cost, f"{invocations:g}M invocations x {c.usage.lambdaAvgDurationMs:g} ms x {memory_gb:g} GB"
 
 
@@ -646,8 +732,13 @@ def _bucket(r: PricedResource, c: _Context) -> tuple[float, str]:
     lifecycle = _lifecycle_of(r, c)
     if lifecycle is None or not lifecycle[0]:
         rate = rates["STANDARD"]
-        return gb * rate, f"{gb:g} GB x ${rate}/GB (Standard; no lifecycle transition declared)"
+        cost = c.charge("Standard storage", gb, "GB-months", rate)
+        return cost, f"{gb:g} GB x ${rate}/GB (Standard; no lifecycle transition declared)"
     shares = storage_blend(*lifecycle)
+    for cls, share in shares:
+        c.charge(
+            f"{cls} storage ({share:.0%} of the bytes)", gb * share, "GB-months", rates.get(cls, rates["STANDARD"])
+        )
     rate = sum(share * rates.get(cls, rates["STANDARD"]) for cls, share in shares)
     mix = ", ".join(f"{share:.0%} {cls}" for cls, share in shares)
     return gb * rate, f"{gb:g} GB x ${rate:.4f}/GB blended over the declared lifecycle ({mix})"
@@ -655,7 +746,7 @@ def _bucket(r: PricedResource, c: _Context) -> tuple[float, str]:
 
 def _flat(key: str, label: str) -> Pricer:
     def price(r: PricedResource, c: _Context) -> tuple[float, str]:
-        return c.unit[key], f"{label} ${c.unit[key]}/month"
+        return c.charge(label, 1, "months", c.unit[key]), f"{label} ${c.unit[key]}/month"
 
     return price
 
@@ -663,7 +754,7 @@ def _flat(key: str, label: str) -> Pricer:
 def _requests(key: str, usage_name: str, label: str) -> Pricer:
     def price(r: PricedResource, c: _Context) -> tuple[float, str]:
         volume: float = getattr(c.usage, usage_name)
-        return volume * c.unit[key], f"{volume:g}M {label} x ${c.unit[key]}/M"
+        return c.charge(label, volume, "1M requests", c.unit[key]), f"{volume:g}M {label} x ${c.unit[key]}/M"
 
     return price
 
@@ -671,16 +762,20 @@ def _requests(key: str, usage_name: str, label: str) -> Pricer:
 def _per_gb(key: str, usage_name: str, label: str) -> Pricer:
     def price(r: PricedResource, c: _Context) -> tuple[float, str]:
         volume: float = getattr(c.usage, usage_name)
-        return volume * c.unit[key], f"{volume:g} GB {label} x ${c.unit[key]}/GB"
+        cost = c.charge(f"storage {label}", volume, "GB-months", c.unit[key])
+        return cost, f"{volume:g} GB {label} x ${c.unit[key]}/GB"
 
     return price
 
 
 def _waf(r: PricedResource, c: _Context) -> tuple[float, str]:
     rules = len(r.properties.get("rules") or [])
-    cost = c.unit["wafWebAclMonth"] + rules * c.unit["wafRuleMonth"]
+    cost = c.charge("web ACL", 1, "months", c.unit["wafWebAclMonth"])
+    cost += c.charge("rules", rules, "rule-months", c.unit["wafRuleMonth"])
     requests = c.usage.apiRequestsMillion
-    return cost + requests * c.unit["wafRequestsMillion"], f"web ACL + {rules} rules + {requests:g}M requests"
+    return cost + c.charge(
+        "requests", requests, "1M requests", c.unit["wafRequestsMillion"]
+    ), f"web ACL + {rules} rules + {requests:g}M requests"
 
 
 # CloudFront's always-free tier, per account a month.
@@ -692,7 +787,8 @@ def _cloudfront(r: PricedResource, c: _Context) -> tuple[float, str]:
     billed_gb = max(0.0, gb - CLOUDFRONT_FREE_GB)
     billed_requests = max(0.0, requests - CLOUDFRONT_FREE_REQUESTS_MILLION)
     rate, request_rate = c.unit["cloudfrontGbOut"], c.unit["cloudfrontHttpsRequests10k"]
-    cost = billed_gb * rate + billed_requests * 100 * request_rate
+    cost = c.charge("data out beyond the free 1 TB", billed_gb, "GB", rate)
+    cost += c.charge("HTTPS requests beyond the free 10M", billed_requests * 100, "10k requests", request_rate)
     return cost, (
         f"{gb:g} GB out - {CLOUDFRONT_FREE_GB:g} GB free = {billed_gb:g} GB x ${rate}/GB + {requests:g}M requests - "
         f"{CLOUDFRONT_FREE_REQUESTS_MILLION:g}M free = {billed_requests:g}M x ${request_rate}/10k (the always-free "
@@ -704,14 +800,17 @@ def _secret(r: PricedResource, c: _Context) -> Priced:
     replicas = len(r.properties.get("replicas") or [])
     copies = 1 + replicas
     rate = c.unit["secretsManagerSecretMonth"]
-    return copies * rate, f"{copies} cop{'y' if copies == 1 else 'ies'} x ${rate}/month", replicas * rate
+    cost = c.charge("secret, with its replicas", copies, "secret-months", rate)
+    return cost, f"{copies} cop{'y' if copies == 1 else 'ies'} x ${rate}/month", replicas * rate
 
 
 def _influx(r: PricedResource, c: _Context) -> tuple[float, str]:
     size = str(r.properties.get("dbInstanceType"))
     factor = 2.0 if str(r.properties.get("deploymentType", "")).startswith("WITH_MULTIAZ") else 1.0
     storage = _num(r.properties.get("allocatedStorage"), 20)
-    cost = c.hourly("timestreamInfluxdb", size) * c.hours * factor + storage * c.unit["timestreamInfluxStorageGbMonth"]
+    layout = " Multi-AZ" if factor > 1 else ""
+    cost = c.per_hour(f"{size}{layout} instance hours", c.hourly("timestreamInfluxdb", size) * factor)
+    cost += c.charge("storage", storage, "GB-months", c.unit["timestreamInfluxStorageGbMonth"])
     return cost, f"{size}{' Multi-AZ' if factor > 1 else ''} x {c.hours:.0f} h + {storage:g} GB"
 
 
@@ -747,26 +846,28 @@ def _alarm(r: PricedResource, c: _Context) -> tuple[float, str]:
     fast = high_resolution(r.properties)
     rate = c.unit["cloudwatchHighResAlarmMonth" if fast else "cloudwatchAlarmMonth"]
     resolution = "high resolution" if fast else "standard resolution"
-    return metrics * rate, f"{metrics} alarm metric{'s' if metrics > 1 else ''} x ${rate}/month ({why}; {resolution})"
+    return c.charge(
+        "alarm metrics", metrics, "metric-months", rate
+    ), f"{metrics} alarm metric{'s' if metrics > 1 else ''} x ${rate}/month ({why}; {resolution})"
 
 
 def _dashboard(r: PricedResource, c: _Context) -> tuple[float, str]:
     rate = c.unit["cloudwatchDashboardMonth"]
-    return rate, f"dashboard ${rate}/month (the account's first three are free)"
+    return c.charge("dashboard", 1, "months", rate), f"dashboard ${rate}/month (the account's first three are free)"
 
 
 def _log_metric_filter(r: PricedResource, c: _Context) -> tuple[float, str]:
     rate = c.unit["cloudwatchMetricMonth"]
     transformation = r.properties.get("metricTransformation") or {}
     extra = "; one more per distinct dimension value" if transformation.get("dimensions") else ""
-    return rate, f"1 custom metric x ${rate}/month{extra}"
+    return c.charge("custom metric", 1, "metric-months", rate), f"1 custom metric x ${rate}/month{extra}"
 
 
 def _topic(r: PricedResource, c: _Context) -> tuple[float, str]:
     messages = c.usage.alertMessages
     rate = c.unit["snsRequestsMillion"]
     label = f"{messages:g} publishes x ${rate}/M (no standing charge; deliveries priced per subscription)"
-    return messages / 1e6 * rate, label
+    return c.charge("publishes", messages / 1e6, "1M requests", rate), label
 
 
 # SNS delivery charges by protocol: (price key, messages per priced unit, what is delivered, note).
@@ -787,7 +888,8 @@ def _subscription(r: PricedResource, c: _Context) -> tuple[float, str]:
         return 0.0, f"not priced: {protocol or 'unknown'} deliveries"
     key, per, what, note = SNS_DELIVERIES[protocol]
     messages = c.usage.alertMessages
-    return messages / per * c.unit[key], f"{messages:g} {what} x ${c.unit[key]}{note}"
+    unit = what if per == 1 else f"{per / 1e6:g}M {what}" if per >= 1e6 else f"{per / 1e3:g}k {what}"
+    return c.charge(what, messages / per, unit, c.unit[key]), f"{messages:g} {what} x ${c.unit[key]}{note}"
 
 
 def traces_recorded(requests: float, reservoir: float, rate: float, seconds: float) -> float:
@@ -803,7 +905,7 @@ def _sampling_rule(r: PricedResource, c: _Context) -> tuple[float, str]:
     requests = c.usage.tracedRequestsMillion * 1e6
     traces = traces_recorded(requests, reservoir, rate, c.hours * 3600)
     price = c.unit["xrayTracesRecordedMillion"]
-    return traces / 1e6 * price, (
+    return c.charge("traces recorded", traces / 1e6, "1M traces", price), (
         f"{traces / 1e6:.2f}M traces of {requests / 1e6:g}M requests ({reservoir:g}/s + {rate:.0%} of the rest, "
         f"traffic even) x ${price}/M recorded (first 100,000 a month free; retrievals not priced)"
     )
@@ -827,7 +929,7 @@ def _eks_addon(r: PricedResource, c: _Context) -> tuple[float, str] | None:
     counted = f"{nodes:g} nodes of its node groups" if nodes else f"{EKS_DEFAULT_DESIRED_CAPACITY} nodes assumed"
     nodes = nodes or EKS_DEFAULT_DESIRED_CAPACITY
     observations, rate = c.usage.containerObservationsMillion, c.unit["containerInsightsObservationsMillion"]
-    return nodes * observations * rate, (
+    return c.charge("Container Insights observations", nodes * observations, "1M observations", rate), (
         f"Container Insights (enhanced): {counted} x {observations:g}M observations x ${rate}/M "
         "(assumed rate; the container logs it ships are not priced)"
     )
@@ -892,7 +994,10 @@ def _health_check(r: PricedResource, c: _Context) -> tuple[float, str]:
         basis += f"${option_rate}/month"
     if aws:
         basis += " (the account's first 50 basic AWS-endpoint checks are free; not subtracted)"
-    return base + len(options) * option_rate, basis
+    cost = c.charge(f"health check of {what}", 1, "months", base)
+    if options:
+        cost += c.charge("optional features", len(options), "feature-months", option_rate)
+    return cost, basis
 
 
 def _record(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -928,18 +1033,18 @@ def _bucket_replication(r: PricedResource, c: _Context) -> Priced:
         region = target.region if target else ""
         cost, part = 0.0, f"{gb:g} GB to {name}"
         if region != r.region:
-            cost += gb * transfer_rate
+            cost += c.charge(f"replication transfer to {name}", gb, "GB", transfer_rate)
             where = region or "a region the plan does not show, assumed another"
             part += f" ({where}) x ${transfer_rate}/GB inter-region"
         else:
             part += " (same region: no transfer charge)"
         destination_of = [rule.get("destination") or {} for rule in its_rules]
         if any(str((d.get("replicationTime") or {}).get("status")) == "Enabled" for d in destination_of):
-            cost += gb * rtc_rate
+            cost += c.charge(f"Replication Time Control to {name}", gb, "GB", rtc_rate)
             part += f" + Replication Time Control {gb:g} GB x ${rtc_rate}/GB"
         metered = sum(1 for d in destination_of if str((d.get("metrics") or {}).get("status")) == "Enabled")
         if metered:
-            cost += 4 * metered * metric_rate
+            cost += c.charge(f"replication metrics of {name}", 4 * metered, "metric-months", metric_rate)
             part += f" + {4 * metered} replication metrics x ${metric_rate}/month"
         total += cost
         parts.append(part)
@@ -953,9 +1058,9 @@ def _backup_plan(r: PricedResource, c: _Context) -> Priced:
     regions = [arn_region(str(a.get("destinationVaultArn") or "")) for a in actions]
     crossing = [region or "an unknown region, assumed another" for region in regions if region != r.region]
     gb, rate = c.usage.backupCopyGb, c.unit["interRegionTransferGb"]
-    cost = len(crossing) * gb * rate
     if not crossing:
         return 0.0, f"backup plan: {len(actions)} same-region copy action(s), no transfer charge (storage on the vault)"
+    cost = c.charge("cross-region copy transfer", len(crossing) * gb, "GB", rate)
     basis = (
         f"{len(crossing)} cross-region copy action{'s' if len(crossing) > 1 else ''} x {gb:g} GB x ${rate}/GB "
         f"to {', '.join(sorted(set(crossing)))} (the copies' storage is priced on the destination vault)"
@@ -984,7 +1089,8 @@ def _registry_replication(r: PricedResource, c: _Context) -> Priced:
             if region == r.region:
                 parts.append(f"to {region}: same region (another account), not priced as standby")
                 continue
-            cost = gb * rate + matched * stored * storage_rate
+            cost = c.charge(f"replication transfer to {region}", gb, "GB", rate)
+            cost += c.charge(f"replica storage in {region}", matched * stored, "GB-months", storage_rate)
             total += cost
             parts.append(
                 f"to {region}: {gb:g} GB pushed x ${rate}/GB + {matched} repositor{'y' if matched == 1 else 'ies'} "
@@ -1001,14 +1107,16 @@ def _pipeline(r: PricedResource, c: _Context) -> tuple[float, str]:
         if runs == 0:
             return 0.0, "V1 pipeline with no runs: an inactive pipeline has no charge"
         rate = c.unit["codepipelineV1Month"]
-        return rate, f"V1 pipeline: 1 active pipeline x ${rate}/month (one V1 pipeline per account is free)"
+        return c.charge(
+            "active V1 pipeline", 1, "pipeline-months", rate
+        ), f"V1 pipeline: 1 active pipeline x ${rate}/month (one V1 pipeline per account is free)"
     actions = [a for stage in r.properties.get("stages") or [] for a in stage.get("actions") or []]
     free = [a for a in actions if str(a.get("category")) == "Approval" or str(a.get("owner")) == "Custom"]
     builds = [a for a in actions if a not in free and str(a.get("category")) in ("Build", "Test")]
     others = len(actions) - len(free) - len(builds)
     minutes = len(builds) * c.usage.buildMinutesPerRun + others * c.usage.actionMinutesPerRun
     rate = c.unit["codepipelineActionMinute"]
-    return runs * minutes * rate, (
+    return c.charge("action minutes", runs * minutes, "minutes", rate), (
         f"V2 pipeline: {runs:g} runs x {minutes:g} action minutes ({len(builds)} build/test x "
         f"{c.usage.buildMinutesPerRun:g} min + {others} other x {c.usage.actionMinutesPerRun:g} min; "
         f"{len(free)} approval/custom free) x ${rate}/min (the account's first 100 minutes a month are free)"
@@ -1024,7 +1132,7 @@ def _codebuild(r: PricedResource, c: _Context) -> tuple[float, str]:
         raise KeyError(f"no CodeBuild price for {compute} on {kind}")
     rate = rates[f"{kind}:{compute}"]
     runs, minutes = c.usage.pipelineRuns, c.usage.buildMinutesPerRun
-    return runs * minutes * rate, (
+    return c.charge(f"{compute} build minutes", runs * minutes, "minutes", rate), (
         f"{runs:g} builds x {minutes:g} min x ${rate}/min ({compute} {kind}; the account's first 100 minutes a "
         "month of general1.small or arm1.small are free)"
     )
@@ -1037,13 +1145,13 @@ def _vault(r: PricedResource, c: _Context) -> tuple[float, str]:
     databases = any(x.type == RDS_INSTANCE and "backup-plan" in (x.properties.get("tags") or {}) for x in c.planned)
     key = "backupRdsSnapshotGbMonth" if databases else "backupWarmGbMonth"
     what = "RDS snapshots (and bucket backups at this rate, on the safe side)" if databases else "warm backups"
-    return gb * c.unit[key], f"{gb:g} GB of {what} x ${c.unit[key]}/GB"
+    return c.charge("backup storage", gb, "GB-months", c.unit[key]), f"{gb:g} GB of {what} x ${c.unit[key]}/GB"
 
 
 def _timestream_table(r: PricedResource, c: _Context) -> tuple[float, str]:
     gb = c.usage.timeSeriesStorageGb
     rate = c.unit["timestreamMagneticGbMonth"]
-    return gb * rate, (
+    return c.charge("magnetic storage", gb, "GB-months", rate), (
         f"{gb:g} GB magnetic x ${rate}/GB (Timestream for LiveAnalytics: closed to new customers since 2025-06-20; "
         "queries, billed in TCUs, are not priced)"
     )
@@ -1051,12 +1159,16 @@ def _timestream_table(r: PricedResource, c: _Context) -> tuple[float, str]:
 
 def _config_recorder(r: PricedResource, c: _Context) -> tuple[float, str]:
     items, rate = c.usage.configItems, c.unit["configItem"]
-    return items * rate, f"{items:g} configuration items x ${rate} (continuous recording)"
+    return c.charge(
+        "configuration items", items, "items", rate
+    ), f"{items:g} configuration items x ${rate} (continuous recording)"
 
 
 def _config_rule(r: PricedResource, c: _Context) -> tuple[float, str]:
     evaluations, rate = c.usage.configRuleEvaluations, c.unit["configRuleEvaluation"]
-    return evaluations * rate, f"{evaluations:g} rule evaluations x ${rate} (first 100,000 a month tier)"
+    return c.charge(
+        "rule evaluations", evaluations, "evaluations", rate
+    ), f"{evaluations:g} rule evaluations x ${rate} (first 100,000 a month tier)"
 
 
 def _guardduty(r: PricedResource, c: _Context) -> tuple[float, str]:
@@ -1064,7 +1176,8 @@ def _guardduty(r: PricedResource, c: _Context) -> tuple[float, str]:
         return 0.0, "GuardDuty detector disabled: no charge"
     events, gb = c.usage.guarddutyEventsMillion, c.usage.guarddutyLogGb
     event_rate, log_rate = c.unit["guarddutyCloudTrailEventsMillion"], c.unit["guarddutyFlowDnsLogGb"]
-    return events * event_rate + gb * log_rate, (
+    cost = c.charge("CloudTrail management events", events, "1M events", event_rate)
+    return cost + c.charge("VPC flow and DNS logs", gb, "GB", log_rate), (
         f"foundational threat detection: {events:g}M CloudTrail management events x ${event_rate}/M + {gb:g} GB of "
         f"VPC flow and DNS logs x ${log_rate}/GB (the 30-day trial not subtracted)"
     )
@@ -1076,7 +1189,9 @@ def _guardduty_feature(r: PricedResource, c: _Context) -> tuple[float, str]:
         return 0.0, f"GuardDuty {name} disabled: no charge"
     if name == "S3_DATA_EVENTS":
         events, rate = c.usage.guarddutyS3EventsMillion, c.unit["guarddutyS3EventsMillion"]
-        return events * rate, f"S3 protection: {events:g}M S3 data events x ${rate}/M"
+        return c.charge(
+            "S3 data events", events, "1M events", rate
+        ), f"S3 protection: {events:g}M S3 data events x ${rate}/M"
     if name == "EKS_AUDIT_LOGS":
         if not any(x.type in ("aws:eks/cluster:Cluster", "eks:index:Cluster") for x in c.planned):
             return 0.0, "EKS protection: no EKS cluster in the plan, no audit logs to analyse"
@@ -1096,7 +1211,9 @@ def _guardduty_feature(r: PricedResource, c: _Context) -> tuple[float, str]:
 
 def _security_hub_standard(r: PricedResource, c: _Context) -> tuple[float, str]:
     checks, rate = c.usage.securityHubChecks, c.unit["securityHubCheck"]
-    return checks * rate, f"{checks:g} security checks x ${rate} (Security Hub CSPM, first 100,000 a month tier)"
+    return c.charge(
+        "security checks", checks, "checks", rate
+    ), f"{checks:g} security checks x ${rate} (Security Hub CSPM, first 100,000 a month tier)"
 
 
 # Types with no charge of their own, each with the reason; they are not lines of the estimate.
@@ -1301,8 +1418,10 @@ def with_remote_children(resources: Sequence[PricedResource]) -> list[PricedReso
 NO_USAGE = Usage(**{f.name: 0.0 for f in fields(Usage)})
 
 
-def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
-    """Price every billable resource; resources with no charge of their own are left out."""
+def estimate(resources: Iterable[PricedResource], usage: Usage | Assumptions) -> Estimate:
+    """Price every billable resource; resources with no charge of their own are left out. ``usage`` is the
+    stack's assumptions, with or without per-resource values (``finplatform:resourceUsage``)."""
+    assumptions = usage if isinstance(usage, Assumptions) else Assumptions(usage)
     table = price_table()
     planned = with_remote_children(list(resources))
     references: dict[str, PricedResource] = {}
@@ -1319,13 +1438,17 @@ def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
             continue
         regions = table["regions"]
         prices = regions.get(r.region) or regions["us-east-1"]
-        context = _Context(prices, usage, table["hoursPerMonth"], references, everything)
+        reads: dict[str, float] = {}
+        context = _Context(
+            prices, _ReadUsage(assumptions.of(r.name), reads), table["hoursPerMonth"], references, everything
+        )
         try:
             priced = pricer(r, context)
             # The same resource at zero usage: what does not depend on usage is the line's baseline.
-            at_rest = pricer(r, replace(context, usage=NO_USAGE))
+            at_rest = pricer(r, replace(context, usage=NO_USAGE, charges=[]))
         except KeyError as missing:  # a size not known yet (a preview before deploy) or not in the table
             priced = at_rest = 0.0, f"{NOT_PRICED}{missing.args[0]}"
+            context.charges.clear()
         if priced is None:
             continue
         monthly, basis = priced[0], priced[1]
@@ -1345,7 +1468,20 @@ def estimate(resources: Iterable[PricedResource], usage: Usage) -> Estimate:
                 standby,
                 round(replication, 2),
                 round(baseline, 2),
+                r.name,
+                tuple(context.charges),
+                tuple(sorted(reads.items())),
             )
         )
     items.sort(key=lambda i: (-i.monthly_usd, i.urn))
     return Estimate(items)
+
+
+def usage_reads(result: Estimate) -> dict[str, set[str]]:
+    """Each usage-priced resource's logical name and the assumptions its price read (a name two such resources
+    share reads the union: a ``finplatform:resourceUsage`` entry applies to both)."""
+    reads: dict[str, set[str]] = {}
+    for item in result.items:
+        if item.assumptions:
+            reads.setdefault(item.name, set()).update(name for name, _value in item.assumptions)
+    return reads

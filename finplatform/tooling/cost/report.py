@@ -8,7 +8,7 @@ from finplatform.stack import resolve_stack
 from finplatform.tooling.cost.blueprint import projected_resources
 from finplatform.tooling.cost.model import CostItem, Estimate, estimate, price_table
 from finplatform.tooling.stack_files import read_stack_file
-from finplatform.usage import DEFAULTS, DESCRIPTIONS, RATIONALES, Usage, parse_usage
+from finplatform.usage import DEFAULTS, DESCRIPTIONS, RATIONALES, Usage
 
 STACKS = ("dev", "staging", "prod")
 ITEMIZED_LAYERS = ("observability",)
@@ -167,7 +167,7 @@ def _estimates(stack: str) -> tuple[Estimate, Estimate]:
 
     raw, _ = read_stack_file(stack)
     resolved = resolve_stack(stack, raw)
-    usage = parse_usage(resolved.environment, resolved.config.usage)
+    usage = resolved.assumptions()
     declared = priced(planned_program(stack).engine_view())
     return estimate(declared, usage), estimate(declared + projected_resources(resolved), usage)
 

@@ -77,11 +77,16 @@ def test_the_json_keeps_its_keys_and_adds_the_layers() -> None:
     # GIVEN the priced items WHEN they are exported as the plan's JSON does
     document = _priced().to_json()
     # THEN the existing keys are all there, each item adds its layer, the subtotals are under "layers", and the DR
-    # standby (none here) under "standby", and every line and the total split into baseline and usage
+    # standby (none here) under "standby", every line and the total split into baseline and usage, and each line
+    # carries its logical name, its charges (quantity, unit, unit price) and the usage assumptions it read
     assert set(document) == {"monthly_usd", "baseline_usd", "usage_usd", "items", "layers", "standby"}
     assert document["standby"]["monthly_usd"] == 0
-    keys = {"urn", "type", "monthly_usd", "baseline_usd", "usage_usd", "basis", "layer"}
+    keys = {"urn", "name", "type", "monthly_usd", "baseline_usd", "usage_usd", "charges", "usage", "basis", "layer"}
     assert document["items"] and all(set(item) == keys for item in document["items"])
+    charges = [charge for item in document["items"] for charge in item["charges"]]
+    assert charges and all(
+        set(charge) == {"name", "quantity", "unit", "unit_price", "monthly_usd"} for charge in charges
+    )
     assert document["layers"] == {"observability": 3.1, "keys": 1.6, "stack": 1.6}
 
 
