@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from finplatform.safe_yaml import shorten
+from finplatform.safe_yaml import clip, shorten
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 MAX_VOLUME = 1e9
@@ -311,14 +311,14 @@ def parse_resource_usage(raw: Any) -> dict[str, dict[str, float]]:
         raise ResourceUsageError("", f"expected a mapping of resource names to assumptions (got {shorten(str(raw))})")
     parsed: dict[str, dict[str, float]] = {}
     for resource, assumptions in raw.items():
-        where = shorten(str(resource), 80)
+        where = clip(str(resource), 80)
         if not isinstance(assumptions, Mapping) or not assumptions:
             example = "e.g. logIngestGb: 5"
             message = f"expected a mapping of assumption names to numbers, {example} (got {shorten(str(assumptions))})"
             raise ResourceUsageError(where, message)
         values: dict[str, float] = {}
         for name, value in assumptions.items():
-            key = f"{where}.{shorten(str(name), 80)}"
+            key = f"{where}.{clip(str(name), 80)}"
             if name not in USAGE_NAMES:
                 close = difflib.get_close_matches(str(name), USAGE_NAMES, n=1, cutoff=0.8)
                 hint = f"; did you mean {close[0]}?" if close else f"; names: {', '.join(USAGE_NAMES)}"
@@ -365,11 +365,11 @@ def unmatched_resource_usage(
             close = difflib.get_close_matches(resource, list(reads), n=1, cutoff=0.8)
             hint = f"; did you mean {close[0]}?" if close else ""
             message = f"no usage-priced resource has that logical name{hint} (plan --sync-usage lists them)"
-            problems.append((f"{RESOURCE_USAGE_KEY}.{shorten(resource, 80)}", message))
+            problems.append((f"{RESOURCE_USAGE_KEY}.{clip(resource, 80)}", message))
             continue
         for name in values:
             if name not in reads[resource]:
                 read = ", ".join(sorted(reads[resource])) or "none"
-                key = f"{RESOURCE_USAGE_KEY}.{shorten(resource, 80)}.{name}"
+                key = f"{RESOURCE_USAGE_KEY}.{clip(resource, 80)}.{name}"
                 problems.append((key, f"its price does not read {name} (it reads: {read})"))
     return problems

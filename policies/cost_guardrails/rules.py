@@ -141,7 +141,10 @@ def _budget(subjects: Sequence[Subject], context: Context) -> Iterable[tuple[str
     expected = estimate(resources, usage)
     # The plan refuses these with exit 2; a CLI preview reports them here rather than pricing without them.
     for key, message in unmatched_resource_usage(usage.per_resource, usage_reads(expected)):
-        yield "", f"{key}: {message}"
+        yield (
+            "",
+            f"{key}: {message}; the {context.environment} budget check cannot use an entry that matches nothing",
+        )
     total = expected.monthly_usd
     yield from _ceiling_limit(resources, usage, expected, context)
     try:

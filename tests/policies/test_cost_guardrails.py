@@ -1,5 +1,7 @@
 """finplatform-cost-guardrails: a compliant and a violating case for every policy, through the analyzer."""
 
+import json
+
 from finplatform.tooling.policy_eval import AnalyzedResource
 from policies.common import types as t
 from policies.cost_guardrails.rules import RULES
@@ -11,6 +13,11 @@ PACK = "cost_guardrails"
 
 def _nats(count: int) -> list[AnalyzedResource]:
     return [resource(t.NAT_GATEWAY, f"vpc-{i}", {"connectivityType": "public"}) for i in range(1, count + 1)]
+
+
+def _resource_usage(gb: float, name: str = "vpc-1") -> dict[str, str]:
+    """finplatform:resourceUsage as the CLI hands it over (JSON): ``gb`` through the NAT gateway ``name``."""
+    return {"finplatform:resourceUsage": json.dumps({name: {"natProcessedGb": gb}})}
 
 
 CASES = [
@@ -48,6 +55,23 @@ CASES = [
         [resource(t.RDS_INSTANCE, "db", {"instanceClass": "db.t3.medium", "multiAz": True, "allocatedStorage": 20})],
         config={"finplatform:monthlyBudgetUsd": "50"},
         label="the-stacks-own-budget",
+    ),
+    # Two NAT gateways at the prod default of 50 GB cost $70.20; the stack's resourceUsage puts vpc-1 at 0 GB, so
+    # the pair costs $67.95 and fits a $68 budget only if the pack prices with it; a third does not fit.
+    Case(
+        "stack-monthly-budget",
+        _nats(2),
+        _nats(3),
+        config={"finplatform:monthlyBudgetUsd": "68", **_resource_usage(0)},
+        label="priced-with-the-stacks-resource-usage",
+    ),
+    # A resourceUsage entry naming no usage-priced resource is reported, not ignored.
+    Case(
+        "stack-monthly-budget",
+        _nats(1),
+        [resource(t.NAT_GATEWAY, "vpc-2", {"connectivityType": "public"})],
+        config=_resource_usage(10),
+        label="resource-usage-naming-no-resource",
     ),
     Case(
         "tags-standard",
