@@ -20,7 +20,10 @@ def test_every_key_has_a_type_a_description_and_a_default() -> None:
     for key, spec in project["config"].items():
         # A list of objects is left untyped: Pulumi.yaml's config types cannot describe objects, and the CLI would
         # refuse them as an array of strings.
-        assert spec.get("type") in ("string", "integer", "boolean", "array") or key == "policyWaivers", key
+        assert spec.get("type") in ("string", "integer", "boolean", "array") or key in (
+            "policyWaivers",
+            "resourceUsage",
+        ), key
         assert spec["description"], key
         # Keys that depend on the stack's environment have no literal default (the CLI would apply it to every
         # stack); their description must say where the default comes from.

@@ -24,7 +24,7 @@ def _pulumi_type(annotation: Any) -> dict[str, Any]:
         return _pulumi_type(inner)
     if origin is typing.Annotated:
         return _pulumi_type(typing.get_args(annotation)[0])
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if origin is dict or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         return {}  # Pulumi.yaml's config types cannot describe an object: left undeclared, so the CLI passes it on
     if origin is list:
         items = _pulumi_type(typing.get_args(annotation)[0])
@@ -73,8 +73,11 @@ def render_configuration_doc() -> str:
         "| Key | Type | Default | Description |",
         "| --- | --- | --- | --- |",
     ]
-    for key, spec in config_section().items():
-        kind = spec.get("type", "array of objects")
+    section = config_section()
+    for name, field in StackConfig.model_fields.items():
+        key, spec = to_camel(name), section[to_camel(name)]
+        untyped = "mapping" if typing.get_origin(field.annotation) is dict else "array of objects"
+        kind = spec.get("type", untyped)
         if kind == "array":
             kind = f"array of {spec['items']['type']}"
         default = f"`{json.dumps(spec['default'])}`" if "default" in spec else "profile" if "type" in spec else "none"

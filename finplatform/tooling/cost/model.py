@@ -408,24 +408,47 @@ def _planned(c: _Context, type_: str, reference: str, keys: Sequence[str]) -> Pr
     return None
 
 
+def replica_source(r: PricedResource, c: _Context) -> PricedResource | None:
+    """The planned database an RDS read replica replicates: named by URN, identifier, ARN or id, or by the
+    identifier at the end of an ARN (``arn:aws:rds:<region>:<account>:db:<identifier>``)."""
+    source = str(r.properties.get("replicateSourceDb") or "")
+    identifier = source.rsplit(":db:", 1)[-1] if source.startswith("arn:") else ""
+    keys = ("identifier", "arn", "id")
+    return _planned(c, RDS_INSTANCE, source, keys) or (
+        _planned(c, RDS_INSTANCE, identifier, keys) if identifier else None
+    )
+
+
 def replica_source_region(r: PricedResource, c: _Context) -> str:
     """The region of the database an RDS read replica replicates, when it is another region; else empty.
     A cross-region source is named by its ARN; a source the plan declares also counts with its own region."""
     source = str(r.properties.get("replicateSourceDb") or "")
-    planned = _planned(c, RDS_INSTANCE, source, ("identifier", "arn", "id"))
+    planned = replica_source(r, c)
     region = arn_region(source) or (planned.region if planned else "")
     return region if region and region != r.region else ""
+
+
+def allocated_storage(r: PricedResource, c: _Context) -> tuple[float, str]:
+    """The GB an RDS instance is billed for, and where the figure comes from: its own ``allocatedStorage``; a
+    read replica that sets none gets its source's (RDS creates it with the source's storage); else RDS's 20."""
+    own = r.properties.get("allocatedStorage")
+    if own is not None:
+        return _num(own, 20), ""
+    source = replica_source(r, c) if r.properties.get("replicateSourceDb") else None
+    if source is not None and source.properties.get("allocatedStorage") is not None:
+        return _num(source.properties.get("allocatedStorage"), 20), " (the source's storage, which a replica takes)"
+    return 20.0, ""
 
 
 def _rds(r: PricedResource, c: _Context) -> Priced:
     size = str(r.properties.get("instanceClass"))
     multi_az = bool(r.properties.get("multiAz"))
     factor = c.unit["rdsMultiAzFactor"] if multi_az else 1.0
-    storage = _num(r.properties.get("allocatedStorage"), 20)
+    storage, storage_from = allocated_storage(r, c)
     layout = "Multi-AZ" if multi_az else "single-AZ"
     compute = c.per_hour(f"{size} {layout} instance hours", c.hourly("rds", size) * factor)
     disk = c.charge(f"gp3 storage ({layout})", storage, "GB-months", c.unit["rdsGp3GbMonth"] * factor)
-    basis = f"{size} {layout} {c.hours:.0f} h + {storage:g} GB gp3"
+    basis = f"{size} {layout} {c.hours:.0f} h + {storage:g} GB gp3{storage_from}"
     if _num(r.properties.get("backupRetentionPeriod"), 0) > 0:
         kept, rate = c.usage.dbBackupGb, c.unit["rdsBackupGbMonth"]
         billed = max(0.0, kept - storage)

@@ -116,5 +116,8 @@ def test_json_adds_policies_and_cost(tmp_path: Path) -> None:
         "usage_usd",
         "basis",
         "layer",
+        "name",
+        "charges",
+        "usage",
     }
     assert round(sum(graph["cost"]["layers"].values()), 2) == graph["cost"]["monthly_usd"]

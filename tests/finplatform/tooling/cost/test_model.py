@@ -171,3 +171,27 @@ def test_an_unresolvable_size_is_listed_at_zero_with_the_reason_rather_than_fail
     (item,) = estimate([group], DEFAULTS["prod"]).items
     # THEN it costs nothing and its basis says why it was not priced
     assert item.monthly_usd == 0 and item.basis.startswith("not priced: no ec2 price")
+
+
+def test_a_replica_without_its_own_storage_is_priced_at_its_sources() -> None:
+    # GIVEN a 1,000 GB primary in us-east-1 and a cross-region replica of it that sets no storage of its own
+    primary = PricedResource(
+        "urn:db",
+        "aws:rds/instance:Instance",
+        "postgres-primary",
+        {"instanceClass": "db.t3.medium", "allocatedStorage": 1000, "identifier": "app-postgres"},
+        "us-east-1",
+    )
+    replica = PricedResource(
+        "urn:replica",
+        "aws:rds/instance:Instance",
+        "postgres-dr-replica",
+        {"instanceClass": "db.t3.medium", "replicateSourceDb": "arn:aws:rds:us-east-1:111122223333:db:app-postgres"},
+        "us-west-2",
+    )
+    # WHEN they are priced
+    items = {item.name: item for item in estimate([primary, replica], parse_usage("prod", [])).items}
+    # THEN the replica's storage is the source's 1,000 GB, as RDS creates it, not RDS's 20 GB default
+    storage = [c for c in items["postgres-dr-replica"].charges if c.name.startswith("gp3 storage")]
+    assert [c.quantity for c in storage] == [1000]
+    assert "the source's storage" in items["postgres-dr-replica"].basis
