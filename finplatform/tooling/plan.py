@@ -1,7 +1,11 @@
 """The offline plan: run the real program for a stack under Pulumi mocks and report what it declares."""
 
+import copy
+import os
+import pickle
 import runpy
 import sys
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -226,11 +230,46 @@ def run_program(stack: str, root: Path = ROOT, raw_config: dict[str, str] | None
     )
 
 
+SHARED_PLANS_VARIABLE = "FINPLATFORM_SHARED_PLANS"
+"""A folder where ``planned_program`` shares its plans between processes: the test suite's workers set it for
+one session, so that each committed stack is planned once in all, not once per worker."""
+SHARED_PLAN_WAIT_SECONDS = 120.0
+
+
 @cache
 def planned_program(stack: str) -> Plan:
-    """``run_program`` for a committed stack, once per process: the program is deterministic, so the doc
-    generators and the tests share one plan of each stack."""
-    return run_program(stack)
+    """``run_program`` for a committed stack, once per process (once per test session with
+    FINPLATFORM_SHARED_PLANS): the program is deterministic, so the doc generators and the tests share one plan of
+    each stack."""
+    folder = os.environ.get(SHARED_PLANS_VARIABLE)
+    return _shared_plan(Path(folder), stack) if folder else run_program(stack)
+
+
+def _shared_plan(folder: Path, stack: str) -> Plan:
+    """The stack's plan from ``folder`` when another process made it; else made here and left there. The first
+    process to claim a stack (an exclusive lock file) plans it; the others wait for its file, and plan it
+    themselves if it does not come (the planner failed)."""
+    done, claim = folder / f"{stack}.pickle", folder / f"{stack}.lock"
+    try:
+        os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        deadline = time.monotonic() + SHARED_PLAN_WAIT_SECONDS
+        while not done.exists() and claim.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if done.exists():
+            with done.open("rb") as handle:  # written by this session's own processes, in its own folder
+                plan: Plan = pickle.load(handle)
+            return plan
+        return run_program(stack)
+    try:
+        plan = run_program(stack)
+        scratch = folder / f".{stack}.{os.getpid()}.tmp"
+        with scratch.open("wb") as handle:
+            pickle.dump(plan, handle)
+        os.replace(scratch, done)
+        return plan
+    finally:
+        claim.unlink(missing_ok=True)
 
 
 def plan_stack(
@@ -246,7 +285,9 @@ def plan_stack(
     resolved = resolve_stack(stack, raw_config)
     packs = start_packs(stack, raw_config) if policies else []  # they boot while the program runs
     try:
-        plan = run_program(stack, root, raw_config)
+        # A committed stack's program run is the one planned_program keeps for the process (the same file, read the
+        # same way); a copy, since the fields below are this plan's own.
+        plan = copy.copy(planned_program(stack)) if root == ROOT else run_program(stack, root, raw_config)
     except BaseException:
         for pack in packs:
             pack.close()
