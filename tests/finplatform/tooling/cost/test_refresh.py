@@ -110,3 +110,17 @@ def test_main_exits_non_zero_and_names_every_group_when_the_price_list_api_is_un
         assert f"NOT refreshed: {group}:" in err
     assert "not refreshed" in err.splitlines()[-1]
     assert json.loads(prices.read_text(encoding="utf-8")) == _table()
+
+
+def test_no_price_is_dated_after_the_table_was_vendored() -> None:
+    # GIVEN every date the price table records (its vendoring, each group's asOf, each source's check date)
+    from datetime import date
+
+    from finplatform.tooling.cost.model import price_table
+
+    table = price_table()
+    dates = [table["vendored"], *(group["asOf"] for group in table["priceGroups"].values())]
+    dates += [str(source["checked"]) for source in table["unitSources"].values() if "checked" in source]
+    # THEN each is a real date, none after today: a price cannot have been read in the future
+    assert len(dates) > len(table["priceGroups"])
+    assert [d for d in dates if date.fromisoformat(d[:10] if len(d) > 7 else d + "-01") > date.today()] == []
