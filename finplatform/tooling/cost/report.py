@@ -253,14 +253,13 @@ def render_cost_doc() -> str:
         "Usage-driven charges take these monthly volumes; a stack overrides any of them with",
         "`finplatform:usage` entries such as `natProcessedGb=500`.",
         "",
-        *RESOURCE_USAGE_TEXT,
-        "",
         "| Name | Meaning | dev | staging | prod | Why |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for f in fields(Usage):
         values = " | ".join(f"{getattr(DEFAULTS[env], f.name):g}" for env in STACKS)
         lines.append(f"| `{f.name}` | {DESCRIPTIONS[f.name]} | {values} | {RATIONALES.get(f.name, '')} |")
+    lines += ["", *RESOURCE_USAGE_TEXT]
     estimates = {stack: _estimates(stack) for stack in STACKS}
     lines += [
         "",
