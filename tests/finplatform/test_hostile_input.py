@@ -250,6 +250,9 @@ def test_bad_value_is_one_message_on_both_paths(
 PROGRAM_CASES = {
     "owner-a-list": {"finplatform:owner": '["a", "b"]'},
     "usage-nan": {"finplatform:usage": '["natProcessedGb=nan"]'},
+    "resource-usage-text": {"finplatform:resourceUsage": "lots"},
+    "resource-usage-negative": {"finplatform:resourceUsage": '{"network-vpc-1": {"natProcessedGb": -5}}'},
+    "resource-usage-huge": {"finplatform:resourceUsage": '{"nat": {"natProcessedGb": 1e400}}'},
     "secret-override": {"finplatform:overrides": '["settings.dev.DB_PASSWORD=hunter2"]'},
     "tagged-override": {"finplatform:overrides": '["services.web-ui.port=!!python/object:os.system x"]'},
     "thousand-unknown-keys": {f"finplatform:k{i}": "x" for i in range(1000)},
