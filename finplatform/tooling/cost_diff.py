@@ -73,6 +73,8 @@ class CostChange:
     name: str
     before: float | None
     after: float | None
+    usage: tuple[tuple[str, float, float], ...] = ()
+    """The usage assumptions the line is priced with that changed: (name, base value, head value)."""
 
     @property
     def delta(self) -> float:
@@ -86,6 +88,7 @@ class CostChange:
             "before": self.before,
             "after": self.after,
             "delta": self.delta,
+            "usage": [{"name": n, "before": b, "after": a} for n, b, a in self.usage],
         }
 
 
@@ -177,6 +180,24 @@ def _items(document: Mapping[str, Any] | None) -> dict[str, float]:
     return sums
 
 
+def _assumptions(document: Mapping[str, Any] | None) -> dict[str, dict[str, float]]:
+    """URN -> the usage assumptions its cost item was priced with (a plan JSON from before they were recorded
+    has none)."""
+    found: dict[str, dict[str, float]] = {}
+    for item in _cost(document).get("items") or []:
+        if isinstance(item, Mapping) and item.get("urn") and isinstance(item.get("usage"), Mapping):
+            values = {str(k): v for k, v in item["usage"].items() if _number(v) is not None}
+            found.setdefault(str(item["urn"]), {}).update(values)
+    return found
+
+
+def usage_changes(before: Mapping[str, float], after: Mapping[str, float]) -> tuple[tuple[str, float, float], ...]:
+    """The assumptions both sides price with whose values differ."""
+    return tuple(
+        (name, before[name], after[name]) for name in sorted(after) if name in before and before[name] != after[name]
+    )
+
+
 def _types(document: Mapping[str, Any] | None) -> dict[str, str]:
     return {str(i["urn"]): str(i.get("type", "")) for i in _cost(document).get("items") or [] if i.get("urn")}
 
@@ -252,6 +273,7 @@ def diff_plans(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -
     stack = str((head or base or {}).get("stack", "?"))
     before, after = _resources(base), _resources(head)
     cost_before, cost_after = _items(base), _items(head)
+    usage_before, usage_after = _assumptions(base), _assumptions(head)
     types = {**_types(base), **_types(head)}
 
     def resource_diff(urn: str, status: str, changes: Sequence[InputChange] = ()) -> ResourceDiff:
@@ -275,6 +297,7 @@ def diff_plans(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -
             _name(urn, after.get(urn) or before.get(urn)),
             cost_before.get(urn),
             cost_after.get(urn),
+            usage_changes(usage_before.get(urn, {}), usage_after.get(urn, {})),
         )
         if change.delta:
             costs.append(change)
@@ -351,17 +374,22 @@ def _section(title: str, resources: Sequence[ResourceDiff]) -> list[str]:
 def _cost_table(diff: PlanDiff) -> list[str]:
     if not diff.costs and not diff.total_delta:
         return []
-    lines = ["", "| Resource | Type | Base USD/month | Head USD/month | Change |", "| --- | --- | ---: | ---: | ---: |"]
+    lines = [
+        "",
+        "| Resource | Type | Base USD/month | Head USD/month | Change | Usage assumptions changed |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
     for c in diff.costs[:COST_ROWS]:
+        assumptions = ", ".join(f"`{name}` {before:,.6g} → {after:,.6g}" for name, before, after in c.usage)
         lines.append(
             f"| {_code(c.name)} | {_short_type(c.type)} | {usd(c.before) if c.before is not None else '-'} "
-            f"| {usd(c.after) if c.after is not None else '-'} | {signed_usd(c.delta)} |"
+            f"| {usd(c.after) if c.after is not None else '-'} | {signed_usd(c.delta)} | {assumptions} |"
         )
     if len(diff.costs) > COST_ROWS:
         rest = round(sum(c.delta for c in diff.costs[COST_ROWS:]), 2)
-        lines.append(f"| …{len(diff.costs) - COST_ROWS} more | | | | {signed_usd(rest)} |")
+        lines.append(f"| …{len(diff.costs) - COST_ROWS} more | | | | {signed_usd(rest)} | |")
     lines.append(
-        f"| **Total** | | {usd(diff.total_before)} | {usd(diff.total_after)} | **{signed_usd(diff.total_delta)}** |"
+        f"| **Total** | | {usd(diff.total_before)} | {usd(diff.total_after)} | **{signed_usd(diff.total_delta)}** | |"
     )
     return lines
 

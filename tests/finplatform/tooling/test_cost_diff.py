@@ -124,10 +124,29 @@ def test_cost_change_is_reported_per_resource_and_in_total() -> None:
     assert (diff.total_before, diff.total_after, diff.total_delta) == (94.75, 247.5, 152.75)
     # AND the markdown shows the table and the summary line with the percentage
     markdown = diff_markdown(base_plan(), head_plan())
-    assert "| `postgres` | Instance | $60.00 | $180.00 | +$120.00 |" in markdown
-    assert "| `old-bucket` | Bucket | $1.00 | - | -$1.00 |" in markdown
+    assert "| `postgres` | Instance | $60.00 | $180.00 | +$120.00 |  |" in markdown
+    assert "| `old-bucket` | Bucket | $1.00 | - | -$1.00 |  |" in markdown
     assert "monthly cost $94.75 → $247.50 (+$152.75, +161.2%)" in markdown
     assert "**+$152.75**" in markdown
+
+
+def test_a_cost_change_from_a_usage_assumption_names_it() -> None:
+    # GIVEN the same NAT gateway, priced in the head with more data through it (a finplatform:resourceUsage edit),
+    # and a database whose base plan JSON predates the recorded assumptions
+    base, head = base_plan(), base_plan()
+    nat_base, nat_head = (
+        next(i for i in plan["cost"]["items"] if i["urn"] == urn(NAT, "nat-1")) for plan in (base, head)
+    )
+    nat_base["usage"], nat_head["usage"] = {"natProcessedGb": 50}, {"natProcessedGb": 1000}
+    nat_head["monthly_usd"] = 76.5
+    db_head = next(i for i in head["cost"]["items"] if i["urn"] == urn(DB, "postgres"))
+    db_head["usage"], db_head["monthly_usd"] = {"dbBackupGb": 40}, 61.0
+    # WHEN they are diffed
+    diff = diff_plans(base, head)
+    # THEN the NAT gateway's line names the assumption that moved it; the database names none (no base value)
+    assert {c.name: c.usage for c in diff.costs} == {"nat-1": (("natProcessedGb", 50, 1000),), "postgres": ()}
+    markdown = diff_markdown(base, head)
+    assert "| `nat-1` | NatGateway | $33.75 | $76.50 | +$42.75 | `natProcessedGb` 50 → 1,000 |" in markdown
 
 
 def test_a_cheaper_head_shows_a_negative_change() -> None:
