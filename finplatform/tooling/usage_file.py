@@ -27,7 +27,7 @@ HEADER = [
     "  # the value it is priced at and keeps the values already here: edit the numbers. A name or an assumption",
     "  # that matches nothing the plan prices is an error.",
 ]
-MARKER = "--sync-usage"
+HEADER_START = HEADER[0].split(",")[0]
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,13 @@ def replace_block(text: str, block: list[str]) -> str:
             end += 1
         while end > start + 1 and not lines[end - 1].strip():  # blank lines before the next key stay
             end -= 1
+        # The generated header is the comment lines from its first line down to the key; comments of the user's
+        # own above it stay.
         first = start
         while first > 0 and lines[first - 1].startswith("  #"):
             first -= 1
-        header = lines[first:start]
-        if not any(MARKER in line for line in header):
-            first = start  # a comment of the user's own above the key, not the generated header: kept
-        lines[first:end] = block
+        header_start = next((i for i in range(first, start) if lines[i].startswith(HEADER_START)), start)
+        lines[header_start:end] = block
     else:
         config = next((i for i, line in enumerate(lines) if line.rstrip() == "config:"), None)
         if config is None:

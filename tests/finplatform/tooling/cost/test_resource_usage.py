@@ -116,18 +116,21 @@ def test_the_block_replaces_its_old_self_and_leaves_the_rest_alone() -> None:
     # GIVEN a stack file with the generated block between two keys, a user's comment above another key, and
     # a top-level key after config
     text = (
-        "# head\nconfig:\n  finplatform:environment: dev\n"
-        "  # Usage per resource ... --sync-usage ...\n  finplatform:resourceUsage:\n    old:\n      albLcu: 1\n"
+        "# head\nconfig:\n  finplatform:environment: dev\n  # the user's reason\n"
+        "  # Usage per resource, old header\n  # more of it\n  finplatform:resourceUsage:\n    old:\n      albLcu: 1\n"
         "\n  # mine\n  finplatform:owner: me\nencryptionsalt: abc\n"
     )
-    # WHEN the block is replaced
-    result = replace_block(text, ["  # --sync-usage", "  finplatform:resourceUsage:", "    new:", "      albLcu: 2"])
-    # THEN the old block and its header are gone, the new one stands in their place, and the rest is as it was
+    block = ["  # Usage per resource, new", "  finplatform:resourceUsage:", "    new:", "      albLcu: 2"]
+    # WHEN the block is replaced, twice
+    result = replace_block(text, block)
+    # THEN the old block and its generated header are gone, the new one stands in their place, and the rest, the
+    # user's comment above the header included, is as it was; a second sync changes nothing more
     assert result == (
-        "# head\nconfig:\n  finplatform:environment: dev\n"
-        "  # --sync-usage\n  finplatform:resourceUsage:\n    new:\n      albLcu: 2\n"
+        "# head\nconfig:\n  finplatform:environment: dev\n  # the user's reason\n"
+        "  # Usage per resource, new\n  finplatform:resourceUsage:\n    new:\n      albLcu: 2\n"
         "\n  # mine\n  finplatform:owner: me\nencryptionsalt: abc\n"
     )
+    assert replace_block(result, block) == result
     # AND without a block, it goes at the end of the config mapping, before the next top-level key
     assert replace_block("config:\n  a: 1\n\nencryptionsalt: x\n", ["  b: 2"]) == (
         "config:\n  a: 1\n  b: 2\n\nencryptionsalt: x\n"
