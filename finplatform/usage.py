@@ -56,6 +56,8 @@ class Usage:
     cacheSnapshotGb: float  # noqa: N815 - per ElastiCache backup
     dbBackupGb: float  # noqa: N815 - per RDS instance with automated backups
     cloudfrontRequestsMillion: float  # noqa: N815 - per distribution
+    guarddutyLambdaLogGb: float  # noqa: N815 - per GuardDuty Lambda protection plan
+    guarddutyEksAuditEventsMillion: float  # noqa: N815 - per GuardDuty EKS protection plan, with a cluster
 
 
 DESCRIPTIONS = {
@@ -93,6 +95,8 @@ DESCRIPTIONS = {
     "cacheSnapshotGb": "GB of each ElastiCache backup (one backup per cluster is free)",
     "dbBackupGb": "GB of backups each RDS instance keeps (free up to its provisioned storage)",
     "cloudfrontRequestsMillion": "million HTTPS requests to each distribution",
+    "guarddutyLambdaLogGb": "GB of Lambda network activity logs GuardDuty's Lambda protection analyses",
+    "guarddutyEksAuditEventsMillion": "million EKS audit log events GuardDuty's EKS protection analyses",
 }
 
 # Why each default is what it is, sized for the seeds' scale (seed 000: about 1,000 users, a 20-100 GB database):
@@ -132,6 +136,8 @@ RATIONALES = {
     "cacheSnapshotGb": "a cache of about 1 GB",
     "dbBackupGb": "automated backups kept beyond the free allowance of the provisioned storage",
     "cloudfrontRequestsMillion": "page and asset requests of ~1,000 users",
+    "guarddutyLambdaLogGb": "the network activity of a few functions: anchoring calls and rotation steps",
+    "guarddutyEksAuditEventsMillion": "a small cluster's controllers and a few deployments a day",
 }
 DEFAULTS: dict[str, Usage] = {
     # The last nine (audit, backups, CloudFront requests) are sized for the seeds' scale: a few hundred resources
@@ -171,6 +177,8 @@ DEFAULTS: dict[str, Usage] = {
         0.1,
         10,
         0.1,
+        0.05,
+        2,
     ),
     "staging": Usage(
         30,
@@ -207,6 +215,8 @@ DEFAULTS: dict[str, Usage] = {
         0.5,
         25,
         1,
+        0.1,
+        5,
     ),
     "prod": Usage(
         50,
@@ -243,6 +253,8 @@ DEFAULTS: dict[str, Usage] = {
         1,
         40,
         5,
+        0.5,
+        10,
     ),
 }
 

@@ -599,9 +599,9 @@ def _launch_template(r: PricedResource, c: _Context) -> tuple[float, str]:
     return 0.0, "priced through the Auto Scaling group that launches it"
 
 
-def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
-    """Desired capacity at the group's first instance type: the first of its mixed-instances overrides (the one
-    it launches while EC2 has capacity of it), else its launch template's."""
+def asg_size_and_count(r: PricedResource, c: _Context) -> tuple[str, float]:
+    """An Auto Scaling group's instance type and desired capacity: the first of its mixed-instances overrides
+    (the one it launches while EC2 has capacity of it), else its own or its launch template's type."""
     template = r.properties.get("launchTemplate") or {}
     mixed = (r.properties.get("mixedInstancesPolicy") or {}).get("launchTemplate") or {}
     specification = mixed.get("launchTemplateSpecification") or {}
@@ -613,7 +613,12 @@ def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
         or (overrides[0] if overrides else None)
         or (source.properties if source else {}).get("instanceType")
     )
-    count = _num(r.properties.get("desiredCapacity"), _num(r.properties.get("minSize"), 1))
+    return size, _num(r.properties.get("desiredCapacity"), _num(r.properties.get("minSize"), 1))
+
+
+def _asg(r: PricedResource, c: _Context) -> tuple[float, str]:
+    """Desired capacity at the group's first instance type."""
+    size, count = asg_size_and_count(r, c)
     cost = c.per_hour(f"{size} instance hours", c.hourly("ec2", size), count, "instance-hours")
     return cost, f"{count:g} x {size} x {c.hours:.0f} h (desired capacity)"
 
@@ -1206,6 +1211,75 @@ def _guardduty(r: PricedResource, c: _Context) -> tuple[float, str]:
     )
 
 
+# vCPUs of the sizes AWS lists for the general-purpose, compute and memory families (EC2 and the same sizes as
+# RDS classes): the burstable families' small sizes have 2 (t2's smallest 1), Graviton's medium 1, large 2, and
+# each xlarge step 4 per multiple.
+BURSTABLE_VCPUS = {
+    "t2": {"nano": 1, "micro": 1, "small": 1, "medium": 2, "large": 2},
+    "t3": {"nano": 2, "micro": 2, "small": 2, "medium": 2, "large": 2},
+}
+
+
+def instance_vcpus(size: str) -> int:
+    """The vCPUs of an EC2 instance type or RDS instance class (``t3.medium``, ``db.r6g.xlarge``); a KeyError for a
+    size whose vCPUs this rule does not know."""
+    family, _, suffix = size.removeprefix("db.").partition(".")
+    burstable = BURSTABLE_VCPUS["t2" if family == "t2" else "t3"] if family[:2] in ("t2", "t3", "t4") else {}
+    if suffix in burstable:
+        return burstable[suffix]
+    if suffix == "medium":
+        return 1
+    if suffix == "large":
+        return 2
+    if suffix == "xlarge":
+        return 4
+    multiple = suffix.removesuffix("xlarge")
+    if suffix.endswith("xlarge") and multiple.isdigit():
+        return 4 * int(multiple)
+    raise KeyError(f"no vCPU count known for {size}")
+
+
+def _in_region(x: PricedResource, r: PricedResource) -> bool:
+    return x.region == r.region
+
+
+def _fargate_vcpus(service: PricedResource, c: _Context) -> float:
+    task = c.by_reference.get(str(service.properties.get("taskDefinition") or ""))
+    cpu = _num((task.properties if task else {}).get("cpu"), 256) / 1024
+    return cpu * _num(service.properties.get("desiredCount"), 1)
+
+
+def runtime_monitored_vcpus(r: PricedResource, c: _Context) -> dict[str, float]:
+    """The vCPUs GuardDuty Runtime Monitoring watches in the detector's region, by kind, as its agent management
+    turns each on: Fargate tasks (ECS_FARGATE_AGENT_MANAGEMENT), EKS nodes (EKS_ADDON_MANAGEMENT), and EC2
+    instances outside EKS (EC2_AGENT_MANAGEMENT), at their desired counts."""
+    managed = {
+        str(a.get("name")): str(a.get("status") or "ENABLED") == "ENABLED"
+        for a in r.properties.get("additionalConfigurations") or []
+    }
+    here = [x for x in c.planned if _in_region(x, r)]
+    found: dict[str, float] = {}
+    if managed.get("ECS_FARGATE_AGENT_MANAGEMENT"):
+        found["Fargate tasks"] = sum(_fargate_vcpus(x, c) for x in here if x.type == "aws:ecs/service:Service")
+    if managed.get("EKS_ADDON_MANAGEMENT"):
+        groups = [x for x in here if x.type == "aws:eks/nodeGroup:NodeGroup"]
+        found["EKS nodes"] = sum(
+            instance_vcpus(str((g.properties.get("instanceTypes") or ["t3.medium"])[0]))
+            * _num((g.properties.get("scalingConfig") or {}).get("desiredSize"), 1)
+            for g in groups
+        )
+    if managed.get("EC2_AGENT_MANAGEMENT"):
+        vcpus = 0.0
+        for x in here:
+            if x.type == "aws:ec2/instance:Instance":
+                vcpus += instance_vcpus(str(x.properties.get("instanceType")))
+            elif x.type == "aws:autoscaling/group:Group":
+                size, count = asg_size_and_count(x, c)
+                vcpus += instance_vcpus(size) * count
+        found["EC2 instances"] = vcpus
+    return {kind: vcpus for kind, vcpus in found.items() if vcpus}
+
+
 def _guardduty_feature(r: PricedResource, c: _Context) -> tuple[float, str]:
     name = str(r.properties.get("name") or "")
     if str(r.properties.get("status") or "ENABLED") != "ENABLED":
@@ -1218,18 +1292,36 @@ def _guardduty_feature(r: PricedResource, c: _Context) -> tuple[float, str]:
     if name == "EKS_AUDIT_LOGS":
         if not any(x.type in ("aws:eks/cluster:Cluster", "eks:index:Cluster") for x in c.planned):
             return 0.0, "EKS protection: no EKS cluster in the plan, no audit logs to analyse"
-        raise KeyError(
-            f"GuardDuty EKS audit logs: ${c.unit['guarddutyEksAuditEventsMillion']}/M audit events, no audit-event "
-            "volume assumed"
-        )
+        events, rate = c.usage.guarddutyEksAuditEventsMillion, c.unit["guarddutyEksAuditEventsMillion"]
+        cost = c.charge("EKS audit log events", events, "1M events", rate)
+        return cost, f"EKS protection: {events:g}M audit log events x ${rate}/M"
     if name == "EBS_MALWARE_PROTECTION":
         return 0.0, "malware protection: billed per GB scanned, only when a finding starts a scan; none assumed"
-    reasons = {
-        "RDS_LOGIN_EVENTS": "RDS protection is billed per vCPU of the protected databases; rate not verified",
-        "LAMBDA_NETWORK_LOGS": "Lambda protection is billed per GB of function network logs; no volume assumed",
-        "RUNTIME_MONITORING": "runtime monitoring is billed per monitored vCPU (EC2, EKS, Fargate); rate not verified",
-    }
-    raise KeyError(f"GuardDuty {name}: {reasons.get(name, 'protection plan not modeled')}")
+    if name == "RDS_LOGIN_EVENTS":
+        rate = c.unit["guarddutyRdsVcpuMonth"]
+        databases = [x for x in c.planned if x.type == RDS_INSTANCE and _in_region(x, r)]
+        vcpus = sum(instance_vcpus(str(x.properties.get("instanceClass"))) for x in databases)
+        cost = c.charge("vCPUs of the protected databases", vcpus, "vCPU-months", rate)
+        return cost, (
+            f"RDS protection: {len(databases)} database instance(s) in {r.region}, {vcpus} vCPUs x ${rate}/vCPU-month "
+            "(a Multi-AZ standby takes no logins and is not counted)"
+        )
+    if name == "LAMBDA_NETWORK_LOGS":
+        gb, rate = c.usage.guarddutyLambdaLogGb, c.unit["guarddutyLambdaLogGb"]
+        cost = c.charge("Lambda network activity logs", gb, "GB", rate)
+        return cost, f"Lambda protection: {gb:g} GB of function network activity logs x ${rate}/GB"
+    if name == "RUNTIME_MONITORING":
+        rate = c.unit["guarddutyRuntimeVcpuMonth"]
+        watched = runtime_monitored_vcpus(r, c)
+        cost = sum(
+            c.charge(f"monitored vCPUs of {kind}", vcpus, "vCPU-months", rate) for kind, vcpus in watched.items()
+        )
+        what = ", ".join(f"{vcpus:g} of {kind}" for kind, vcpus in watched.items()) or "none"
+        return cost, (
+            f"Runtime Monitoring: monitored vCPUs at desired counts in {r.region} ({what}) x ${rate}/vCPU-month "
+            "(first 500 vCPUs tier)"
+        )
+    raise KeyError(f"GuardDuty {name}: protection plan not modeled")
 
 
 def _security_hub_standard(r: PricedResource, c: _Context) -> tuple[float, str]:
