@@ -17,6 +17,7 @@ import yaml
 from finplatform import ROOT
 from finplatform.blueprints import available_blueprints
 from finplatform.stack import resolve_stack
+from finplatform.tooling.cost.ceiling import ceiling
 from finplatform.tooling.cost.model import CostItem, Estimate, estimate
 from finplatform.tooling.markdown import cell
 from finplatform.tooling.plan import Plan, planned_program, priced
@@ -148,7 +149,22 @@ def _cost_table(requirements: Requirements, cost: Estimate) -> list[str]:
         lines.append(f"The plan is below the seed's figure ({_money(total)} against {seed_range}).")
     elif high:
         lines.append(f"The plan is inside the seed's figure ({_money(total)} against {seed_range}).")
+    else:
+        lines.append(
+            f"The seed names no monthly figure to compare with: the plan's {_money(total)} is itemized above, the "
+            "seed's own lines first."
+        )
     return lines
+
+
+def _ceiling_line(stack: str, cost: Estimate) -> str:
+    """The expected cost beside the cost at every autoscaling maximum, as the plan reports them."""
+    raw, _ = read_stack_file(stack)
+    top = ceiling(priced(planned_program(stack).engine_view()), resolve_stack(stack, raw).assumptions(), cost)
+    return (
+        f"Expected {_money(cost.monthly_usd)} a month (baseline {_money(cost.baseline_usd)} + usage "
+        f"{_money(cost.usage_usd)}); with every fleet at its autoscaling maximum, {_money(top.ceiling_usd)}."
+    )
 
 
 def render_blueprint_doc(name: str) -> str:
@@ -175,6 +191,7 @@ def render_blueprint_doc(name: str) -> str:
         _, cost, _ = stack_estimate(stacks[requirements.cost_environment])
         lines += ["", f"## Monthly cost against the seed ({requirements.cost_environment})", ""]
         lines += _cost_table(requirements, cost)
+        lines += ["", _ceiling_line(stacks[requirements.cost_environment], cost)]
     if requirements.cheapest:
         lines += ["", "### The cheapest policy-clean option", "", requirements.cheapest]
     if requirements.notes:
