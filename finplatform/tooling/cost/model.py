@@ -84,6 +84,13 @@ def layer_of(urn: str) -> str:
 NOT_PRICED = "not priced: "
 
 
+def plain_number(value: float) -> str:
+    """A number as a person reads it: thousands separated, never an exponent; up to six decimals, ten below a
+    thousandth (Lambda's $0.0000166667 per GB-second)."""
+    decimals = 6 if value == 0 or abs(value) >= 0.001 else 10
+    return f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class Charge:
     """One billed part of a line, as Infracost's breakdown shows it: the quantity billed (after any free
@@ -110,7 +117,7 @@ class Charge:
     def describe(self) -> str:
         """One row of the breakdown: ``NAT gateway hours   730 hours   x $0.045   = $32.85``."""
         return (
-            f"{self.name:<48} {self.quantity:>12,.6g} {self.unit:<16} x ${self.unit_price:<10g} "
+            f"{self.name:<48} {plain_number(self.quantity):>12} {self.unit:<16} x ${plain_number(self.unit_price):<10} "
             f"= ${self.monthly_usd:,.2f}"
         )
 

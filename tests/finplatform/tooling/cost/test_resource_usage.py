@@ -193,3 +193,14 @@ def test_the_plan_json_carries_the_charges_and_the_assumptions(planned: Callable
         ("NAT gateway hours", 730, "hours", 0.045),
         ("data processed", 20, "GB", 0.045),
     ]
+
+
+def test_a_charge_reads_without_exponents() -> None:
+    # GIVEN charges with a tiny unit price and a tiny quantity WHEN described for the plan's breakdown
+    from finplatform.tooling.cost.model import Charge
+
+    lambda_compute = Charge("compute", 625_000, "GB-seconds", 1.66667e-05).describe()
+    publishes = Charge("publishes", 0.0001, "1M requests", 0.5).describe()
+    # THEN the figures are written out in full, thousands separated
+    assert "625,000 GB-seconds" in lambda_compute and "$0.0000166667" in lambda_compute
+    assert "0.0001 1M requests" in " ".join(publishes.split()) and "e-" not in publishes
