@@ -256,7 +256,9 @@ RULES: list[Rule] = [
     ),
     Rule(
         "stack-monthly-budget",
-        "The cost model's monthly total stays within the environment's budget.",
+        "The cost model's monthly total, at the stack's usage assumptions (finplatform:usage and "
+        "finplatform:resourceUsage), stays within the environment's budget; a resourceUsage entry that matches "
+        "no usage-priced resource is reported.",
         "medium",
         (),
         stack_check=_budget,
