@@ -269,8 +269,9 @@ class _ReadUsage(Usage):
     and a ``finplatform:resourceUsage`` entry naming another is refused."""
 
     def __init__(self, base: Usage, reads: dict[str, float]) -> None:
-        super().__init__(**{name: getattr(base, name) for name in USAGE_NAMES})
-        object.__setattr__(self, "_reads", reads)
+        # The base's values copied as they are (no field-by-field __init__): this runs once per priced resource.
+        self.__dict__.update(base.__dict__)
+        self.__dict__["_reads"] = reads
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
