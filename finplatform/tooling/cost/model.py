@@ -682,21 +682,31 @@ def _eks_cluster(r: PricedResource, c: _Context) -> tuple[float, str]:
     ), f"EKS control plane {c.hours:.0f} h x ${c.unit['eksClusterHour']}"
 
 
+def node_group_size(group: PricedResource) -> tuple[str, float]:
+    """An EKS node group's first instance type (EKS's default t3.medium when it names none) and desired size."""
+    size = str((group.properties.get("instanceTypes") or ["t3.medium"])[0])
+    return size, _num((group.properties.get("scalingConfig") or {}).get("desiredSize"), 1)
+
+
 def _eks_nodes(r: PricedResource, c: _Context) -> tuple[float, str]:
-    scaling = r.properties.get("scalingConfig") or {}
-    count = _num(scaling.get("desiredSize"), 1)
-    size = str((r.properties.get("instanceTypes") or ["t3.medium"])[0])
+    size, count = node_group_size(r)
     spot = r.properties.get("capacityType") == "SPOT"
     rate = c.hourly("ec2", size) * (c.unit["ec2SpotFactor"] if spot else 1.0)
     cost = c.per_hour(f"{size}{' Spot' if spot else ''} node hours", rate, count, "node-hours")
     return cost, f"{count:g} x {size}{' Spot' if spot else ''} x {c.hours:.0f} h"
 
 
-def _fargate_service(r: PricedResource, c: _Context) -> tuple[float, str]:
-    task = c.by_reference.get(str(r.properties.get("taskDefinition") or ""))
+def fargate_task_size(service: PricedResource, c: _Context) -> tuple[float, float, float]:
+    """An ECS service's task size, vCPUs and GB, from its task definition (Fargate's smallest when it is not in
+    the plan), and its desired count."""
+    task = c.by_reference.get(str(service.properties.get("taskDefinition") or ""))
     props = task.properties if task else {}
     cpu, memory = _num(props.get("cpu"), 256) / 1024, _num(props.get("memory"), 512) / 1024
-    count = _num(r.properties.get("desiredCount"), 1)
+    return cpu, memory, _num(service.properties.get("desiredCount"), 1)
+
+
+def _fargate_service(r: PricedResource, c: _Context) -> tuple[float, str]:
+    cpu, memory, count = fargate_task_size(r, c)
     strategies = r.properties.get("capacityProviderStrategies") or []
     spot = any(s.get("capacityProvider") == "FARGATE_SPOT" and _num(s.get("weight"), 0) > 0 for s in strategies)
     vcpu_rate = c.unit["fargateSpotVcpuHour" if spot else "fargateVcpuHour"]
@@ -955,7 +965,7 @@ def cluster_nodes(cluster: str, planned: Iterable[PricedResource]) -> float:
         for r in planned
         if r.type == "aws:eks/nodeGroup:NodeGroup" and str(r.properties.get("clusterName") or cluster) == cluster
     ]
-    return sum(_num((g.properties.get("scalingConfig") or {}).get("desiredSize"), 1) for g in groups)
+    return sum(node_group_size(g)[1] for g in groups)
 
 
 def _eks_addon(r: PricedResource, c: _Context) -> tuple[float, str] | None:
@@ -1251,12 +1261,6 @@ def _in_region(x: PricedResource, r: PricedResource) -> bool:
     return x.region == r.region
 
 
-def _fargate_vcpus(service: PricedResource, c: _Context) -> float:
-    task = c.by_reference.get(str(service.properties.get("taskDefinition") or ""))
-    cpu = _num((task.properties if task else {}).get("cpu"), 256) / 1024
-    return cpu * _num(service.properties.get("desiredCount"), 1)
-
-
 def runtime_monitored_vcpus(r: PricedResource, c: _Context) -> dict[str, float]:
     """The vCPUs GuardDuty Runtime Monitoring watches in the detector's region, by kind, as its agent management
     turns each on: Fargate tasks (ECS_FARGATE_AGENT_MANAGEMENT), EKS nodes (EKS_ADDON_MANAGEMENT), and EC2
@@ -1268,14 +1272,11 @@ def runtime_monitored_vcpus(r: PricedResource, c: _Context) -> dict[str, float]:
     here = [x for x in c.planned if _in_region(x, r)]
     found: dict[str, float] = {}
     if managed.get("ECS_FARGATE_AGENT_MANAGEMENT"):
-        found["Fargate tasks"] = sum(_fargate_vcpus(x, c) for x in here if x.type == "aws:ecs/service:Service")
+        tasks = [fargate_task_size(x, c) for x in here if x.type == "aws:ecs/service:Service"]
+        found["Fargate tasks"] = sum(cpu * count for cpu, _memory, count in tasks)
     if managed.get("EKS_ADDON_MANAGEMENT"):
-        groups = [x for x in here if x.type == "aws:eks/nodeGroup:NodeGroup"]
-        found["EKS nodes"] = sum(
-            instance_vcpus(str((g.properties.get("instanceTypes") or ["t3.medium"])[0]))
-            * _num((g.properties.get("scalingConfig") or {}).get("desiredSize"), 1)
-            for g in groups
-        )
+        groups = [node_group_size(x) for x in here if x.type == "aws:eks/nodeGroup:NodeGroup"]
+        found["EKS nodes"] = sum(instance_vcpus(size) * count for size, count in groups)
     if managed.get("EC2_AGENT_MANAGEMENT"):
         vcpus = 0.0
         for x in here:
