@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from finplatform import ROOT
 from finplatform.blueprints import available_blueprints
 from finplatform.stack import resolve_stack
-from finplatform.tooling.cost.ceiling import ceiling
+from finplatform.tooling.cost.ceiling import Ceiling, ceiling
 from finplatform.tooling.cost.model import CostItem, Estimate, estimate
 from finplatform.tooling.markdown import cell
 from finplatform.tooling.plan import Plan, planned_program, priced
@@ -101,14 +101,24 @@ def blueprint_stacks(name: str, root: Path = ROOT) -> dict[str, str]:
     return found
 
 
+class StackEstimate(NamedTuple):
+    """A committed stack's plan, its priced estimate, its own budget (if it declares one) and its ceiling."""
+
+    plan: Plan
+    cost: Estimate
+    budget: float | None
+    ceiling: Ceiling
+
+
 @cache
-def stack_estimate(stack: str) -> tuple[Plan, Estimate, float | None]:
-    """The stack's plan, its priced estimate and its own budget, if it declares one."""
+def stack_estimate(stack: str) -> StackEstimate:
+    """The stack's plan and cost figures, as the plan reports them, once per process."""
     raw, _ = read_stack_file(stack)
     resolved = resolve_stack(stack, raw)
     plan = planned_program(stack)
-    cost = estimate(priced(plan.engine_view()), resolved.assumptions())
-    return plan, cost, resolved.config.monthly_budget_usd
+    resources, assumptions = priced(plan.engine_view()), resolved.assumptions()
+    cost = estimate(resources, assumptions)
+    return StackEstimate(plan, cost, resolved.config.monthly_budget_usd, ceiling(resources, assumptions, cost))
 
 
 def _money(value: float) -> str:
@@ -157,13 +167,13 @@ def _cost_table(requirements: Requirements, cost: Estimate) -> list[str]:
     return lines
 
 
-def _ceiling_line(stack: str, cost: Estimate) -> str:
+def _ceiling_line(figures: StackEstimate) -> str:
     """The expected cost beside the cost at every autoscaling maximum, as the plan reports them."""
-    raw, _ = read_stack_file(stack)
-    top = ceiling(priced(planned_program(stack).engine_view()), resolve_stack(stack, raw).assumptions(), cost)
+    cost = figures.cost
     return (
         f"Expected {_money(cost.monthly_usd)} a month (baseline {_money(cost.baseline_usd)} + usage "
-        f"{_money(cost.usage_usd)}); with every fleet at its autoscaling maximum, {_money(top.ceiling_usd)}."
+        f"{_money(cost.usage_usd)}); with every fleet at its autoscaling maximum, "
+        f"{_money(figures.ceiling.ceiling_usd)}."
     )
 
 
@@ -176,7 +186,7 @@ def render_blueprint_doc(name: str) -> str:
     for environment in ENVIRONMENTS:
         if environment not in stacks:
             continue
-        plan, cost, budget = stack_estimate(stacks[environment])
+        plan, cost, budget, _ = stack_estimate(stacks[environment])
         derived = sum(len(children) for children in plan.derived.values())
         shown = _money(budget) if budget else "pack default"
         lines.append(
@@ -188,10 +198,10 @@ def render_blueprint_doc(name: str) -> str:
     for row in requirements.rows:
         lines.append(f"| {cell(row['seed'])} | {cell(row['answer'])} | {cell(row.get('deviation', '') or '—')} |")
     if requirements.costs and requirements.cost_environment in stacks:
-        _, cost, _ = stack_estimate(stacks[requirements.cost_environment])
+        figures = stack_estimate(stacks[requirements.cost_environment])
         lines += ["", f"## Monthly cost against the seed ({requirements.cost_environment})", ""]
-        lines += _cost_table(requirements, cost)
-        lines += ["", _ceiling_line(stacks[requirements.cost_environment], cost)]
+        lines += _cost_table(requirements, figures.cost)
+        lines += ["", _ceiling_line(figures)]
     if requirements.cheapest:
         lines += ["", "### The cheapest policy-clean option", "", requirements.cheapest]
     if requirements.notes:

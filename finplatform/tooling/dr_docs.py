@@ -51,7 +51,7 @@ def dr_tables() -> list[str]:
         objectives = resolve_stack(stack, raw).recovery_objectives()
         if objectives is None:
             continue
-        plan, cost, _ = stack_estimate(stack)
+        plan, cost, _, _ = stack_estimate(stack)
         assessment = assess(priced(plan.engine_view()), objectives)
         standby = cost.standby()
         lines += [

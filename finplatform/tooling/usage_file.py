@@ -18,7 +18,7 @@ from typing import Any
 
 from finplatform.config import stack_file_name
 from finplatform.safe_yaml import load_mapping
-from finplatform.tooling.cost.model import Estimate
+from finplatform.tooling.cost.model import Estimate, plain_number
 from finplatform.usage import RESOURCE_USAGE_KEY
 
 HEADER = [
@@ -49,13 +49,6 @@ def current_usage(cost: Estimate) -> dict[str, dict[str, float]]:
     return block
 
 
-def number_text(value: float) -> str:
-    """A number YAML reads back as the same number: no exponent (YAML 1.1 reads ``1e-05`` as text)."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.10f}".rstrip("0").rstrip(".")
-
-
 def render_block(stack: str, usage: Mapping[str, Mapping[str, float]], kinds: Mapping[str, str]) -> list[str]:
     """The block's lines: the header, the key, and one entry per resource (its type as a comment)."""
     lines = [line.format(stack=stack) for line in HEADER]
@@ -63,7 +56,9 @@ def render_block(stack: str, usage: Mapping[str, Mapping[str, float]], kinds: Ma
     for name, values in usage.items():
         kind = kinds.get(name)
         lines.append(f"    {_yaml_key(name)}:" + (f"  # {kind}" if kind else ""))
-        lines += [f"      {assumption}: {number_text(value)}" for assumption, value in sorted(values.items())]
+        lines += [
+            f"      {assumption}: {plain_number(value, grouping=False)}" for assumption, value in sorted(values.items())
+        ]
     return lines
 
 

@@ -84,11 +84,12 @@ def layer_of(urn: str) -> str:
 NOT_PRICED = "not priced: "
 
 
-def plain_number(value: float) -> str:
-    """A number as a person reads it: thousands separated, never an exponent; up to six decimals, ten below a
-    thousandth (Lambda's $0.0000166667 per GB-second)."""
-    decimals = 6 if value == 0 or abs(value) >= 0.001 else 10
-    return f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+def plain_number(value: float, grouping: bool = True) -> str:
+    """A number written out in full, never with an exponent (YAML 1.1 reads ``1e-05`` as text, and a person
+    misreads it): up to ten decimals (Lambda's $0.0000166667 per GB-second), thousands separated unless
+    ``grouping`` is off (for YAML)."""
+    text = f"{value:,.10f}" if grouping else f"{value:.10f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from finplatform import ROOT
 from finplatform.__main__ import main
 from finplatform.safe_yaml import load_mapping
 from finplatform.stack import resolve_stack
-from finplatform.tooling.cost.model import Estimate, estimate, usage_reads
+from finplatform.tooling.cost.model import Estimate, estimate, plain_number, usage_reads
 from finplatform.tooling.plan import Plan, priced
 from finplatform.tooling.stack_files import read_stack_file
-from finplatform.tooling.usage_file import number_text, replace_block
+from finplatform.tooling.usage_file import replace_block
 from finplatform.usage import (
     RESOURCE_USAGE_KEY,
     Assumptions,
@@ -108,7 +108,7 @@ def test_numbers_are_written_as_yaml_reads_them_back(tmp_path: Path) -> None:
     # GIVEN numbers of every shape the assumptions take WHEN written THEN YAML reads back the same numbers
     values = [0, 1, 0.3, 1e-05, 1500, 1e9, 0.001]
     path = tmp_path / "n.yaml"
-    path.write_text("".join(f"v{i}: {number_text(v)}\n" for i, v in enumerate(values)))
+    path.write_text("".join(f"v{i}: {plain_number(v, grouping=False)}\n" for i, v in enumerate(values)))
     assert list(load_mapping(path).values()) == pytest.approx(values)
 
 
