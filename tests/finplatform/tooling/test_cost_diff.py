@@ -1,7 +1,6 @@
 """``plan --diff BASE.json``: resources added, changed and removed, and the cost change, as markdown."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,8 @@ import pytest
 from finplatform import ROOT
 from finplatform.__main__ import main
 from finplatform.tooling.cost_diff import MISSING, diff_markdown, diff_plans, input_changes, render_all
+from tests.projects import committed_stack_text
+from tests.projects import project as make_project
 
 PREFIX = "urn:pulumi:dev::finplatform::"
 
@@ -234,12 +235,9 @@ def test_plan_diff_names_the_changed_resources_and_the_cost_change(tmp_path: Pat
     # GIVEN the dev stack planned with --json, and a copy of the project whose dev stack has a NAT gateway per AZ
     base = tmp_path / "dev.json"
     assert main(["plan", "--stack", "dev", "--no-policies", "--json", str(base)]) == 0  # in-process: the shared plan
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
-        shutil.copy(ROOT / name, project / name)
-    stack = (project / "Pulumi.dev.yaml").read_text(encoding="utf-8")
-    (project / "Pulumi.dev.yaml").write_text(stack + "  finplatform:natStrategy: one-per-az\n", encoding="utf-8")
+    project = make_project(
+        tmp_path / "project", [], {"dev": committed_stack_text("dev") + "  finplatform:natStrategy: one-per-az\n"}
+    )
     # WHEN the changed project is planned with --diff against the first JSON
     out = tmp_path / "diff.md"
     second = plan_cli("--stack", "dev", "--no-policies", "--project-dir", str(project), "--diff", str(base))
@@ -273,10 +271,7 @@ def test_plan_diff_against_a_missing_file_is_a_new_stack_and_bad_json_fails(tmp_
 @pytest.mark.slow
 def test_plan_all_writes_one_json_per_stack_and_diffs_against_them(tmp_path: Path) -> None:
     # GIVEN a project with the dev stack, planned with --all --json-dir
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
-        shutil.copy(ROOT / name, project / name)
+    project = make_project(tmp_path / "project", ["dev"])
     plans = tmp_path / "plans"
     first = plan_cli("--all", "--project-dir", str(project), "--json-dir", str(plans))
     assert first.returncode in (0, 1), first.stderr
@@ -284,7 +279,7 @@ def test_plan_all_writes_one_json_per_stack_and_diffs_against_them(tmp_path: Pat
     # AND a base plan of a stack the project no longer has
     (plans / "gone.json").write_text(json.dumps(base_plan(stack="gone")), encoding="utf-8")
     # WHEN the project, with a second stack, is planned with --all --diff against that folder
-    shutil.copy(ROOT / "Pulumi.dev.yaml", project / "Pulumi.dev2.yaml")
+    make_project(project, [], {"dev2": committed_stack_text("dev")})
     out = tmp_path / "diff.md"
     second = plan_cli("--all", "--project-dir", str(project), "--diff", str(plans), "--diff-out", str(out))
     # THEN the unchanged stack is one line, the new stack is all added and the gone one all removed

@@ -4,7 +4,6 @@ One ``--all`` run over the committed stacks is shared by the module; the mandato
 runs each use a small project folder; the table and exit-code rules are tested on synthetic summaries."""
 
 import json
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from finplatform.tooling.plan_all import (
 )
 from finplatform.tooling.policy_eval import discover_packs
 from policies.cost_guardrails.rules import MONTHLY_BUDGET_USD, RULES, STACK_BUDGET_KEY
+from tests.projects import project
 
 MANDATORY_BUDGET = {
     BUDGET_POLICY: {"enforcementLevel": "mandatory", "monthlyBudgetUsd": {"dev": 1, "staging": 1, "prod": 1}}
@@ -48,16 +48,6 @@ def committed_stacks() -> list[str]:
 def stack_config(stack: str) -> dict[str, Any]:
     config: dict[str, Any] = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
     return config
-
-
-def project(folder: Path, stacks: list[str], extra: dict[str, str] | None = None) -> Path:
-    """A project folder with the program, Pulumi.yaml, copies of ``stacks``' files and ``extra`` stack files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ["Pulumi.yaml", "__main__.py", *(f"Pulumi.{s}.yaml" for s in stacks)]:
-        shutil.copy(ROOT / name, folder / name)
-    for stack, text in (extra or {}).items():
-        (folder / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
-    return folder
 
 
 @dataclass(frozen=True)

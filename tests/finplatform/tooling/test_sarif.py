@@ -7,7 +7,6 @@ it does not know. Most tests build findings by hand (no planning); one plans a s
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 from finplatform import ROOT
 from finplatform.tooling.plan_all import StackSummary, findings
 from finplatform.tooling.sarif import SECURITY_SEVERITY, StackFindings, catalog, fsbp_link, sarif_log, write_sarif
+from tests.projects import committed_stack_text, project
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
@@ -351,9 +351,8 @@ def test_plan_all_writes_one_run_per_planned_stack(tmp_path: Path) -> None:
 def test_plan_writes_sarif_and_lists_the_waivers(tmp_path: Path) -> None:
     # GIVEN the dev stack with a waiver in force for one of its findings, an expired one, and pack config that
     # makes that policy mandatory
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    stack = (ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+    project(tmp_path, [])
+    stack = committed_stack_text("dev")
     waivers = f"""  finplatform:policyWaivers:
     - policy: stateful-resources-protected
       resource: postgres-primary

@@ -2,13 +2,11 @@
 
 import json
 import math
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from finplatform import ROOT
 from finplatform.__main__ import main
 from finplatform.safe_yaml import load_mapping
 from finplatform.stack import resolve_stack
@@ -24,6 +22,7 @@ from finplatform.usage import (
     parse_usage,
     unmatched_resource_usage,
 )
+from tests.projects import committed_stack_text, project
 
 PROD_STACKS = ("prod", "smart-0dte-prod", "dex-mobile-prod", "accunode-prod", "data-pipeline-prod")
 
@@ -141,11 +140,10 @@ def test_sync_usage_writes_every_usage_priced_resource_and_keeps_edited_values(
     tmp_path: Path, planned: Callable[[str], Plan], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN a copy of the dev stack whose file already sets one NAT gateway's volume
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    original = (ROOT / "Pulumi.dev.yaml").read_text()
-    edited = original + f"  {RESOURCE_USAGE_KEY}:\n    network-vpc-1:\n      natProcessedGb: 700\n"
-    (tmp_path / "Pulumi.dev.yaml").write_text(edited)
+    original = committed_stack_text("dev")
+    project(
+        tmp_path, [], {"dev": original + f"  {RESOURCE_USAGE_KEY}:\n    network-vpc-1:\n      natProcessedGb: 700\n"}
+    )
     # WHEN the user syncs it
     assert main(["plan", "--stack", "dev", "--project-dir", str(tmp_path), "--sync-usage"]) == 0
     # THEN the block lists every usage-priced resource of the plan with every assumption its price reads, at the
@@ -167,12 +165,8 @@ def test_a_key_that_matches_nothing_stops_the_plan_with_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN a copy of the dev stack whose usage block names a resource the stack does not have
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    text = (
-        ROOT / "Pulumi.dev.yaml"
-    ).read_text() + f"  {RESOURCE_USAGE_KEY}:\n    no-such-nat:\n      natProcessedGb: 7\n"
-    (tmp_path / "Pulumi.dev.yaml").write_text(text)
+    text = committed_stack_text("dev") + f"  {RESOURCE_USAGE_KEY}:\n    no-such-nat:\n      natProcessedGb: 7\n"
+    project(tmp_path, [], {"dev": text})
     # WHEN it is planned (or synced)
     code = main(["plan", "--stack", "dev", "--project-dir", str(tmp_path), "--no-policies"])
     # THEN it exits 2 with one message naming the file and the key, and the file is not rewritten
